@@ -1,0 +1,40 @@
+//! # cinder-graph
+//!
+//! The graph data model of cinder: [`Graph`] (edges with optional weights and typed labels, node
+//! features, labels), the CSR [`AdjacencyBuilder`], node [`FeatureMatrix`] builders, GCN
+//! normalization ([`gcn_normalization`]) and block-diagonal batching
+//! ([`block_diagonal_batch`]). No deep-learning dependency: everything here is plain data.
+//!
+//! ```
+//! use cinder_graph::{GcnNormalization, gcn_normalization, karate_club};
+//!
+//! let graph = karate_club();
+//! // Ŝ = D^-1/2 (A + I) D^-1/2, as a CSR matrix in message-passing layout.
+//! let operator = gcn_normalization(&graph, GcnNormalization::default())?;
+//! assert_eq!(operator.rows(), 34);
+//! assert_eq!(operator.nnz(), 2 * 78 + 34);
+//! # Ok::<(), cinder_graph::GraphError>(())
+//! ```
+
+mod adjacency;
+mod batch;
+mod error;
+mod features;
+mod graph;
+mod interop;
+mod karate;
+mod normalize;
+mod sparse;
+
+pub use adjacency::{AdjacencyBuilder, Orientation, SelfLoops};
+pub use batch::{GraphBatch, block_diagonal, block_diagonal_batch};
+pub use error::{GraphError, Result};
+pub use features::{DenseMatrix, FeatureMatrix};
+pub use graph::{BondType, Direction, EdgeLabel, Graph};
+pub use interop::EdgeWeightValue;
+pub use karate::{KARATE_CLUB_NODES, karate_club};
+pub use normalize::{
+    GcnNormalization, add_missing_self_loops, gcn_normalization, gcn_normalize_matrix,
+    random_walk_normalization, random_walk_normalize_matrix,
+};
+pub use sparse::{DuplicateEdges, SparseMatrix, to_sparse_matrix, transpose};
