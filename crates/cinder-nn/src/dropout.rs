@@ -1,0 +1,133 @@
+//! Inverted dropout that is cheap on CPU: the mask is drawn in parallel from a seeded counter-based
+//! stream (the same seed gives the same mask whatever the thread count), and dropout on a sparse
+//! input touches only its stored entries.
+
+use burn::tensor::{Tensor, TensorData};
+use rayon::prelude::*;
+
+use crate::error::{NnError, Result};
+use crate::operator::SparseOperator;
+
+/// Elements per independently seeded block of the mask.
+const BLOCK: usize = 1 << 14;
+
+/// SplitMix64 finalizer: a high-quality hash of a 64-bit counter.
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// `len` mask values: `0` with probability `p`, otherwise `1 / (1 - p)`.
+fn mask(len: usize, p: f32, seed: u64) -> Vec<f32> {
+    let keep = 1.0 / (1.0 - p);
+    // Compare 24-bit uniform integers with the threshold: exact for f32 probabilities.
+    let threshold = (f64::from(p) * f64::from(1u32 << 24)) as u32;
+    let mut values = vec![0.0f32; len];
+    values
+        .par_chunks_mut(BLOCK)
+        .enumerate()
+        .for_each(|(block, chunk)| {
+            let base = mix(seed ^ mix(block as u64 + 1));
+            for (i, value) in chunk.iter_mut().enumerate() {
+                let uniform = (mix(base.wrapping_add(i as u64)) >> 40) as u32;
+                *value = if uniform < threshold { 0.0 } else { keep };
+            }
+        });
+    values
+}
+
+fn check_probability(p: f32) -> Result<()> {
+    if !(0.0..1.0).contains(&p) {
+        return Err(NnError::InvalidOption {
+            option: "dropout probability",
+            reason: format!("{p} is not in [0, 1)"),
+        });
+    }
+    Ok(())
+}
+
+/// Inverted dropout on a dense tensor: each element is zeroed with probability `p` and the rest are
+/// scaled by `1 / (1 - p)`, so the expectation is unchanged. Differentiable (a product with a
+/// constant mask).
+pub fn dropout(x: Tensor<2>, p: f32, seed: u64) -> Result<Tensor<2>> {
+    check_probability(p)?;
+    if p == 0.0 {
+        return Ok(x);
+    }
+    let dims = x.dims();
+    let values = mask(dims[0] * dims[1], p, seed);
+    let mask = Tensor::<2>::from_data(TensorData::new(values, dims), &x.device());
+    Ok(x * mask)
+}
+
+/// Inverted dropout on a sparse input (e.g. a bag-of-words feature matrix): only stored entries are
+/// dropped or scaled, the zeros stay zeros, and nothing is densified.
+pub fn sparse_dropout(input: &SparseOperator, p: f32, seed: u64) -> Result<SparseOperator> {
+    check_probability(p)?;
+    if p == 0.0 {
+        return Ok(input.clone());
+    }
+    let mask = mask(input.nnz(), p, seed);
+    let values = input
+        .values()
+        .iter()
+        .zip(mask)
+        .map(|(v, m)| v * m)
+        .collect();
+    Ok(input.with_values(values))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mask_keeps_the_expected_fraction_and_scale() {
+        let values = mask(200_000, 0.5, 7);
+        let kept = values.iter().filter(|&&v| v != 0.0).count() as f64 / values.len() as f64;
+        assert!((kept - 0.5).abs() < 0.01, "kept {kept}");
+        assert!(values.iter().all(|&v| v == 0.0 || v == 2.0));
+        let mean: f64 = values.iter().map(|&v| f64::from(v)).sum::<f64>() / values.len() as f64;
+        assert!((mean - 1.0).abs() < 0.02, "mean {mean}");
+        assert_eq!(values, mask(200_000, 0.5, 7));
+        assert_ne!(values, mask(200_000, 0.5, 8));
+    }
+
+    #[test]
+    fn probability_must_be_below_one() {
+        assert!(check_probability(1.0).is_err());
+        assert!(check_probability(-0.1).is_err());
+        assert!(check_probability(0.0).is_ok());
+    }
+
+    #[test]
+    fn sparse_dropout_touches_only_stored_entries() {
+        let matrix = cinder_graph::SparseMatrix::new(
+            (2, 3),
+            vec![0, 2, 3],
+            vec![0, 2, 1],
+            vec![1.0, 2.0, 3.0],
+        );
+        let operator = SparseOperator::new(&matrix).unwrap();
+        let dropped = sparse_dropout(&operator, 0.5, 1).unwrap();
+        assert_eq!(dropped.nnz(), 3);
+        for (before, after) in operator.values().iter().zip(dropped.values()) {
+            assert!(*after == 0.0 || *after == 2.0 * before);
+        }
+        // The cached transpose holds the same dropped values.
+        let dense = dropped.to_dense();
+        let transposed: Vec<f32> = (0..3)
+            .flat_map(|j| (0..2).map(move |i| (i, j)))
+            .map(|(i, j)| dense[i * 3 + j])
+            .collect();
+        let mut backward = vec![0.0; 6];
+        let csr = &dropped.backward;
+        for row in 0..csr.rows {
+            for k in csr.indptr[row]..csr.indptr[row + 1] {
+                backward[row * csr.columns + csr.indices[k] as usize] = csr.values[k];
+            }
+        }
+        assert_eq!(backward, transposed);
+    }
+}

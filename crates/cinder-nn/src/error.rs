@@ -1,0 +1,70 @@
+//! The one error type of `cinder-nn`.
+
+use cinder_graph::GraphError;
+
+/// Why a layer, a model or a training run could not proceed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum NnError {
+    /// A graph-level problem (invalid graph, normalization refused).
+    #[error(transparent)]
+    Graph(#[from] GraphError),
+    /// An operator value is NaN or infinite.
+    #[error("sparse operator entry {position} is {value}: values must be finite")]
+    NonFiniteOperator {
+        /// Position in CSR order.
+        position: usize,
+        /// The value.
+        value: f32,
+    },
+    /// More stored entries than 32-bit entry ids can address.
+    #[error(
+        "sparse operator has {nnz} stored entries, more than {} supported",
+        u32::MAX
+    )]
+    TooManyEntries {
+        /// Stored entries.
+        nnz: usize,
+    },
+    /// Two shapes that must agree do not.
+    #[error("{what}: expected {expected}, got {actual}")]
+    ShapeMismatch {
+        /// What was being combined.
+        what: String,
+        /// Expected size.
+        expected: usize,
+        /// Actual size.
+        actual: usize,
+    },
+    /// A label is not below the number of classes.
+    #[error("label of node {node} is {label}, but the model has {num_classes} classes")]
+    LabelOutOfRange {
+        /// Node index.
+        node: usize,
+        /// The label.
+        label: usize,
+        /// Number of classes.
+        num_classes: usize,
+    },
+    /// Something that must not be empty is.
+    #[error("{0} is empty")]
+    Empty(String),
+    /// An option value outside its domain.
+    #[error("invalid {option}: {reason}")]
+    InvalidOption {
+        /// Option name.
+        option: &'static str,
+        /// Why it is invalid.
+        reason: String,
+    },
+    /// Reading or writing a checkpoint failed.
+    #[error("checkpoint {path}: {reason}")]
+    Checkpoint {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        reason: String,
+    },
+}
+
+/// Result alias of `cinder-nn`.
+pub type Result<T> = std::result::Result<T, NnError>;

@@ -1,0 +1,32 @@
+//! The host CSR × dense kernel: `Y[r] = Σₖ S[r, cₖ] · X[cₖ]`, rows in parallel (rayon).
+
+use rayon::prelude::*;
+
+use crate::operator::Csr;
+
+/// Rows of work below which a single thread is faster than splitting.
+const MIN_ENTRIES_PER_TASK: usize = 16 * 1024;
+
+/// `S · X` for a row-major `X` with `width` columns; returns a row-major `S.rows x width` buffer.
+pub(crate) fn csr_times_dense(csr: &Csr, x: &[f32], width: usize) -> Vec<f32> {
+    debug_assert_eq!(x.len(), csr.columns * width);
+    let mut y = vec![0.0f32; csr.rows * width];
+    if width == 0 || csr.rows == 0 {
+        return y;
+    }
+    let average_row = (csr.nnz() * width).div_ceil(csr.rows).max(1);
+    let min_rows = (MIN_ENTRIES_PER_TASK / average_row).max(1);
+    y.par_chunks_mut(width)
+        .with_min_len(min_rows)
+        .enumerate()
+        .for_each(|(row, out)| {
+            for k in csr.indptr[row]..csr.indptr[row + 1] {
+                let weight = csr.values[k];
+                let start = csr.indices[k] as usize * width;
+                for (o, &v) in out.iter_mut().zip(&x[start..start + width]) {
+                    *o += weight * v;
+                }
+            }
+        });
+    y
+}

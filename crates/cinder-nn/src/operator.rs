@@ -1,0 +1,151 @@
+//! [`SparseOperator`]: a constant CSR matrix ready for differentiable propagation, with its
+//! transpose cached for the backward pass.
+
+use std::sync::Arc;
+
+use cinder_graph::SparseMatrix;
+
+use crate::error::{NnError, Result};
+
+/// CSR storage the propagation kernels read directly.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Csr {
+    pub(crate) rows: usize,
+    pub(crate) columns: usize,
+    pub(crate) indptr: Vec<usize>,
+    pub(crate) indices: Vec<u32>,
+    pub(crate) values: Vec<f32>,
+}
+
+impl Csr {
+    fn from_matrix(matrix: &SparseMatrix) -> Self {
+        let (rows, columns) = matrix.shape();
+        Self {
+            rows,
+            columns,
+            indptr: matrix.indptr().to_proper().into_owned(),
+            indices: matrix.indices().to_vec(),
+            values: matrix.data().to_vec(),
+        }
+    }
+
+    pub(crate) fn nnz(&self) -> usize {
+        self.values.len()
+    }
+
+    /// The transpose (a counting sort by column; rows are visited in order, so each row of the
+    /// transpose comes out sorted) and, for each of its entries, the entry of `self` it came from.
+    fn transpose_with_source(&self) -> (Self, Vec<u32>) {
+        let mut indptr = vec![0usize; self.columns + 1];
+        for &column in &self.indices {
+            indptr[column as usize + 1] += 1;
+        }
+        for column in 0..self.columns {
+            indptr[column + 1] += indptr[column];
+        }
+        let mut cursor = indptr[..self.columns].to_vec();
+        let mut indices = vec![0u32; self.nnz()];
+        let mut source = vec![0u32; self.nnz()];
+        for row in 0..self.rows {
+            for k in self.indptr[row]..self.indptr[row + 1] {
+                let slot = &mut cursor[self.indices[k] as usize];
+                indices[*slot] = row as u32;
+                source[*slot] = k as u32;
+                *slot += 1;
+            }
+        }
+        let values = source.iter().map(|&k| self.values[k as usize]).collect();
+        let transposed = Self {
+            rows: self.columns,
+            columns: self.rows,
+            indptr,
+            indices,
+            values,
+        };
+        (transposed, source)
+    }
+}
+
+/// A constant sparse matrix `S` (`rows x columns`) for `Y = S · X`: a normalized adjacency from
+/// `cinder-graph`, or a sparse input feature matrix (then `Y = X · W` is `propagate(X, W)`).
+///
+/// Holds `S` and `Sᵀ` (the backward pass computes `∂L/∂X = Sᵀ · ∂L/∂Y`; `S` need not be
+/// symmetric). Cloning is cheap (shared storage).
+#[derive(Debug, Clone)]
+pub struct SparseOperator {
+    pub(crate) forward: Arc<Csr>,
+    pub(crate) backward: Arc<Csr>,
+    /// For each stored entry of `Sᵀ`, the index of the same entry in `S` (to re-use the
+    /// transpose's structure when only values change, e.g. under dropout).
+    transpose_source: Arc<Vec<u32>>,
+}
+
+impl SparseOperator {
+    /// Wraps a CSR matrix, rejecting non-finite values.
+    pub fn new(matrix: &SparseMatrix) -> Result<Self> {
+        if let Some(position) = matrix.data().iter().position(|v| !v.is_finite()) {
+            return Err(NnError::NonFiniteOperator {
+                position,
+                value: matrix.data()[position],
+            });
+        }
+        if matrix.nnz() > u32::MAX as usize {
+            return Err(NnError::TooManyEntries { nnz: matrix.nnz() });
+        }
+        let forward = Csr::from_matrix(matrix);
+        let (backward, transpose_source) = forward.transpose_with_source();
+        Ok(Self {
+            forward: Arc::new(forward),
+            backward: Arc::new(backward),
+            transpose_source: Arc::new(transpose_source),
+        })
+    }
+
+    /// `(rows, columns)` of `S`.
+    pub fn shape(&self) -> (usize, usize) {
+        (self.forward.rows, self.forward.columns)
+    }
+
+    /// Number of stored entries.
+    pub fn nnz(&self) -> usize {
+        self.forward.nnz()
+    }
+
+    /// The same structure with new values (one per stored entry, in CSR order).
+    pub(crate) fn with_values(&self, values: Vec<f32>) -> Self {
+        debug_assert_eq!(values.len(), self.nnz());
+        let backward_values = self
+            .transpose_source
+            .iter()
+            .map(|&k| values[k as usize])
+            .collect();
+        Self {
+            forward: Arc::new(Csr {
+                values,
+                ..(*self.forward).clone()
+            }),
+            backward: Arc::new(Csr {
+                values: backward_values,
+                ..(*self.backward).clone()
+            }),
+            transpose_source: Arc::clone(&self.transpose_source),
+        }
+    }
+
+    /// The stored values in CSR order.
+    pub fn values(&self) -> &[f32] {
+        &self.forward.values
+    }
+
+    /// `S` as a dense row-major buffer (tests and small graphs only).
+    pub fn to_dense(&self) -> Vec<f32> {
+        let csr = &self.forward;
+        let mut dense = vec![0.0; csr.rows * csr.columns];
+        for row in 0..csr.rows {
+            for k in csr.indptr[row]..csr.indptr[row + 1] {
+                dense[row * csr.columns + csr.indices[k] as usize] += csr.values[k];
+            }
+        }
+        dense
+    }
+}

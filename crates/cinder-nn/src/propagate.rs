@@ -1,0 +1,137 @@
+//! Differentiable sparse-dense products `Y = S · X` for a constant [`SparseOperator`] `S`.
+//!
+//! Three paths, chosen from the tensor itself:
+//! - `Autodiff<Flex>` (CPU training): a custom autodiff op. Forward runs the row-parallel CSR
+//!   kernel on Flex's own buffers; backward computes `∂L/∂X = Sᵀ · ∂L/∂Y` with the cached
+//!   transpose.
+//! - `Flex` without autodiff (CPU inference): the same kernel, no graph.
+//! - any other backend (wgpu, cuda): Burn tensor ops only — gather the source rows with `select`,
+//!   weight them, and sum them into their target rows with `select_assign(.., Add)`.
+
+use std::sync::Arc;
+
+use burn::backend::autodiff::checkpoint::base::Checkpointer;
+use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
+use burn::backend::autodiff::grads::Gradients;
+use burn::backend::autodiff::ops::{Backward, Ops, OpsKind, unary};
+use burn::backend::flex::FlexTensor;
+use burn::backend::{Autodiff, AutodiffBackend, Flex};
+use burn::tensor::{IndexingUpdateOp, Int, Tensor, TensorData};
+
+use crate::error::{NnError, Result};
+use crate::kernel::csr_times_dense;
+use crate::operator::{Csr, SparseOperator};
+
+type FlexAutodiff = Autodiff<Flex>;
+
+/// `S · X`. Fails if `X` does not have `S.columns` rows.
+pub fn propagate(operator: &SparseOperator, x: Tensor<2>) -> Result<Tensor<2>> {
+    let [rows, _] = x.dims();
+    let (_, columns) = operator.shape();
+    if rows != columns {
+        return Err(NnError::ShapeMismatch {
+            what: "rows of the dense operand of a sparse product (= columns of the operator)"
+                .into(),
+            expected: columns,
+            actual: rows,
+        });
+    }
+    if let Ok(tracked) = x.clone().try_into_primitive::<FlexAutodiff>() {
+        return Ok(Tensor::from_primitive::<FlexAutodiff>(autodiff_product(
+            operator, tracked,
+        )));
+    }
+    if let Ok(plain) = x.clone().try_into_primitive::<Flex>() {
+        return Ok(Tensor::from_primitive::<Flex>(flex_product(
+            &operator.forward,
+            plain,
+        )));
+    }
+    Ok(generic_product(operator, x))
+}
+
+/// The backend-generic path, built only from Burn tensor ops. Public so tests can compare it
+/// with the custom op on the same backend.
+pub fn propagate_generic(operator: &SparseOperator, x: Tensor<2>) -> Result<Tensor<2>> {
+    let [rows, _] = x.dims();
+    if rows != operator.shape().1 {
+        return Err(NnError::ShapeMismatch {
+            what: "rows of the dense operand of a sparse product".into(),
+            expected: operator.shape().1,
+            actual: rows,
+        });
+    }
+    Ok(generic_product(operator, x))
+}
+
+fn generic_product(operator: &SparseOperator, x: Tensor<2>) -> Tensor<2> {
+    let device = x.device();
+    let csr = &operator.forward;
+    let [_, width] = x.dims();
+    let mut targets = Vec::with_capacity(csr.nnz());
+    for row in 0..csr.rows {
+        targets.extend(std::iter::repeat_n(
+            row as i64,
+            csr.indptr[row + 1] - csr.indptr[row],
+        ));
+    }
+    let sources: Vec<i64> = csr.indices.iter().map(|&c| i64::from(c)).collect();
+    let nnz = csr.nnz();
+    let targets = Tensor::<1, Int>::from_data(TensorData::new(targets, [nnz]), &device);
+    let sources = Tensor::<1, Int>::from_data(TensorData::new(sources, [nnz]), &device);
+    let weights = Tensor::<2>::from_data(TensorData::new(csr.values.clone(), [nnz, 1]), &device);
+    let messages = x.select(0, sources) * weights;
+    Tensor::<2>::zeros([csr.rows, width], &device).select_assign(
+        0,
+        targets,
+        messages,
+        IndexingUpdateOp::Add,
+    )
+}
+
+fn flex_product(csr: &Csr, x: FlexTensor) -> FlexTensor {
+    let x = if x.is_contiguous() {
+        x
+    } else {
+        x.to_contiguous()
+    };
+    let shape = x.layout().shape().clone();
+    let width = shape[1];
+    let values: &[f32] = x
+        .as_slice()
+        .expect("a contiguous f32 tensor has a slice view");
+    let y = csr_times_dense(csr, values, width);
+    FlexTensor::from_data(TensorData::new(y, [csr.rows, width]))
+}
+
+/// Backward of `Y = S · X`: `∂L/∂X = Sᵀ · ∂L/∂Y`; the state is `Sᵀ`.
+#[derive(Debug)]
+struct SparseProductBackward;
+
+impl Backward<Flex, 1> for SparseProductBackward {
+    type State = Arc<Csr>;
+
+    fn backward(self, ops: Ops<Self::State, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let Ops {
+            parents,
+            node,
+            state: transpose,
+        } = ops;
+        unary::<Flex, _>(parents, node, grads, |grad| flex_product(&transpose, grad));
+    }
+}
+
+fn autodiff_product(
+    operator: &SparseOperator,
+    x: <FlexAutodiff as burn::backend::BackendTypes>::FloatTensorPrimitive,
+) -> <FlexAutodiff as burn::backend::BackendTypes>::FloatTensorPrimitive {
+    let prepared = SparseProductBackward
+        .prepare::<NoCheckpointing>([x.node()])
+        .compute_bound()
+        .stateful();
+    let output = flex_product(&operator.forward, FlexAutodiff::inner(x));
+    match prepared {
+        OpsKind::Tracked(prep) => prep.finish(Arc::clone(&operator.backward), output),
+        OpsKind::UnTracked(prep) => prep.finish(output),
+    }
+}
