@@ -1,0 +1,16 @@
+//! # cinder-datasets
+//!
+//! Loaders that turn well-known dataset formats into `cinder_graph::Graph`s, offline, with errors
+//! that name the file and position at fault.
+//!
+//! - [`load_planetoid`]: Cora, CiteSeer and PubMed from the original Planetoid pickles, with the
+//!   public split.
+
+mod error;
+mod location;
+mod pickle;
+mod planetoid;
+
+pub use error::{DatasetError, Result};
+pub use location::{data_path, require_data};
+pub use planetoid::{NodeSplit, PLANETOID_NAMES, Planetoid, load_planetoid, planetoid_directory};
