@@ -11,6 +11,7 @@ mod location;
 mod pickle;
 mod planetoid;
 
+pub use cinder_graph::NodeSplit;
 pub use error::{DatasetError, Result};
 pub use location::{data_path, require_data};
-pub use planetoid::{NodeSplit, PLANETOID_NAMES, Planetoid, load_planetoid, planetoid_directory};
+pub use planetoid::{PLANETOID_NAMES, Planetoid, load_planetoid, planetoid_directory};

@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use cinder_graph::{Direction, FeatureMatrix, Graph};
+use cinder_graph::{Direction, FeatureMatrix, Graph, NodeSplit};
 
 use crate::error::{DatasetError, Result};
 use crate::pickle::{self, NumpyArray, ScipyCsr, Value};
@@ -30,17 +30,6 @@ pub struct Planetoid {
     /// The public split (Kipf & Welling): 20 labelled nodes per class for training, 500 for
     /// validation, 1000 for testing.
     pub split: NodeSplit,
-}
-
-/// Node indices of a transductive train/validation/test split.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NodeSplit {
-    /// Training nodes.
-    pub train: Vec<usize>,
-    /// Validation nodes.
-    pub validation: Vec<usize>,
-    /// Test nodes.
-    pub test: Vec<usize>,
 }
 
 /// Loads `ind.<name>.*` from `directory`.

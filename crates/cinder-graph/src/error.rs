@@ -123,6 +123,18 @@ pub enum GraphError {
         /// Number of classes allowed.
         num_classes: usize,
     },
+    /// A node index (in a split or a mask) that is not a node of the graph.
+    #[error("{field}[{index}] = {node} is not a node of a graph with {num_nodes} nodes")]
+    NodeIndexOutOfRange {
+        /// Which list of nodes.
+        field: &'static str,
+        /// Position in the list.
+        index: usize,
+        /// The offending node id.
+        node: usize,
+        /// Number of nodes.
+        num_nodes: usize,
+    },
     /// Graphs that cannot share one batch (different feature widths, some weighted and some not…).
     #[error("graph {graph} cannot join the batch: {reason}")]
     IncompatibleBatch {

@@ -25,6 +25,7 @@ mod interop;
 mod karate;
 mod normalize;
 mod sparse;
+mod split;
 
 pub use adjacency::{AdjacencyBuilder, Orientation, SelfLoops};
 pub use batch::{GraphBatch, block_diagonal, block_diagonal_batch};
@@ -38,3 +39,4 @@ pub use normalize::{
     random_walk_normalization, random_walk_normalize_matrix,
 };
 pub use sparse::{DuplicateEdges, SparseMatrix, to_sparse_matrix, transpose};
+pub use split::NodeSplit;

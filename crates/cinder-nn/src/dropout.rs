@@ -7,16 +7,10 @@ use rayon::prelude::*;
 
 use crate::error::{NnError, Result};
 use crate::operator::SparseOperator;
+use crate::random::mix;
 
 /// Elements per independently seeded block of the mask.
 const BLOCK: usize = 1 << 14;
-
-/// SplitMix64 finalizer: a high-quality hash of a 64-bit counter.
-fn mix(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
 
 /// `len` mask values: `0` with probability `p`, otherwise `1 / (1 - p)`.
 fn mask(len: usize, p: f32, seed: u64) -> Vec<f32> {
