@@ -5,13 +5,18 @@
 //!
 //! - [`load_planetoid`]: Cora, CiteSeer and PubMed from the original Planetoid pickles, with the
 //!   public split.
+//! - [`load_graph_directory`]: the PyG peer benchmark's `edge_index`/`x`/`y`/`split` folder
+//!   (`.npy` or `.csv`).
 
 mod error;
+mod graph_directory;
 mod location;
+mod npy;
 mod pickle;
 mod planetoid;
 
 pub use cinder_graph::NodeSplit;
 pub use error::{DatasetError, Result};
+pub use graph_directory::{GraphDirectory, load_graph_directory};
 pub use location::{data_path, require_data};
 pub use planetoid::{PLANETOID_NAMES, Planetoid, load_planetoid, planetoid_directory};
