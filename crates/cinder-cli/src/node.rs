@@ -53,15 +53,37 @@ pub struct NodeArguments {
     /// L2 penalty on the first layer's weights.
     #[arg(long, default_value_t = 5e-4)]
     weight_decay: f64,
-    /// Do not row-normalize input features (they are by default, as in the paper).
-    #[arg(long)]
-    no_row_normalize: bool,
+    /// Row-normalize input features (each row sums to 1, as Kipf & Welling do for bag-of-words).
+    /// `auto`: yes for Planetoid and karate, no for graph directories (as the PyG peer does).
+    #[arg(long, value_enum, default_value_t = RowNormalize::Auto)]
+    row_normalize: RowNormalize,
     /// Worker threads for the CPU kernels (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
     /// Print one JSON object instead of a table.
     #[arg(long)]
     json: bool,
+}
+
+/// Whether to row-normalize features.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RowNormalize {
+    /// Planetoid and karate: yes; graph directories: no.
+    Auto,
+    /// Always.
+    Yes,
+    /// Never.
+    No,
+}
+
+impl RowNormalize {
+    fn resolve(self, arguments: &NodeArguments) -> bool {
+        match self {
+            Self::Yes => true,
+            Self::No => false,
+            Self::Auto => !(arguments.data.is_some() && arguments.format == DataFormat::GraphDir),
+        }
+    }
 }
 
 /// Dataset folder formats.
@@ -171,7 +193,7 @@ pub fn run(arguments: &NodeArguments) -> anyhow::Result<()> {
             .with_dropout(arguments.dropout)
             .with_learning_rate(arguments.lr)
             .with_weight_decay(arguments.weight_decay)
-            .with_row_normalize(!arguments.no_row_normalize)
+            .with_row_normalize(arguments.row_normalize.resolve(arguments))
             .with_seed(seed);
         let (_, report) = train_node_classifier(&graph, &split, &config, &device)
             .with_context(|| format!("training on {dataset} with seed {seed}"))?;
@@ -262,7 +284,7 @@ fn summarize(
             weight_decay_first_layer: arguments.weight_decay,
             max_epochs: arguments.epochs,
             patience: arguments.patience,
-            row_normalize: !arguments.no_row_normalize,
+            row_normalize: arguments.row_normalize.resolve(arguments),
         },
     }
 }

@@ -6,29 +6,52 @@ use burn::tensor::{Tensor, TensorData};
 use rayon::prelude::*;
 
 use crate::error::{NnError, Result};
+use crate::flex::flex_dropout;
 use crate::operator::SparseOperator;
 use crate::random::mix;
 
 /// Elements per independently seeded block of the mask.
 const BLOCK: usize = 1 << 14;
 
-/// `len` mask values: `0` with probability `p`, otherwise `1 / (1 - p)`.
-fn mask(len: usize, p: f32, seed: u64) -> Vec<f32> {
+/// `output[i] = input[i] · mᵢ` with `mᵢ = 0` (probability `p`) or `1 / (1 - p)`. The decision for
+/// element `i` depends only on `(seed, i)`: one 64-bit hash gives four 16-bit uniforms, so the
+/// same mask can be regenerated for the backward pass instead of stored.
+pub(crate) fn masked_copy(input: &[f32], p: f32, seed: u64) -> Vec<f32> {
     let keep = 1.0 / (1.0 - p);
-    // Compare 24-bit uniform integers with the threshold: exact for f32 probabilities.
-    let threshold = (f64::from(p) * f64::from(1u32 << 24)) as u32;
-    let mut values = vec![0.0f32; len];
-    values
+    let threshold = (f64::from(p) * 65536.0).round() as u64;
+    let scale = |bits: u64, lane: usize| {
+        if (bits >> (16 * lane)) & 0xffff < threshold {
+            0.0
+        } else {
+            keep
+        }
+    };
+    let mut output = vec![0.0f32; input.len()];
+    output
         .par_chunks_mut(BLOCK)
+        .zip(input.par_chunks(BLOCK))
         .enumerate()
-        .for_each(|(block, chunk)| {
+        .for_each(|(block, (output, input))| {
             let base = mix(seed ^ mix(block as u64 + 1));
-            for (i, value) in chunk.iter_mut().enumerate() {
-                let uniform = (mix(base.wrapping_add(i as u64)) >> 40) as u32;
-                *value = if uniform < threshold { 0.0 } else { keep };
+            let (output_groups, output_rest) = output.as_chunks_mut::<4>();
+            let (input_groups, input_rest) = input.as_chunks::<4>();
+            for (group, (o, x)) in output_groups.iter_mut().zip(input_groups).enumerate() {
+                let bits = mix(base.wrapping_add(group as u64));
+                for lane in 0..4 {
+                    o[lane] = x[lane] * scale(bits, lane);
+                }
+            }
+            let bits = mix(base.wrapping_add(output_groups.len() as u64));
+            for (lane, (o, x)) in output_rest.iter_mut().zip(input_rest).enumerate() {
+                *o = x * scale(bits, lane);
             }
         });
-    values
+    output
+}
+
+/// `len` mask values: `0` with probability `p`, otherwise `1 / (1 - p)`.
+fn mask(len: usize, p: f32, seed: u64) -> Vec<f32> {
+    masked_copy(&vec![1.0f32; len], p, seed)
 }
 
 fn check_probability(p: f32) -> Result<()> {
@@ -42,12 +65,16 @@ fn check_probability(p: f32) -> Result<()> {
 }
 
 /// Inverted dropout on a dense tensor: each element is zeroed with probability `p` and the rest are
-/// scaled by `1 / (1 - p)`, so the expectation is unchanged. Differentiable (a product with a
-/// constant mask).
+/// scaled by `1 / (1 - p)`, so the expectation is unchanged. Differentiable. On the Flex backend
+/// the mask is fused into one parallel pass (and regenerated from the seed in the backward pass);
+/// elsewhere it is a product with a constant mask tensor.
 pub fn dropout(x: Tensor<2>, p: f32, seed: u64) -> Result<Tensor<2>> {
     check_probability(p)?;
     if p == 0.0 {
         return Ok(x);
+    }
+    if let Some(dropped) = flex_dropout(&x, p, seed) {
+        return Ok(dropped);
     }
     let dims = x.dims();
     let values = mask(dims[0] * dims[1], p, seed);
@@ -86,6 +113,29 @@ mod tests {
         assert!((mean - 1.0).abs() < 0.02, "mean {mean}");
         assert_eq!(values, mask(200_000, 0.5, 7));
         assert_ne!(values, mask(200_000, 0.5, 8));
+    }
+
+    #[test]
+    fn fused_dense_dropout_matches_its_mask_forward_and_backward() {
+        use burn::tensor::Device;
+        let device = Device::flex().autodiff();
+        let x = Tensor::<2>::from_data(TensorData::new(vec![1.0f32; 6 * 7], [6, 7]), &device)
+            .require_grad();
+        let weights: Vec<f32> = (0..42).map(|i| i as f32 - 20.0).collect();
+        let c = Tensor::<2>::from_data(TensorData::new(weights.clone(), [6, 7]), &device);
+        let y = dropout(x.clone(), 0.3, 11).unwrap();
+        let expected = mask(42, 0.3, 11);
+        let forward = y.clone().into_data().try_to_vec::<f32>().unwrap();
+        assert_eq!(forward, expected);
+        let grads = (y * c).sum().backward();
+        let gradient = x
+            .grad(&grads)
+            .unwrap()
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
+        let oracle: Vec<f32> = expected.iter().zip(&weights).map(|(m, w)| m * w).collect();
+        assert_eq!(gradient, oracle);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 mod dropout;
 mod error;
+mod flex;
 mod gcn_conv;
 mod kernel;
 mod metrics;

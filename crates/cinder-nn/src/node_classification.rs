@@ -29,12 +29,22 @@ pub enum NodeFeatures {
 
 impl NodeFeatures {
     /// The graph's features (identity if it has none) on `device`, row-normalized if asked.
+    ///
+    /// Dense features that are mostly zeros (under 25% non-zero, e.g. a bag-of-words stored
+    /// densely) are converted to sparse: the first layer then multiplies only the non-zeros, and
+    /// dropout acts on them only — exactly equivalent, since dropping a zero is a no-op.
     pub fn from_graph(graph: &Graph, row_normalize: bool, device: &Device) -> crate::Result<Self> {
         let features = graph.features_or_identity();
         let features = if row_normalize {
             features.row_normalized()
         } else {
             features
+        };
+        let features = match features {
+            FeatureMatrix::Dense(matrix) if density(matrix.values()) < SPARSE_DENSITY => {
+                FeatureMatrix::Sparse(dense_to_sparse(&matrix))
+            }
+            other => other,
         };
         Ok(match features {
             FeatureMatrix::Sparse(matrix) => Self::Sparse(SparseOperator::new(&matrix)?),
@@ -55,6 +65,33 @@ impl NodeFeatures {
             Self::Sparse(operator) => operator.shape().1,
         }
     }
+}
+
+/// Below this fraction of non-zeros, dense input features are handled as sparse.
+const SPARSE_DENSITY: f64 = 0.25;
+
+fn density(values: &[f32]) -> f64 {
+    if values.is_empty() {
+        return 1.0;
+    }
+    values.iter().filter(|&&v| v != 0.0).count() as f64 / values.len() as f64
+}
+
+fn dense_to_sparse(matrix: &cinder_graph::DenseMatrix) -> cinder_graph::SparseMatrix {
+    let mut indptr = Vec::with_capacity(matrix.rows() + 1);
+    let mut indices = Vec::new();
+    let mut data = Vec::new();
+    indptr.push(0);
+    for row in 0..matrix.rows() {
+        for (column, &value) in matrix.row(row).iter().enumerate() {
+            if value != 0.0 {
+                indices.push(column as u32);
+                data.push(value);
+            }
+        }
+        indptr.push(indices.len());
+    }
+    cinder_graph::SparseMatrix::new((matrix.rows(), matrix.columns()), indptr, indices, data)
 }
 
 /// Configuration of [`NodeGcn`].

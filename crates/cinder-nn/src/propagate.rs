@@ -19,6 +19,7 @@ use burn::backend::{Autodiff, AutodiffBackend, Flex};
 use burn::tensor::{IndexingUpdateOp, Int, Tensor, TensorData};
 
 use crate::error::{NnError, Result};
+use crate::flex::flex_matrix;
 use crate::kernel::csr_times_dense;
 use crate::operator::{Csr, SparseOperator};
 
@@ -90,17 +91,8 @@ fn generic_product(operator: &SparseOperator, x: Tensor<2>) -> Tensor<2> {
 }
 
 fn flex_product(csr: &Csr, x: FlexTensor) -> FlexTensor {
-    let x = if x.is_contiguous() {
-        x
-    } else {
-        x.to_contiguous()
-    };
-    let shape = x.layout().shape().clone();
-    let width = shape[1];
-    let values: &[f32] = x
-        .as_slice()
-        .expect("a contiguous f32 tensor has a slice view");
-    let y = csr_times_dense(csr, values, width);
+    let (values, width) = flex_matrix(&x);
+    let y = csr_times_dense(csr, &values, width);
     FlexTensor::from_data(TensorData::new(y, [csr.rows, width]))
 }
 

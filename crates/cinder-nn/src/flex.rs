@@ -1,0 +1,77 @@
+//! Host-side helpers for the Flex CPU backend: reading a tensor's buffer, and the fused dropout
+//! autodiff op.
+
+use std::borrow::Cow;
+
+use burn::backend::autodiff::checkpoint::base::Checkpointer;
+use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
+use burn::backend::autodiff::grads::Gradients;
+use burn::backend::autodiff::ops::{Backward, Ops, OpsKind, unary};
+use burn::backend::flex::FlexTensor;
+use burn::backend::{Autodiff, AutodiffBackend, Flex};
+use burn::tensor::{Tensor, TensorData};
+
+use crate::dropout::masked_copy;
+
+type FlexAutodiff = Autodiff<Flex>;
+
+/// A 2-D f32 Flex tensor's row-major values (copied only if it is not contiguous) and its width.
+pub(crate) fn flex_matrix(x: &FlexTensor) -> (Cow<'_, [f32]>, usize) {
+    let width = x.layout().shape()[1];
+    match x.as_slice::<f32>() {
+        Some(values) => (Cow::Borrowed(values), width),
+        None => {
+            let contiguous = x.to_contiguous();
+            let values = contiguous
+                .as_slice::<f32>()
+                .map(<[f32]>::to_vec)
+                .unwrap_or_default();
+            (Cow::Owned(values), width)
+        }
+    }
+}
+
+fn masked(x: &FlexTensor, p: f32, seed: u64) -> FlexTensor {
+    let shape = x.layout().shape().clone();
+    let (values, _) = flex_matrix(x);
+    let values = masked_copy(&values, p, seed);
+    FlexTensor::from_data(TensorData::new(values, [shape[0], shape[1]]))
+}
+
+/// Backward of dropout: the same mask, regenerated from `(p, seed)`.
+#[derive(Debug)]
+struct DropoutBackward;
+
+impl Backward<Flex, 1> for DropoutBackward {
+    type State = (f32, u64);
+
+    fn backward(self, ops: Ops<Self::State, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let Ops {
+            parents,
+            node,
+            state: (p, seed),
+        } = ops;
+        unary::<Flex, _>(parents, node, grads, |grad| masked(&grad, p, seed));
+    }
+}
+
+/// Dropout fused into one host pass when `x` lives on Flex (with or without autodiff); `None` for
+/// other backends.
+pub(crate) fn flex_dropout(x: &Tensor<2>, p: f32, seed: u64) -> Option<Tensor<2>> {
+    if let Ok(tracked) = x.clone().try_into_primitive::<FlexAutodiff>() {
+        let prepared = DropoutBackward
+            .prepare::<NoCheckpointing>([tracked.node()])
+            .compute_bound()
+            .stateful();
+        let output = masked(&FlexAutodiff::inner(tracked), p, seed);
+        let output = match prepared {
+            OpsKind::Tracked(prep) => prep.finish((p, seed), output),
+            OpsKind::UnTracked(prep) => prep.finish(output),
+        };
+        return Some(Tensor::from_primitive::<FlexAutodiff>(output));
+    }
+    if let Ok(plain) = x.clone().try_into_primitive::<Flex>() {
+        return Some(Tensor::from_primitive::<Flex>(masked(&plain, p, seed)));
+    }
+    None
+}
