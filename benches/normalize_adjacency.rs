@@ -8,20 +8,11 @@ use std::hint::black_box;
 use cinder::graph::{Direction, GcnNormalization, Graph, gcn_normalization};
 use criterion::{BatchSize, Criterion};
 
+mod common;
+use common::{peak_resident_megabytes, random_coordinates};
+
 const NODES: usize = 1_000_000;
 const EDGES: usize = 10_000_000;
-
-/// SplitMix64: a tiny deterministic generator, so the bench needs no RNG crate.
-fn random_coordinates(nodes: usize, edges: usize, mut state: u64) -> (Vec<u32>, Vec<u32>) {
-    let mut next = move || {
-        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        ((z ^ (z >> 31)) % nodes as u64) as u32
-    };
-    (0..edges).map(|_| (next(), next())).unzip()
-}
 
 fn build_and_normalize(criterion: &mut Criterion) {
     let (sources, targets) = random_coordinates(NODES, EDGES, 42);
@@ -50,13 +41,6 @@ fn build_and_normalize(criterion: &mut Criterion) {
         });
     }
     group.finish();
-}
-
-fn peak_resident_megabytes() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
-    let kilobytes: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kilobytes / 1024.0)
 }
 
 fn main() {

@@ -18,5 +18,5 @@ mod planetoid;
 pub use cinder_graph::NodeSplit;
 pub use error::{DatasetError, Result};
 pub use graph_directory::{GraphDirectory, load_graph_directory};
-pub use location::{data_path, require_data};
+pub use location::{data_path, fixture_path, require_data, require_fixture};
 pub use planetoid::{PLANETOID_NAMES, Planetoid, load_planetoid, planetoid_directory};

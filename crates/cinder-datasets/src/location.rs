@@ -1,5 +1,6 @@
-//! Where data lives: `CINDER_DATA` (real datasets) and `CINDER_WEIGHTS` (pretrained weights), and
-//! how tests treat missing data (`CINDER_REQUIRE_DATA=1` turns a skip into a failure).
+//! Where data lives: `CINDER_DATA` (real datasets), `CINDER_WEIGHTS` (pretrained weights) and
+//! `CINDER_FIXTURES` (reference outputs; default `$CINDER_DATA/../fixtures`), and how tests treat
+//! missing data (`CINDER_REQUIRE_DATA=1` turns a skip into a failure).
 
 use std::path::PathBuf;
 
@@ -8,6 +9,31 @@ pub fn data_path(relative: &str) -> Option<PathBuf> {
     let root = std::env::var_os("CINDER_DATA")?;
     let path = PathBuf::from(root).join(relative);
     path.exists().then_some(path)
+}
+
+/// `<fixtures>/<relative>`: `CINDER_FIXTURES`, or `fixtures/` beside `CINDER_DATA`.
+pub fn fixture_path(relative: &str) -> Option<PathBuf> {
+    let root = std::env::var_os("CINDER_FIXTURES")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("CINDER_DATA").map(|data| PathBuf::from(data).join("../fixtures"))
+        })?;
+    let path = root.join(relative);
+    path.exists().then_some(path)
+}
+
+/// [`require_data`] for reference fixtures.
+pub fn require_fixture(relative: &str) -> Option<PathBuf> {
+    if let Some(path) = fixture_path(relative) {
+        return Some(path);
+    }
+    let required = std::env::var("CINDER_REQUIRE_DATA").is_ok_and(|v| v == "1");
+    assert!(
+        !required,
+        "CINDER_REQUIRE_DATA=1 but fixture {relative} is missing (set CINDER_FIXTURES or CINDER_DATA)"
+    );
+    eprintln!("skipping: fixture {relative} not found (set CINDER_FIXTURES or CINDER_DATA)");
+    None
 }
 
 /// For tests that need real data: the path if present; otherwise `None` (the test should return

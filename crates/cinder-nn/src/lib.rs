@@ -1,22 +1,32 @@
 //! # cinder-nn
 //!
-//! Graph neural-network layers on Burn: a differentiable sparse propagation operator
-//! ([`propagate`]) with a multithreaded CPU kernel and a backend-generic fallback.
+//! Graph neural-network layers on Burn:
+//!
+//! - [`propagate`]: a differentiable sparse-dense product `S · X` (custom autodiff op with a
+//!   multithreaded CPU kernel on Flex, Burn tensor ops elsewhere);
+//! - layers [`GcnConv`], [`GinConv`], [`SageConv`] and graph [`readout`]s (mean, sum, max);
+//! - cheap [`dropout`] and [`sparse_dropout`];
+//! - node classification ([`NodeGcn`], [`train_node_classifier`]) with accuracy and macro-F1.
 
 mod dropout;
 mod error;
 mod flex;
 mod gcn_conv;
+mod gin_conv;
+mod init;
 mod kernel;
 mod metrics;
 mod node_classification;
 mod operator;
 mod propagate;
 mod random;
+mod readout;
+mod sage_conv;
 
 pub use dropout::{dropout, sparse_dropout};
 pub use error::{NnError, Result};
 pub use gcn_conv::{GcnConv, GcnConvConfig};
+pub use gin_conv::{GinConv, GinConvConfig};
 pub use metrics::{accuracy, argmax_rows, confusion_matrix, macro_f1};
 pub use node_classification::{
     EpochRecord, NodeFeatures, NodeGcn, NodeGcnConfig, NodeTrainingConfig, NodeTrainingReport,
@@ -24,3 +34,5 @@ pub use node_classification::{
 };
 pub use operator::SparseOperator;
 pub use propagate::{propagate, propagate_generic};
+pub use readout::{Readout, readout};
+pub use sage_conv::{SageConv, SageConvConfig};

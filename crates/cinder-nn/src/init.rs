@@ -1,0 +1,32 @@
+//! Seeded parameter initialization, reproducible across runs and thread counts.
+
+use burn::module::Param;
+use burn::nn::Linear;
+use burn::tensor::{Device, Tensor, TensorData};
+
+use crate::random::{derive_seed, uniform};
+
+/// A linear layer `in → out` initialized as PyTorch's `nn.Linear` (weights and bias uniform in
+/// `±1/√in`), from `seed`.
+pub(crate) fn seeded_linear(
+    inputs: usize,
+    outputs: usize,
+    bias: bool,
+    seed: u64,
+    device: &Device,
+) -> Linear {
+    let bound = 1.0 / (inputs.max(1) as f32).sqrt();
+    let weight = uniform(inputs * outputs, -bound, bound, derive_seed(seed, 1));
+    let weight = Tensor::<2>::from_data(TensorData::new(weight, [inputs, outputs]), device);
+    let bias = bias.then(|| {
+        let values = uniform(outputs, -bound, bound, derive_seed(seed, 2));
+        Param::from_tensor(Tensor::<1>::from_data(
+            TensorData::new(values, [outputs]),
+            device,
+        ))
+    });
+    Linear {
+        weight: Param::from_tensor(weight),
+        bias,
+    }
+}
