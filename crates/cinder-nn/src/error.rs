@@ -68,3 +68,15 @@ pub enum NnError {
 
 /// Result alias of `cinder-nn`.
 pub type Result<T> = std::result::Result<T, NnError>;
+
+/// Fails with [`NnError::ShapeMismatch`] unless a layer receives the feature width it was built for.
+pub(crate) fn check_width(what: &str, expected: usize, actual: usize) -> Result<()> {
+    if expected != actual {
+        return Err(NnError::ShapeMismatch {
+            what: format!("{what} (columns)"),
+            expected,
+            actual,
+        });
+    }
+    Ok(())
+}

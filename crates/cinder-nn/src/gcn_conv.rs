@@ -9,6 +9,7 @@ use cinder_graph::{
     AdjacencyBuilder, GcnNormalization, Graph, Orientation, SelfLoops, gcn_normalization,
 };
 
+use crate::error::check_width;
 use crate::operator::SparseOperator;
 use crate::propagate::propagate;
 use crate::random::uniform;
@@ -144,6 +145,7 @@ impl GcnConv {
 
     /// `S · (X Θ) + b` for dense node features `X`.
     pub fn forward(&self, operator: &SparseOperator, x: Tensor<2>) -> crate::Result<Tensor<2>> {
+        check_width("GcnConv input features", self.in_features(), x.dims()[1])?;
         let transformed = x.matmul(self.weight.val());
         self.aggregate(operator, transformed)
     }
@@ -155,6 +157,7 @@ impl GcnConv {
         operator: &SparseOperator,
         x: &SparseOperator,
     ) -> crate::Result<Tensor<2>> {
+        check_width("GcnConv input features", self.in_features(), x.shape().1)?;
         let transformed = propagate(x, self.weight.val())?;
         self.aggregate(operator, transformed)
     }

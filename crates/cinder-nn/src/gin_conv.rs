@@ -7,6 +7,7 @@ use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor, TensorData};
 use cinder_graph::{AdjacencyBuilder, Graph, Orientation};
 
+use crate::error::check_width;
 use crate::init::seeded_linear;
 use crate::operator::SparseOperator;
 use crate::propagate::propagate;
@@ -92,6 +93,11 @@ impl GinConv {
 
     /// `(1 + ε) x + S x`, the MLP's input.
     pub fn aggregate(&self, operator: &SparseOperator, x: Tensor<2>) -> crate::Result<Tensor<2>> {
+        check_width(
+            "GinConv input features",
+            self.linear1.weight.dims()[0],
+            x.dims()[1],
+        )?;
         let neighbours = propagate(operator, x.clone())?;
         let root = match &self.eps {
             Some(eps) => x * (eps.val() + 1.0).unsqueeze_dim(0),

@@ -6,6 +6,7 @@ use burn::nn::Linear;
 use burn::tensor::{Device, Tensor};
 use cinder_graph::{Graph, random_walk_normalization};
 
+use crate::error::check_width;
 use crate::init::seeded_linear;
 use crate::operator::SparseOperator;
 use crate::propagate::propagate;
@@ -77,6 +78,11 @@ impl SageConv {
 
     /// The layer's output.
     pub fn forward(&self, operator: &SparseOperator, x: Tensor<2>) -> crate::Result<Tensor<2>> {
+        check_width(
+            "SageConv input features",
+            self.linear_neighbours.weight.dims()[0],
+            x.dims()[1],
+        )?;
         let mean = propagate(operator, x.clone())?;
         let output = self.linear_neighbours.forward(mean);
         Ok(match &self.linear_root {

@@ -134,3 +134,34 @@ fn gcn_conv_options_change_the_operator() {
     assert!((improved[0] - 2.0 / 3.0).abs() < 1e-6 && (improved[1] - 1.0 / 3.0).abs() < 1e-6);
     assert_eq!(raw, vec![0.0, 1.0, 1.0, 0.0]);
 }
+
+#[test]
+fn wrong_feature_width_is_an_error_not_a_panic() {
+    let device = Device::flex();
+    let graph = karate_club();
+    let layer = GcnConvConfig::new(34, 4).init(&device);
+    let operator = layer.operator(&graph).unwrap();
+    let x = Tensor::<2>::zeros([34, 5], &device);
+    let error = layer.forward(&operator, x.clone()).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            cinder_nn::NnError::ShapeMismatch {
+                expected: 34,
+                actual: 5,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    let sage = SageConvConfig::new(3, 2).init(&device);
+    assert!(
+        sage.forward(&cinder_nn::SageConv::operator(&graph).unwrap(), x.clone())
+            .is_err()
+    );
+    let gin = cinder_nn::GinConvConfig::new(3, 4, 2).init(&device);
+    assert!(
+        gin.forward(&cinder_nn::GinConv::operator(&graph).unwrap(), x)
+            .is_err()
+    );
+}
