@@ -11,71 +11,24 @@ use cinder_graph::{Direction, Graph};
 use cinder_nn::{GcnConv, GcnConvConfig, GinConv, GinConvConfig, Readout, readout};
 use serde_json::Value;
 
-const TOLERANCE: f64 = 1e-5;
+mod common;
+
+use common::{assert_close, dims, flat, matrix, values, vector};
+
+/// A PyTorch `[out, in]` weight as cinder's `[in, out]` tensor.
+fn matrix_transposed(value: &Value, device: &Device) -> Tensor<2> {
+    matrix(value, device).transpose()
+}
 
 fn load(name: &str) -> Option<Value> {
     let path = require_fixture(&format!("gcn/{name}"))?;
     Some(serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap())
 }
 
-fn flat(value: &Value) -> Vec<f64> {
-    match value {
-        Value::Array(items) => items.iter().flat_map(flat).collect(),
-        Value::Number(n) => vec![n.as_f64().unwrap()],
-        other => panic!("not numeric: {other}"),
-    }
-}
-
-fn shape(value: &Value) -> Vec<usize> {
-    match value {
-        Value::Array(items) => {
-            let mut s = vec![items.len()];
-            if let Some(first) = items.first() {
-                s.extend(shape(first));
-            }
-            s
-        }
-        _ => vec![],
-    }
-}
-
-/// A PyTorch `[out, in]` weight as cinder's `[in, out]` tensor.
-fn transposed(value: &Value, device: &Device) -> Tensor<2> {
-    let s = shape(value);
-    let values: Vec<f32> = flat(value).iter().map(|&v| v as f32).collect();
-    Tensor::<2>::from_data(TensorData::new(values, [s[0], s[1]]), device).transpose()
-}
-
-fn vector(value: &Value, device: &Device) -> Tensor<1> {
-    let values: Vec<f32> = flat(value).iter().map(|&v| v as f32).collect();
-    let n = values.len();
-    Tensor::<1>::from_data(TensorData::new(values, [n]), device)
-}
-
-fn values<const D: usize>(tensor: Tensor<D>) -> Vec<f64> {
-    tensor
-        .into_data()
-        .try_to_vec::<f32>()
-        .unwrap()
-        .into_iter()
-        .map(f64::from)
-        .collect()
-}
-
-fn assert_close(actual: &[f64], expected: &[f64], what: &str) {
-    assert_eq!(actual.len(), expected.len(), "{what}: length");
-    for (k, (a, e)) in actual.iter().zip(expected).enumerate() {
-        assert!(
-            (a - e).abs() <= TOLERANCE * e.abs().max(1.0),
-            "{what}[{k}]: cinder {a}, PyG {e}"
-        );
-    }
-}
-
 fn gcn_layer(weight: &Value, bias: &Value, device: &Device) -> GcnConv {
-    let s = shape(weight);
+    let s = dims(weight);
     let mut layer = GcnConvConfig::new(s[1], s[0]).init(device);
-    layer.weight = Param::from_tensor(transposed(weight, device));
+    layer.weight = Param::from_tensor(matrix_transposed(weight, device));
     layer.bias = Some(Param::from_tensor(vector(bias, device)));
     layer
 }
@@ -274,7 +227,7 @@ fn directed_weighted_gcn_and_gin_match_pyg() {
     let w = &gin["weights"];
     let mut layer = GinConvConfig::new(3, 4, 2).init(&device);
     let linear = |weight: &Value, bias: &Value| Linear {
-        weight: Param::from_tensor(transposed(weight, &device)),
+        weight: Param::from_tensor(matrix_transposed(weight, &device)),
         bias: Some(Param::from_tensor(vector(bias, &device))),
     };
     layer.linear1 = linear(&w["conv.nn.0.weight"], &w["conv.nn.0.bias"]);

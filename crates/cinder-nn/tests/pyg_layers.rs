@@ -5,68 +5,17 @@
 
 use burn::module::Param;
 use burn::nn::Linear;
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Tensor};
 use cinder_graph::{Direction, Graph};
 use cinder_nn::{
     GcnConvConfig, GinConv, GinConvConfig, Readout, SageConv, SageConvConfig, readout,
 };
 use serde_json::Value;
 
+mod common;
+use common::{assert_close, flat, matrix, values, vector};
+
 const FIXTURE: &str = include_str!("fixtures/pyg_layers.json");
-const TOLERANCE: f64 = 1e-5;
-
-fn flat(value: &Value) -> Vec<f64> {
-    match value {
-        Value::Array(items) => items.iter().flat_map(flat).collect(),
-        Value::Number(n) => vec![n.as_f64().unwrap()],
-        other => panic!("not numeric: {other}"),
-    }
-}
-
-fn dims(value: &Value) -> Vec<usize> {
-    match value {
-        Value::Array(items) => {
-            let mut shape = vec![items.len()];
-            if let Some(first) = items.first() {
-                shape.extend(dims(first));
-            }
-            shape
-        }
-        _ => vec![],
-    }
-}
-
-fn matrix(value: &Value, device: &Device) -> Tensor<2> {
-    let shape = dims(value);
-    let values: Vec<f32> = flat(value).iter().map(|&v| v as f32).collect();
-    Tensor::from_data(TensorData::new(values, [shape[0], shape[1]]), device)
-}
-
-fn vector(value: &Value, device: &Device) -> Tensor<1> {
-    let values: Vec<f32> = flat(value).iter().map(|&v| v as f32).collect();
-    let n = values.len();
-    Tensor::from_data(TensorData::new(values, [n]), device)
-}
-
-fn values<const D: usize>(tensor: Tensor<D>) -> Vec<f64> {
-    tensor
-        .into_data()
-        .try_to_vec::<f32>()
-        .unwrap()
-        .into_iter()
-        .map(f64::from)
-        .collect()
-}
-
-fn assert_close(actual: &[f64], expected: &[f64], what: &str) {
-    assert_eq!(actual.len(), expected.len(), "{what}: length");
-    for (k, (a, e)) in actual.iter().zip(expected).enumerate() {
-        assert!(
-            (a - e).abs() <= TOLERANCE * e.abs().max(1.0),
-            "{what}[{k}]: cinder {a}, PyG {e}"
-        );
-    }
-}
 
 fn graph(fixture: &Value, name: &str) -> Graph {
     let g = &fixture["graphs"][name];

@@ -1,0 +1,68 @@
+//! Helpers shared by the PyG reference tests: JSON arrays to tensors and a tolerance check.
+// Each test crate uses a different subset of these helpers.
+#![allow(dead_code)]
+
+use burn::tensor::{Device, Tensor, TensorData};
+use serde_json::Value;
+
+/// Relative tolerance (absolute below 1) of every comparison with PyG.
+pub const TOLERANCE: f64 = 1e-5;
+
+/// All numbers of a nested JSON array, row-major.
+pub fn flat(value: &Value) -> Vec<f64> {
+    match value {
+        Value::Array(items) => items.iter().flat_map(flat).collect(),
+        Value::Number(n) => vec![n.as_f64().expect("a finite number")],
+        other => panic!("not numeric: {other}"),
+    }
+}
+
+/// The shape of a nested JSON array.
+pub fn dims(value: &Value) -> Vec<usize> {
+    match value {
+        Value::Array(items) => {
+            let mut shape = vec![items.len()];
+            if let Some(first) = items.first() {
+                shape.extend(dims(first));
+            }
+            shape
+        }
+        _ => vec![],
+    }
+}
+
+/// A 2-D JSON array as a tensor.
+pub fn matrix(value: &Value, device: &Device) -> Tensor<2> {
+    let shape = dims(value);
+    let values: Vec<f32> = flat(value).iter().map(|&v| v as f32).collect();
+    Tensor::from_data(TensorData::new(values, [shape[0], shape[1]]), device)
+}
+
+/// A 1-D JSON array as a tensor.
+pub fn vector(value: &Value, device: &Device) -> Tensor<1> {
+    let values: Vec<f32> = flat(value).iter().map(|&v| v as f32).collect();
+    let n = values.len();
+    Tensor::from_data(TensorData::new(values, [n]), device)
+}
+
+/// A tensor's values as f64.
+pub fn values<const D: usize>(tensor: Tensor<D>) -> Vec<f64> {
+    tensor
+        .into_data()
+        .try_to_vec::<f32>()
+        .expect("an f32 tensor")
+        .into_iter()
+        .map(f64::from)
+        .collect()
+}
+
+/// Asserts `actual ≈ expected` within [`TOLERANCE`], naming the first entry that differs.
+pub fn assert_close(actual: &[f64], expected: &[f64], what: &str) {
+    assert_eq!(actual.len(), expected.len(), "{what}: length");
+    for (k, (a, e)) in actual.iter().zip(expected).enumerate() {
+        assert!(
+            (a - e).abs() <= TOLERANCE * e.abs().max(1.0),
+            "{what}[{k}]: cinder {a}, PyG {e}"
+        );
+    }
+}
