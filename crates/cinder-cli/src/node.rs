@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use burn::tensor::Device;
-use cinder_datasets::{load_graph_directory, load_planetoid, planetoid_directory};
+use cinder_datasets::{PLANETOID_NAMES, load_graph_directory, load_planetoid, planetoid_directory};
 use cinder_graph::{Graph, NodeSplit, karate_club};
 use cinder_nn::{NodeTrainingConfig, NodeTrainingReport, train_node_classifier};
 use clap::{Args, ValueEnum};
@@ -160,6 +160,12 @@ fn load(arguments: &NodeArguments) -> anyhow::Result<(String, Graph, NodeSplit)>
             Ok(("karate".into(), karate_club(), split))
         }
         planetoid => {
+            if !PLANETOID_NAMES.contains(&planetoid) {
+                bail!(
+                    "unknown dataset {name:?}: registered names are karate, {}; or pass a folder with --data",
+                    PLANETOID_NAMES.join(", ")
+                );
+            }
             let directory = planetoid_directory().context(
                 "Planetoid files not found: set CINDER_DATA to the folder holding planetoid/ind.<name>.* (e.g. ../shared/datasets), or pass --data DIR --format planetoid",
             )?;
@@ -199,12 +205,16 @@ pub fn run(arguments: &NodeArguments) -> anyhow::Result<()> {
             .with_context(|| format!("training on {dataset} with seed {seed}"))?;
         if !arguments.json {
             println!(
-                "seed {seed:>3}: test accuracy {:.4}  macro-F1 {:.4}  epochs {:>3} (best {:>3})  validation accuracy {:.4}",
+                "seed {seed:>3}: test accuracy {:.4}  macro-F1 {:.4}  epochs {:>3} (best {:>3})  validation accuracy {}",
                 report.test_accuracy,
                 report.test_macro_f1,
                 report.epochs_run,
                 report.best_epoch,
-                report.validation_accuracy
+                if split.validation.is_empty() {
+                    "n/a (no validation nodes)".to_string()
+                } else {
+                    format!("{:.4}", report.validation_accuracy)
+                }
             );
         }
         reports.push(report);
