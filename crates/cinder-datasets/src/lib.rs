@@ -7,12 +7,14 @@
 //!   public split.
 //! - [`load_graph_directory`]: the PyG peer benchmark's `edge_index`/`x`/`y`/`split` folder
 //!   (`.npy` or `.csv`).
+//! - [`load_musae`]: MUSAE social networks (Twitch) with sparse binary features.
 //! - [`load_tu`], [`load_gin_text`], [`load_folds`]: TU graph-classification benchmarks in the
 //!   official and the GIN/DGCNN formats, with fixed 10-fold splits.
 
 mod error;
 mod graph_directory;
 mod location;
+mod musae;
 mod npy;
 mod pickle;
 mod planetoid;
@@ -22,5 +24,6 @@ pub use cinder_graph::NodeSplit;
 pub use error::{DatasetError, Result};
 pub use graph_directory::{GraphDirectory, load_graph_directory};
 pub use location::{data_path, fixture_path, require_data, require_fixture};
+pub use musae::load_musae;
 pub use planetoid::{PLANETOID_NAMES, Planetoid, load_planetoid, planetoid_directory};
 pub use tu::{Fold, GraphDataset, load_folds, load_gin_text, load_tu};
