@@ -7,10 +7,12 @@
 //!   public split.
 //! - [`load_graph_directory`]: the PyG peer benchmark's `edge_index`/`x`/`y`/`split` folder
 //!   (`.npy` or `.csv`).
+//! - [`load_csv_graph`]: cinder's generic `nodes.csv`/`edges.csv` folder.
 //! - [`load_musae`]: MUSAE social networks (Twitch) with sparse binary features.
 //! - [`load_tu`], [`load_gin_text`], [`load_folds`]: TU graph-classification benchmarks in the
 //!   official and the GIN/DGCNN formats, with fixed 10-fold splits.
 
+mod csv_graph;
 mod error;
 mod graph_directory;
 mod location;
@@ -21,6 +23,7 @@ mod planetoid;
 mod tu;
 
 pub use cinder_graph::NodeSplit;
+pub use csv_graph::load_csv_graph;
 pub use error::{DatasetError, Result};
 pub use graph_directory::{GraphDirectory, load_graph_directory};
 pub use location::{data_path, fixture_path, require_data, require_fixture};
