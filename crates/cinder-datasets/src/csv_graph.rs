@@ -26,13 +26,16 @@ fn format_error(path: &Path, line: usize, reason: impl Into<String>) -> DatasetE
     }
 }
 
-/// Rows of a CSV file with their line numbers, and the header if the file has one.
-fn read_rows(path: &Path) -> Result<(Option<Vec<String>>, Vec<(usize, Vec<String>)>)> {
+/// One data row: its line number and fields.
+type Row = (usize, Vec<String>);
+
+/// Rows of a CSV file with their line numbers, and the header (lower-cased) if the file has one.
+fn read_rows(path: &Path) -> Result<(Option<Vec<String>>, Vec<Row>)> {
     let text = std::fs::read_to_string(path).map_err(|source| DatasetError::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    let mut rows: Vec<(usize, Vec<String>)> = text
+    let mut rows: Vec<Row> = text
         .lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
