@@ -9,6 +9,7 @@
 //!   (`.npy` or `.csv`).
 //! - [`load_csv_graph`]: cinder's generic `nodes.csv`/`edges.csv` folder.
 //! - [`load_musae`]: MUSAE social networks (Twitch) with sparse binary features.
+//! - [`load_sdf`]: molecules from SDF V2000 with bond types and an SD property as label.
 //! - [`load_tu`], [`load_gin_text`], [`load_folds`]: TU graph-classification benchmarks in the
 //!   official and the GIN/DGCNN formats, with fixed 10-fold splits.
 
@@ -20,6 +21,7 @@ mod musae;
 mod npy;
 mod pickle;
 mod planetoid;
+mod sdf;
 mod tu;
 
 pub use cinder_graph::NodeSplit;
@@ -29,4 +31,5 @@ pub use graph_directory::{GraphDirectory, load_graph_directory};
 pub use location::{data_path, fixture_path, require_data, require_fixture};
 pub use musae::load_musae;
 pub use planetoid::{PLANETOID_NAMES, Planetoid, load_planetoid, planetoid_directory};
+pub use sdf::{Molecules, load_sdf};
 pub use tu::{Fold, GraphDataset, load_folds, load_gin_text, load_tu};
