@@ -71,16 +71,21 @@ fn parse_npy(bytes: &[u8]) -> std::result::Result<NpyArray, String> {
     let size: usize = size
         .parse()
         .map_err(|_| format!("unsupported dtype {descr}"))?;
-    let count: usize = shape.iter().product();
+    // A crafted header must not overflow or divide by a zero-sized element.
+    let needed = (size > 0)
+        .then(|| shape.iter().try_fold(size, |acc, &d| acc.checked_mul(d)))
+        .flatten()
+        .ok_or_else(|| {
+            format!("array of shape {shape:?} and dtype {descr} has no valid byte size")
+        })?;
     let data = &bytes[data_start.min(bytes.len())..];
-    if data.len() < count * size {
+    if data.len() < needed {
         return Err(format!(
-            "array of shape {shape:?} and dtype {descr} needs {} bytes, file has {}",
-            count * size,
+            "array of shape {shape:?} and dtype {descr} needs {needed} bytes, file has {}",
             data.len()
         ));
     }
-    let values = data[..count * size]
+    let values = data[..needed]
         .chunks_exact(size)
         .map(|c| match (kind, size) {
             ("f", 4) => Ok(f64::from(f32::from_le_bytes([c[0], c[1], c[2], c[3]]))),
@@ -124,6 +129,14 @@ mod tests {
         assert_eq!(array.values, vec![1.0, 2.0, 3.0, 4.0, 5.0, -6.0]);
         let array = parse_npy(&npy("|i1", "(3,)", &[0, 1, 0xff])).unwrap();
         assert_eq!(array.values, vec![0.0, 1.0, -1.0]);
+    }
+
+    #[test]
+    fn absurd_shapes_and_zero_sized_dtypes_are_errors() {
+        let huge = parse_npy(&npy("<f8", "(4294967296, 4294967296, 16)", &[0; 8])).unwrap_err();
+        assert!(huge.contains("no valid byte size"), "{huge}");
+        let zero = parse_npy(&npy("<f0", "(3,)", &[])).unwrap_err();
+        assert!(zero.contains("no valid byte size"), "{zero}");
     }
 
     #[test]

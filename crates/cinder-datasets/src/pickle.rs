@@ -388,11 +388,15 @@ pub(crate) fn numpy_array(value: &Value) -> Result<NumpyArray, String> {
     }
     let (kind, size, big_endian) = numpy_dtype(dtype)?;
     let raw = raw.as_bytes().ok_or("array data is not a byte string")?;
-    let count: usize = shape.iter().product();
-    if raw.len() != count * size {
+    let needed = (size > 0)
+        .then(|| shape.iter().try_fold(size, |acc, &d| acc.checked_mul(d)))
+        .flatten()
+        .ok_or_else(|| {
+            format!("array of shape {shape:?} and dtype {kind}{size} has no valid byte size")
+        })?;
+    if raw.len() != needed {
         return Err(format!(
-            "array of shape {shape:?} needs {} bytes of {kind}{size}, found {}",
-            count * size,
+            "array of shape {shape:?} needs {needed} bytes of {kind}{size}, found {}",
             raw.len()
         ));
     }
