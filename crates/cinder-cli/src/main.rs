@@ -1,5 +1,6 @@
 //! `cinder`: train graph neural networks on real datasets from the command line.
 
+mod graph;
 mod node;
 mod resources;
 
@@ -29,11 +30,14 @@ enum Command {
 enum TrainCommand {
     /// Semi-supervised node classification with a two-layer GCN (Kipf & Welling 2017).
     Node(node::NodeArguments),
+    /// Graph classification with k-fold cross-validation (GCN, GIN or relational GCN).
+    Graph(graph::GraphArguments),
 }
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Train(TrainCommand::Node(arguments)) => node::run(&arguments),
+        Command::Train(TrainCommand::Graph(arguments)) => graph::run(&arguments),
     }
 }

@@ -21,15 +21,20 @@ mod musae;
 mod npy;
 mod pickle;
 mod planetoid;
+mod registry;
 mod sdf;
 mod tu;
 
-pub use cinder_graph::NodeSplit;
+pub use cinder_graph::{Fold, NodeSplit};
 pub use csv_graph::load_csv_graph;
 pub use error::{DatasetError, Result};
 pub use graph_directory::{GraphDirectory, load_graph_directory};
 pub use location::{data_path, fixture_path, require_data, require_fixture};
 pub use musae::load_musae;
 pub use planetoid::{PLANETOID_NAMES, Planetoid, load_planetoid, planetoid_directory};
-pub use sdf::{Molecules, load_sdf};
-pub use tu::{Fold, GraphDataset, load_folds, load_gin_text, load_tu};
+pub use registry::{
+    DatasetTask, GraphSetDataset, NodeDataset, REGISTRY, RegisteredDataset, load_registered_graphs,
+    load_registered_nodes, registered,
+};
+pub use sdf::{Molecules, load_sdf, parse_sdf};
+pub use tu::{GraphDataset, load_folds, load_gin_text, load_tu};

@@ -42,6 +42,11 @@ pub fn load_sdf(path: &Path, property: &str) -> Result<Molecules> {
         path: path.to_path_buf(),
         source,
     })?;
+    parse_sdf(&text, path, property)
+}
+
+/// [`load_sdf`] for SDF text already in memory; `path` names its origin in errors.
+pub fn parse_sdf(text: &str, path: &Path, property: &str) -> Result<Molecules> {
     let lines: Vec<&str> = text.lines().collect();
     let mut molecules = Vec::new();
     let mut start = 0;

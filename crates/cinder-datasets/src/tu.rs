@@ -12,7 +12,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use cinder_graph::{Direction, EdgeLabel, FeatureMatrix, Graph};
+use cinder_graph::{Direction, EdgeLabel, FeatureMatrix, Fold, Graph};
 
 use crate::error::{DatasetError, Result};
 
@@ -39,15 +39,6 @@ impl GraphDataset {
     pub fn num_nodes(&self) -> usize {
         self.graphs.iter().map(Graph::num_nodes).sum()
     }
-}
-
-/// One fold: graph indices for training and testing.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Fold {
-    /// Training graphs.
-    pub train: Vec<usize>,
-    /// Test graphs.
-    pub test: Vec<usize>,
 }
 
 fn format_error(path: &Path, line: usize, reason: impl Into<String>) -> DatasetError {

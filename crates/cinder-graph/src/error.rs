@@ -143,6 +143,9 @@ pub enum GraphError {
         /// What disagrees.
         reason: String,
     },
+    /// A cross-validation fold or hold-out split that cannot be made or used.
+    #[error("invalid split: {0}")]
+    InvalidSplit(String),
 }
 
 /// Result alias of `cinder-graph`.

@@ -45,6 +45,14 @@ pub enum NnError {
         /// Number of classes.
         num_classes: usize,
     },
+    /// A graph without nodes where each graph must pool to a vector.
+    #[error(
+        "graph {graph} has no nodes: a readout (mean, sum or max over its nodes) is undefined; drop empty graphs from the dataset"
+    )]
+    EmptyGraph {
+        /// Index of the graph (in its batch or dataset).
+        graph: usize,
+    },
     /// Something that must not be empty is.
     #[error("{0} is empty")]
     Empty(String),

@@ -2,7 +2,7 @@
 
 use burn::config::Config;
 use burn::module::{Module, Param};
-use burn::nn::Linear;
+use burn::nn::{BatchNorm, BatchNormConfig, Linear};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor, TensorData};
 use cinder_graph::{AdjacencyBuilder, Graph, Orientation};
@@ -28,6 +28,10 @@ pub struct GinConvConfig {
     /// Learn ε. Default `false`.
     #[config(default = false)]
     pub train_eps: bool,
+    /// Batch-normalize the MLP's hidden layer (`Linear → BatchNorm → ReLU → Linear`, as in the
+    /// paper's experiments). Default `false`.
+    #[config(default = false)]
+    pub batch_norm: bool,
     /// Seed of the MLP's initialization. Default 0.
     #[config(default = 0)]
     pub seed: u64,
@@ -35,7 +39,8 @@ pub struct GinConvConfig {
 
 /// Graph isomorphism convolution (Xu et al. 2019, eq. 4.1):
 ///
-/// `x'ᵢ = MLP((1 + ε) · xᵢ + Σ_{j → i} xⱼ)`, with `MLP = Linear → ReLU → Linear`.
+/// `x'ᵢ = MLP((1 + ε) · xᵢ + Σ_{j → i} xⱼ)`, with `MLP = Linear → ReLU → Linear`
+/// (`Linear → BatchNorm → ReLU → Linear` with `batch_norm`).
 ///
 /// Neighbours are summed without edge weights or normalization (sum aggregation is what makes GIN
 /// as expressive as the Weisfeiler-Lehman test); a self-loop in the graph is an ordinary edge.
@@ -43,6 +48,8 @@ pub struct GinConvConfig {
 pub struct GinConv {
     /// First MLP layer.
     pub linear1: Linear,
+    /// Batch norm of the MLP's hidden layer (with `batch_norm`).
+    pub norm: Option<BatchNorm>,
     /// Second MLP layer.
     pub linear2: Linear,
     /// Learnable ε (when `train_eps`).
@@ -62,6 +69,9 @@ impl GinConvConfig {
                 derive_seed(self.seed, 1),
                 device,
             ),
+            norm: self
+                .batch_norm
+                .then(|| BatchNormConfig::new(self.hidden).init(device)),
             linear2: seeded_linear(
                 self.hidden,
                 self.out_features,
@@ -109,6 +119,11 @@ impl GinConv {
     /// The layer's output.
     pub fn forward(&self, operator: &SparseOperator, x: Tensor<2>) -> crate::Result<Tensor<2>> {
         let aggregated = self.aggregate(operator, x)?;
-        Ok(self.linear2.forward(relu(self.linear1.forward(aggregated))))
+        let hidden = self.linear1.forward(aggregated);
+        let hidden = match &self.norm {
+            Some(norm) => norm.forward(hidden),
+            None => hidden,
+        };
+        Ok(self.linear2.forward(relu(hidden)))
     }
 }

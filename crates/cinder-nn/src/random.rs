@@ -1,13 +1,7 @@
 //! Seeded, counter-based random numbers (SplitMix64): reproducible initialization and dropout
 //! masks that do not depend on thread count or on Burn's global generator.
 
-/// SplitMix64 finalizer: a high-quality hash of a 64-bit counter.
-pub(crate) fn mix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
+pub(crate) use cinder_graph::splitmix64 as mix;
 
 /// Derives an independent seed for a named purpose (layer, epoch…) from a base seed.
 pub(crate) fn derive_seed(seed: u64, purpose: u64) -> u64 {

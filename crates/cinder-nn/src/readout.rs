@@ -25,7 +25,8 @@ pub enum Readout {
 ///
 /// Mean and sum are one sparse product with a pooling matrix; max takes each graph's slice, so it
 /// is deterministic (it never relies on a scatter-max with duplicate indices). A graph without
-/// nodes pools to zeros.
+/// nodes is an error ([`NnError::EmptyGraph`]): its mean and maximum do not exist, and pooling it
+/// to zeros would hide a broken dataset.
 pub fn readout(x: Tensor<2>, node_offsets: &[usize], readout: Readout) -> crate::Result<Tensor<2>> {
     let [nodes, width] = x.dims();
     check_offsets(node_offsets, nodes)?;
@@ -51,15 +52,11 @@ pub fn readout(x: Tensor<2>, node_offsets: &[usize], readout: Readout) -> crate:
             propagate(&SparseOperator::new(&pooling)?, x)
         }
         Readout::Max => {
-            let device = x.device();
             let rows: Vec<Tensor<2>> = (0..graphs)
                 .map(|g| {
-                    let (start, end) = (node_offsets[g], node_offsets[g + 1]);
-                    if start == end {
-                        Tensor::zeros([1, width], &device)
-                    } else {
-                        x.clone().slice([start..end, 0..width]).max_dim(0)
-                    }
+                    x.clone()
+                        .slice([node_offsets[g]..node_offsets[g + 1], 0..width])
+                        .max_dim(0)
                 })
                 .collect();
             Ok(Tensor::cat(rows, 0))
@@ -81,6 +78,9 @@ fn check_offsets(offsets: &[usize], nodes: usize) -> crate::Result<()> {
                 offsets.last()
             ),
         });
+    }
+    if let Some(graph) = offsets.windows(2).position(|w| w[0] == w[1]) {
+        return Err(NnError::EmptyGraph { graph });
     }
     Ok(())
 }

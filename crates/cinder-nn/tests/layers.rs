@@ -4,7 +4,7 @@ use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
 use cinder_graph::{Direction, Graph, karate_club};
 use cinder_nn::{
-    GcnConvConfig, NodeGcnConfig, NodeTrainingConfig, Readout, SageConvConfig, readout,
+    GcnConvConfig, NnError, NodeGcnConfig, NodeTrainingConfig, Readout, SageConvConfig, readout,
     train_node_classifier,
 };
 
@@ -13,28 +13,37 @@ fn values<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
 }
 
 #[test]
-fn readouts_pool_contiguous_graphs_and_handle_empty_ones() {
+fn readouts_pool_contiguous_graphs_and_reject_empty_ones() {
     let device = Device::flex();
     let x = Tensor::<2>::from_data(
-        TensorData::new(vec![1.0, -2.0, 3.0, 4.0, -5.0, 0.5], [3, 2]),
+        TensorData::new(vec![1.0, -2.0, 3.0, 4.0, -5.0, 0.5, 2.0, 7.0], [4, 2]),
         &device,
     );
-    // Graph 0: nodes 0, 1; graph 1: no nodes; graph 2: node 2.
-    let offsets = [0, 2, 2, 3];
+    // Graph 0: nodes 0, 1; graph 1: node 2; graph 2: node 3.
+    let offsets = [0, 2, 3, 4];
     assert_eq!(
         values(readout(x.clone(), &offsets, Readout::Sum).unwrap()),
-        vec![4.0, 2.0, 0.0, 0.0, -5.0, 0.5]
+        vec![4.0, 2.0, -5.0, 0.5, 2.0, 7.0]
     );
     assert_eq!(
         values(readout(x.clone(), &offsets, Readout::Mean).unwrap()),
-        vec![2.0, 1.0, 0.0, 0.0, -5.0, 0.5]
+        vec![2.0, 1.0, -5.0, 0.5, 2.0, 7.0]
     );
     assert_eq!(
         values(readout(x.clone(), &offsets, Readout::Max).unwrap()),
-        vec![3.0, 4.0, 0.0, 0.0, -5.0, 0.5]
+        vec![3.0, 4.0, -5.0, 0.5, 2.0, 7.0]
     );
-    let error = readout(x, &[0, 2], Readout::Mean).unwrap_err();
+    let error = readout(x.clone(), &[0, 2], Readout::Mean).unwrap_err();
     assert!(error.to_string().contains("node offsets"), "{error}");
+    // Graph 1 of [0, 2, 2, 4] has no nodes.
+    for kind in [Readout::Mean, Readout::Sum, Readout::Max] {
+        let error = readout(x.clone(), &[0, 2, 2, 4], kind).unwrap_err();
+        assert_eq!(error, NnError::EmptyGraph { graph: 1 });
+        assert!(
+            error.to_string().contains("graph 1 has no nodes"),
+            "{error}"
+        );
+    }
 }
 
 #[test]

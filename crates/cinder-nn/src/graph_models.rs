@@ -1,0 +1,278 @@
+//! Graph-classification models: GCN, GIN (Xu et al. 2019) and relational GCN, each turning a
+//! [`GraphMiniBatch`] into one row of class logits per graph.
+
+use burn::module::Module;
+use burn::nn::{BatchNorm, BatchNormConfig, Linear};
+use burn::tensor::activation::relu;
+use burn::tensor::{Device, Tensor};
+use serde::{Deserialize, Serialize};
+
+use crate::dropout::dropout;
+use crate::gcn_conv::{GcnConv, GcnConvConfig};
+use crate::gin_conv::{GinConv, GinConvConfig};
+use crate::graph_batches::{GraphMiniBatch, Propagation};
+use crate::init::seeded_linear;
+use crate::random::derive_seed;
+use crate::readout::{Readout, readout};
+use crate::relational_conv::{RelationalGcnConv, RelationalGcnConvConfig};
+
+/// The graph-classification architectures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum GraphModelKind {
+    /// GCN layers (ReLU) → readout → linear classifier.
+    #[default]
+    Gcn,
+    /// GIN-0 with batch-normalized MLPs; the prediction sums a linear classifier of every
+    /// layer's readout, the input layer's included (Xu et al. 2019, eq. 4.2).
+    Gin,
+    /// Relational GCN layers (one propagation per edge type, e.g. bond type) → readout → linear.
+    Rgcn,
+}
+
+impl GraphModelKind {
+    /// Lower-case name (`gcn`, `gin`, `rgcn`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Gcn => "gcn",
+            Self::Gin => "gin",
+            Self::Rgcn => "rgcn",
+        }
+    }
+
+    /// The readout of the model's paper: mean for GCN and RGCN, sum for GIN.
+    pub fn default_readout(self) -> Readout {
+        match self {
+            Self::Gin => Readout::Sum,
+            Self::Gcn | Self::Rgcn => Readout::Mean,
+        }
+    }
+
+    /// Default depth: 3 graph layers for GCN/RGCN, 5 for GIN (counting the input layer, as the
+    /// paper: 4 GIN layers).
+    pub fn default_layers(self) -> usize {
+        match self {
+            Self::Gin => 5,
+            Self::Gcn | Self::Rgcn => 3,
+        }
+    }
+
+    /// The operators this model propagates with (`relations` only matters for RGCN).
+    pub fn propagation(self, relations: usize) -> Propagation {
+        match self {
+            Self::Gcn => Propagation::Gcn,
+            Self::Gin => Propagation::Sum,
+            Self::Rgcn => Propagation::Relational { relations },
+        }
+    }
+}
+
+/// Shape and options of a [`GraphClassifier`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct GraphModelOptions {
+    /// Architecture.
+    pub kind: GraphModelKind,
+    /// Input feature width.
+    pub in_features: usize,
+    /// Number of classes.
+    pub num_classes: usize,
+    /// Hidden width.
+    pub hidden: usize,
+    /// Depth ([`GraphModelKind::default_layers`]).
+    pub layers: usize,
+    /// Readout.
+    pub readout: Readout,
+    /// Dropout before the classifier.
+    pub dropout: f32,
+    /// Relations (RGCN only).
+    pub relations: usize,
+    /// Initialization seed.
+    pub seed: u64,
+}
+
+/// GCN for graph classification.
+#[derive(Module, Debug)]
+pub struct GraphGcn {
+    /// Graph convolutions.
+    pub convs: Vec<GcnConv>,
+    /// Linear classifier on the pooled vector.
+    pub classifier: Linear,
+    /// Readout.
+    #[module(skip)]
+    pub readout: Readout,
+    /// Dropout probability before the classifier.
+    pub dropout: f32,
+}
+
+/// Relational GCN for graph classification.
+#[derive(Module, Debug)]
+pub struct GraphRgcn {
+    /// Relational convolutions.
+    pub convs: Vec<RelationalGcnConv>,
+    /// Linear classifier on the pooled vector.
+    pub classifier: Linear,
+    /// Readout.
+    #[module(skip)]
+    pub readout: Readout,
+    /// Dropout probability before the classifier.
+    pub dropout: f32,
+}
+
+/// GIN for graph classification (Xu et al. 2019).
+#[derive(Module, Debug)]
+pub struct GraphGin {
+    /// GIN layers (batch-normalized MLPs).
+    pub convs: Vec<GinConv>,
+    /// Batch norm after each GIN layer.
+    pub norms: Vec<BatchNorm>,
+    /// One classifier per layer's readout, the input layer's first.
+    pub predictions: Vec<Linear>,
+    /// Readout.
+    #[module(skip)]
+    pub readout: Readout,
+    /// Dropout probability on each layer's classifier output.
+    pub dropout: f32,
+}
+
+/// A graph classifier of any [`GraphModelKind`].
+#[derive(Module, Debug)]
+pub enum GraphClassifier {
+    /// See [`GraphGcn`].
+    Gcn(GraphGcn),
+    /// See [`GraphGin`].
+    Gin(GraphGin),
+    /// See [`GraphRgcn`].
+    Rgcn(GraphRgcn),
+}
+
+impl GraphModelOptions {
+    /// Builds the model on `device`.
+    pub fn init(&self, device: &Device) -> GraphClassifier {
+        let width = |layer: usize| {
+            if layer == 0 {
+                self.in_features
+            } else {
+                self.hidden
+            }
+        };
+        let seed = |purpose: u64| derive_seed(self.seed, purpose);
+        let classifier = || seeded_linear(self.hidden, self.num_classes, true, seed(99), device);
+        match self.kind {
+            GraphModelKind::Gcn => GraphClassifier::Gcn(GraphGcn {
+                convs: (0..self.layers)
+                    .map(|l| {
+                        GcnConvConfig::new(width(l), self.hidden)
+                            .with_seed(seed(l as u64 + 1))
+                            .init(device)
+                    })
+                    .collect(),
+                classifier: classifier(),
+                readout: self.readout,
+                dropout: self.dropout,
+            }),
+            GraphModelKind::Rgcn => GraphClassifier::Rgcn(GraphRgcn {
+                convs: (0..self.layers)
+                    .map(|l| {
+                        RelationalGcnConvConfig::new(width(l), self.hidden, self.relations)
+                            .with_seed(seed(l as u64 + 1))
+                            .init(device)
+                    })
+                    .collect(),
+                classifier: classifier(),
+                readout: self.readout,
+                dropout: self.dropout,
+            }),
+            GraphModelKind::Gin => {
+                let gin_layers = self.layers.saturating_sub(1).max(1);
+                GraphClassifier::Gin(GraphGin {
+                    convs: (0..gin_layers)
+                        .map(|l| {
+                            GinConvConfig::new(width(l), self.hidden, self.hidden)
+                                .with_batch_norm(true)
+                                .with_seed(seed(l as u64 + 1))
+                                .init(device)
+                        })
+                        .collect(),
+                    norms: (0..gin_layers)
+                        .map(|_| BatchNormConfig::new(self.hidden).init(device))
+                        .collect(),
+                    predictions: (0..=gin_layers)
+                        .map(|l| {
+                            seeded_linear(
+                                width(l),
+                                self.num_classes,
+                                true,
+                                seed(50 + l as u64),
+                                device,
+                            )
+                        })
+                        .collect(),
+                    readout: self.readout,
+                    dropout: self.dropout,
+                })
+            }
+        }
+    }
+}
+
+impl GraphClassifier {
+    /// Class logits (`graphs x classes`) of a batch. `dropout_seed = Some(..)` trains (dropout
+    /// on), `None` evaluates.
+    pub fn forward(
+        &self,
+        batch: &GraphMiniBatch,
+        dropout_seed: Option<u64>,
+    ) -> crate::Result<Tensor<2>> {
+        let (readout_kind, dropout_probability) = match self {
+            Self::Gcn(model) => (model.readout, model.dropout),
+            Self::Rgcn(model) => (model.readout, model.dropout),
+            Self::Gin(model) => (model.readout, model.dropout),
+        };
+        let device = self.device();
+        let offsets = batch.node_offsets();
+        let operators = batch.operators();
+        let mut x = batch.features(&device);
+        let drop = |tensor: Tensor<2>, purpose: u64| match dropout_seed {
+            Some(seed) if dropout_probability > 0.0 => {
+                dropout(tensor, dropout_probability, derive_seed(seed, purpose))
+            }
+            _ => Ok(tensor),
+        };
+        match self {
+            Self::Gcn(model) => {
+                for conv in &model.convs {
+                    x = relu(conv.forward(&operators[0], x)?);
+                }
+                let pooled = drop(readout(x, offsets, readout_kind)?, 1)?;
+                Ok(model.classifier.forward(pooled))
+            }
+            Self::Rgcn(model) => {
+                for conv in &model.convs {
+                    x = relu(conv.forward(operators, x)?);
+                }
+                let pooled = drop(readout(x, offsets, readout_kind)?, 1)?;
+                Ok(model.classifier.forward(pooled))
+            }
+            Self::Gin(model) => {
+                let mut score = drop(
+                    model.predictions[0].forward(readout(x.clone(), offsets, readout_kind)?),
+                    0,
+                )?;
+                for (layer, (conv, norm)) in model.convs.iter().zip(&model.norms).enumerate() {
+                    x = relu(norm.forward(conv.forward(&operators[0], x)?));
+                    let pooled = readout(x.clone(), offsets, readout_kind)?;
+                    let logits = model.predictions[layer + 1].forward(pooled);
+                    score = score + drop(logits, layer as u64 + 1)?;
+                }
+                Ok(score)
+            }
+        }
+    }
+
+    fn device(&self) -> Device {
+        match self {
+            Self::Gcn(model) => model.classifier.weight.val().device(),
+            Self::Rgcn(model) => model.classifier.weight.val().device(),
+            Self::Gin(model) => model.predictions[0].weight.val().device(),
+        }
+    }
+}
