@@ -8,10 +8,10 @@ use burn::tensor::Device;
 use cinder_datasets::{
     GraphSetDataset, load_folds, load_gin_text, load_registered_graphs, load_sdf, load_tu,
 };
-use cinder_graph::{Fold, stratified_folds};
+use cinder_graph::{Fold, stratified_folds, stratified_holdout};
 use cinder_nn::{
     CrossValidationReport, GraphModelKind, GraphSet, GraphTrainingConfig, InputFeatures, Readout,
-    TrainingEvent, cross_validate,
+    Selection, TrainingEvent, cross_validate,
 };
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -47,6 +47,10 @@ pub struct GraphArguments {
     /// many (MUTAG, PROTEINS: 10), otherwise seeded stratified folds.
     #[arg(long, default_value_t = 10)]
     folds: usize,
+    /// Instead of cross-validation, one seeded stratified split holding out this fraction of the
+    /// graphs for testing (e.g. 0.2).
+    #[arg(long, conflicts_with = "seeded_folds")]
+    holdout: Option<f64>,
     /// Ignore the dataset's fixed folds and make seeded stratified ones.
     #[arg(long)]
     seeded_folds: bool,
@@ -80,6 +84,15 @@ pub struct GraphArguments {
     /// Fraction of each training fold held out for validation (model selection).
     #[arg(long, default_value_t = 0.1)]
     validation_fraction: f64,
+    /// Validation score that picks each fold's kept epoch: `accuracy` (ties: lower loss) or `loss`.
+    #[arg(long, value_enum, default_value_t = SelectionArgument::Accuracy)]
+    select: SelectionArgument,
+    /// GCN/RGCN: classify every layer's readout (input layer included) and sum the scores, as GIN.
+    #[arg(long)]
+    layer_readouts: bool,
+    /// No batch norm after GCN/RGCN layers (GIN always has it).
+    #[arg(long)]
+    no_batch_norm: bool,
     /// Node input features: `auto` (node features, else one-hot node labels, else one-hot
     /// degree), `labels` or `degree`.
     #[arg(long, value_enum, default_value_t = FeatureArgument::Auto)]
@@ -129,6 +142,15 @@ pub enum ReadoutArgument {
     Sum,
     /// Element-wise maximum.
     Max,
+}
+
+/// Model-selection scores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SelectionArgument {
+    /// Validation accuracy.
+    Accuracy,
+    /// Validation loss.
+    Loss,
 }
 
 /// Feature sources.
@@ -251,6 +273,12 @@ fn config(arguments: &GraphArguments) -> GraphTrainingConfig {
     }
     config.hidden = arguments.hidden;
     config.dropout = arguments.dropout;
+    config.batch_norm = !arguments.no_batch_norm;
+    config.layer_readouts = arguments.layer_readouts;
+    config.selection = match arguments.select {
+        SelectionArgument::Accuracy => Selection::Accuracy,
+        SelectionArgument::Loss => Selection::Loss,
+    };
     config.learning_rate = arguments.lr;
     config.decay_every = arguments.decay_every;
     config.epochs = arguments.epochs;
@@ -284,6 +312,12 @@ pub fn run(arguments: &GraphArguments) -> anyhow::Result<()> {
     )
     .with_context(|| format!("preparing the graphs of {}", dataset.name))?;
     let (folds, fixed_folds) = match &dataset.folds {
+        _ if arguments.holdout.is_some() => {
+            let all: Vec<usize> = (0..set.len()).collect();
+            let fraction = arguments.holdout.unwrap_or_default();
+            let (train, test) = stratified_holdout(&all, &set.labels(), fraction, arguments.seed)?;
+            (vec![Fold { train, test }], false)
+        }
         Some(folds) if folds.len() == arguments.folds && !arguments.seeded_folds => {
             (folds.clone(), true)
         }

@@ -17,6 +17,16 @@ use crate::metrics::{argmax_rows, confusion_matrix};
 use crate::random::derive_seed;
 use crate::readout::Readout;
 
+/// Which validation score picks the kept epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Selection {
+    /// Highest validation accuracy, ties broken by lower validation loss.
+    #[default]
+    Accuracy,
+    /// Lowest validation loss.
+    Loss,
+}
+
 /// Options of a graph-classification run (defaults in brackets).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GraphTrainingConfig {
@@ -30,6 +40,11 @@ pub struct GraphTrainingConfig {
     pub layers: usize,
     /// Dropout before the classifier(s) [0.5].
     pub dropout: f32,
+    /// Batch norm after each GCN/RGCN layer; GIN always normalizes [true].
+    pub batch_norm: bool,
+    /// GCN/RGCN: sum the classified readouts of every layer, the input's included, as GIN does
+    /// [false].
+    pub layer_readouts: bool,
     /// Adam learning rate [0.01].
     pub learning_rate: f64,
     /// Multiply the learning rate by `learning_rate_decay` every `decay_every` epochs
@@ -45,6 +60,8 @@ pub struct GraphTrainingConfig {
     pub patience: usize,
     /// Fraction of each training fold held out (stratified) for model selection [0.1].
     pub validation_fraction: f64,
+    /// The validation score that picks the kept epoch [accuracy].
+    pub selection: Selection,
     /// Relations of an RGCN (4 bond types; 1 ignores edge types) [4].
     pub relations: usize,
     /// Seed of initialization, shuffling, dropout and the validation slice [0].
@@ -60,6 +77,8 @@ impl GraphTrainingConfig {
             hidden: 64,
             layers: model.default_layers(),
             dropout: 0.5,
+            batch_norm: true,
+            layer_readouts: false,
             learning_rate: 0.01,
             learning_rate_decay: 0.5,
             decay_every: 50,
@@ -67,6 +86,7 @@ impl GraphTrainingConfig {
             epochs: 200,
             patience: 50,
             validation_fraction: 0.1,
+            selection: Selection::Accuracy,
             relations: 4,
             seed: 0,
         }
@@ -75,11 +95,11 @@ impl GraphTrainingConfig {
     /// The evaluation protocol in words, for reports.
     pub fn protocol(&self, folds: usize, fixed_folds: bool) -> String {
         format!(
-            "{folds}-fold cross-validation ({}); in each fold {:.0}% of the training graphs (stratified, seeded) are held out for validation; up to {} epochs of Adam (lr {} x{} every {} epochs, batch {}), keeping the epoch with the best validation accuracy (ties: lower validation loss), stopping after {} epochs without improvement; the test fold is evaluated once, with the kept weights; mean and population standard deviation over folds",
-            if fixed_folds {
-                "the dataset's fixed folds"
-            } else {
-                "seeded stratified folds"
+            "{}; in each fold {:.0}% of the training graphs (stratified, seeded) are held out for validation; up to {} epochs of Adam (lr {} x{} every {} epochs, batch {}), keeping the epoch with {}, stopping after {} epochs without improvement; the test fold is evaluated once, with the kept weights; mean and population standard deviation over folds",
+            match (folds, fixed_folds) {
+                (1, _) => "one train/test split".to_string(),
+                (_, true) => format!("{folds}-fold cross-validation (the dataset's fixed folds)"),
+                (_, false) => format!("{folds}-fold cross-validation (seeded stratified folds)"),
             },
             self.validation_fraction * 100.0,
             self.epochs,
@@ -87,6 +107,10 @@ impl GraphTrainingConfig {
             self.learning_rate_decay,
             self.decay_every,
             self.batch_size,
+            match self.selection {
+                Selection::Accuracy => "the best validation accuracy (ties: lower validation loss)",
+                Selection::Loss => "the lowest validation loss",
+            },
             self.patience,
         )
     }
@@ -176,7 +200,8 @@ pub enum TrainingEvent<'a> {
 }
 
 /// Trains on `fold.train` (minus a validation slice) and tests on `fold.test`; `fold_number`
-/// (from 1) seeds the run. Returns the kept model and the fold's report.
+/// (from 1) seeds the run. Returns the kept model (in evaluation mode, on the plain device) and the
+/// fold's report.
 pub fn train_graph_fold(
     set: &GraphSet,
     fold: &Fold,
@@ -187,6 +212,18 @@ pub fn train_graph_fold(
 ) -> crate::Result<(GraphClassifier, FoldReport)> {
     config.check()?;
     fold.check(set.len())?;
+    let expected = config.model.propagation(config.relations);
+    if set.propagation() != expected {
+        return Err(NnError::InvalidOption {
+            option: "graph set",
+            reason: format!(
+                "a {} model with {} relation(s) needs graphs prepared with {expected:?}, got {:?}",
+                config.model.name(),
+                config.relations,
+                set.propagation()
+            ),
+        });
+    }
     let labels = set.labels();
     let seed = derive_seed(config.seed, fold_number as u64);
     let (train, validation) = stratified_holdout(
@@ -204,6 +241,8 @@ pub fn train_graph_fold(
         layers: config.layers,
         readout: config.readout,
         dropout: config.dropout,
+        batch_norm: config.batch_norm,
+        layer_readouts: config.layer_readouts,
         relations: config.relations,
         seed,
     }
@@ -252,8 +291,11 @@ pub fn train_graph_fold(
 
         let train_loss = loss_sum / seen.max(1) as f64;
         let train_accuracy = correct as f64 / seen.max(1) as f64;
+        // `valid()` also copies batch-norm running statistics: a plain `clone()` would share them
+        // with the model that keeps training.
+        let snapshot = model.valid();
         let (validation_loss, validation_accuracy) = match &validation_batch {
-            Some(batch) => evaluate(&model.valid(), batch, num_classes, &evaluation_device)?,
+            Some(batch) => evaluate(&snapshot, batch, num_classes, &evaluation_device)?,
             None => (train_loss, train_accuracy),
         };
         let record = GraphEpochRecord {
@@ -271,12 +313,17 @@ pub fn train_graph_fold(
         });
         history.push(record);
 
-        let improved = best.as_ref().is_none_or(|(accuracy, loss, _, _)| {
-            validation_accuracy > *accuracy
-                || (validation_accuracy == *accuracy && validation_loss < *loss)
-        });
+        let improved = best
+            .as_ref()
+            .is_none_or(|(accuracy, loss, _, _)| match config.selection {
+                Selection::Accuracy => {
+                    validation_accuracy > *accuracy
+                        || (validation_accuracy == *accuracy && validation_loss < *loss)
+                }
+                Selection::Loss => validation_loss < *loss,
+            });
         if improved {
-            best = Some((validation_accuracy, validation_loss, epoch, model.clone()));
+            best = Some((validation_accuracy, validation_loss, epoch, snapshot));
         } else if config.patience > 0
             && best
                 .as_ref()
@@ -291,7 +338,7 @@ pub fn train_graph_fold(
         (f64::NAN, Vec::new())
     } else {
         let batch = set.collate(&fold.test)?;
-        let predictions = predict(&model.valid(), &batch)?;
+        let predictions = predict(&model, &batch)?;
         let truth = batch.labels();
         let all: Vec<usize> = (0..truth.len()).collect();
         let correct = predictions

@@ -19,7 +19,7 @@ use crate::relational_conv::{RelationalGcnConv, RelationalGcnConvConfig};
 /// The graph-classification architectures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum GraphModelKind {
-    /// GCN layers (ReLU) → readout → linear classifier.
+    /// GCN layers (optionally batch-normalized, ReLU) → readout → linear classifier.
     #[default]
     Gcn,
     /// GIN-0 with batch-normalized MLPs; the prediction sums a linear classifier of every
@@ -83,6 +83,11 @@ pub struct GraphModelOptions {
     pub readout: Readout,
     /// Dropout before the classifier.
     pub dropout: f32,
+    /// Batch norm after each GCN/RGCN layer (GIN always has it).
+    pub batch_norm: bool,
+    /// GCN/RGCN: classify every layer's readout (the input layer's included) and sum the scores,
+    /// as GIN does (Xu et al. 2019, eq. 4.2); otherwise only the last layer's. GIN always does.
+    pub layer_readouts: bool,
     /// Relations (RGCN only).
     pub relations: usize,
     /// Initialization seed.
@@ -94,8 +99,11 @@ pub struct GraphModelOptions {
 pub struct GraphGcn {
     /// Graph convolutions.
     pub convs: Vec<GcnConv>,
-    /// Linear classifier on the pooled vector.
-    pub classifier: Linear,
+    /// Batch norm after each convolution (empty without batch norm).
+    pub norms: Vec<BatchNorm>,
+    /// Linear classifier of the last layer's readout, or (with per-layer readouts) one per layer,
+    /// the input layer's first.
+    pub heads: Vec<Linear>,
     /// Readout.
     #[module(skip)]
     pub readout: Readout,
@@ -108,8 +116,11 @@ pub struct GraphGcn {
 pub struct GraphRgcn {
     /// Relational convolutions.
     pub convs: Vec<RelationalGcnConv>,
-    /// Linear classifier on the pooled vector.
-    pub classifier: Linear,
+    /// Batch norm after each convolution (empty without batch norm).
+    pub norms: Vec<BatchNorm>,
+    /// Linear classifier of the last layer's readout, or (with per-layer readouts) one per layer,
+    /// the input layer's first.
+    pub heads: Vec<Linear>,
     /// Readout.
     #[module(skip)]
     pub readout: Readout,
@@ -155,7 +166,34 @@ impl GraphModelOptions {
             }
         };
         let seed = |purpose: u64| derive_seed(self.seed, purpose);
-        let classifier = || seeded_linear(self.hidden, self.num_classes, true, seed(99), device);
+        let heads = || -> Vec<Linear> {
+            if self.layer_readouts {
+                (0..=self.layers)
+                    .map(|l| {
+                        seeded_linear(
+                            width(l),
+                            self.num_classes,
+                            true,
+                            seed(50 + l as u64),
+                            device,
+                        )
+                    })
+                    .collect()
+            } else {
+                vec![seeded_linear(
+                    self.hidden,
+                    self.num_classes,
+                    true,
+                    seed(99),
+                    device,
+                )]
+            }
+        };
+        let norms = || {
+            (0..if self.batch_norm { self.layers } else { 0 })
+                .map(|_| BatchNormConfig::new(self.hidden).init(device))
+                .collect()
+        };
         match self.kind {
             GraphModelKind::Gcn => GraphClassifier::Gcn(GraphGcn {
                 convs: (0..self.layers)
@@ -165,7 +203,8 @@ impl GraphModelOptions {
                             .init(device)
                     })
                     .collect(),
-                classifier: classifier(),
+                norms: norms(),
+                heads: heads(),
                 readout: self.readout,
                 dropout: self.dropout,
             }),
@@ -177,7 +216,8 @@ impl GraphModelOptions {
                             .init(device)
                     })
                     .collect(),
-                classifier: classifier(),
+                norms: norms(),
+                heads: heads(),
                 readout: self.readout,
                 dropout: self.dropout,
             }),
@@ -239,18 +279,30 @@ impl GraphClassifier {
         };
         match self {
             Self::Gcn(model) => {
-                for conv in &model.convs {
-                    x = relu(conv.forward(&operators[0], x)?);
+                let mut scores = LayerScores::new(&model.heads, offsets, readout_kind, &drop);
+                scores.add(0, &x)?;
+                for (layer, conv) in model.convs.iter().enumerate() {
+                    x = conv.forward(&operators[0], x)?;
+                    if let Some(norm) = model.norms.get(layer) {
+                        x = norm.forward(x);
+                    }
+                    x = relu(x);
+                    scores.add(layer + 1, &x)?;
                 }
-                let pooled = drop(readout(x, offsets, readout_kind)?, 1)?;
-                Ok(model.classifier.forward(pooled))
+                scores.finish(x)
             }
             Self::Rgcn(model) => {
-                for conv in &model.convs {
-                    x = relu(conv.forward(operators, x)?);
+                let mut scores = LayerScores::new(&model.heads, offsets, readout_kind, &drop);
+                scores.add(0, &x)?;
+                for (layer, conv) in model.convs.iter().enumerate() {
+                    x = conv.forward(operators, x)?;
+                    if let Some(norm) = model.norms.get(layer) {
+                        x = norm.forward(x);
+                    }
+                    x = relu(x);
+                    scores.add(layer + 1, &x)?;
                 }
-                let pooled = drop(readout(x, offsets, readout_kind)?, 1)?;
-                Ok(model.classifier.forward(pooled))
+                scores.finish(x)
             }
             Self::Gin(model) => {
                 let mut score = drop(
@@ -270,9 +322,59 @@ impl GraphClassifier {
 
     fn device(&self) -> Device {
         match self {
-            Self::Gcn(model) => model.classifier.weight.val().device(),
-            Self::Rgcn(model) => model.classifier.weight.val().device(),
+            Self::Gcn(model) => model.heads[0].weight.val().device(),
+            Self::Rgcn(model) => model.heads[0].weight.val().device(),
             Self::Gin(model) => model.predictions[0].weight.val().device(),
+        }
+    }
+}
+
+/// The prediction head of GCN/RGCN: with one head per layer, the sum of every layer's classified
+/// readout (dropout after each head); with a single head, the last layer's readout, dropout, head.
+struct LayerScores<'a, D> {
+    heads: &'a [Linear],
+    offsets: &'a [usize],
+    readout_kind: Readout,
+    drop: &'a D,
+    score: Option<Tensor<2>>,
+}
+
+impl<'a, D> LayerScores<'a, D>
+where
+    D: Fn(Tensor<2>, u64) -> crate::Result<Tensor<2>>,
+{
+    fn new(heads: &'a [Linear], offsets: &'a [usize], readout_kind: Readout, drop: &'a D) -> Self {
+        Self {
+            heads,
+            offsets,
+            readout_kind,
+            drop,
+            score: None,
+        }
+    }
+
+    /// Adds layer `layer`'s output (0 = input) when every layer has a head.
+    fn add(&mut self, layer: usize, x: &Tensor<2>) -> crate::Result<()> {
+        if self.heads.len() == 1 {
+            return Ok(());
+        }
+        let pooled = readout(x.clone(), self.offsets, self.readout_kind)?;
+        let logits = (self.drop)(self.heads[layer].forward(pooled), layer as u64)?;
+        self.score = Some(match self.score.take() {
+            Some(score) => score + logits,
+            None => logits,
+        });
+        Ok(())
+    }
+
+    /// The class scores, given the last layer's output.
+    fn finish(self, last: Tensor<2>) -> crate::Result<Tensor<2>> {
+        match self.score {
+            Some(score) => Ok(score),
+            None => {
+                let pooled = (self.drop)(readout(last, self.offsets, self.readout_kind)?, 1)?;
+                Ok(self.heads[0].forward(pooled))
+            }
         }
     }
 }

@@ -35,8 +35,8 @@ pub use gcn_conv::{GcnConv, GcnConvConfig};
 pub use gin_conv::{GinConv, GinConvConfig};
 pub use graph_batches::{GraphMiniBatch, GraphSet, InputFeatures, Propagation};
 pub use graph_classification::{
-    CrossValidationReport, FoldReport, GraphEpochRecord, GraphTrainingConfig, TrainingEvent,
-    cross_validate, train_graph_fold,
+    CrossValidationReport, FoldReport, GraphEpochRecord, GraphTrainingConfig, Selection,
+    TrainingEvent, cross_validate, train_graph_fold,
 };
 pub use graph_models::{
     GraphClassifier, GraphGcn, GraphGin, GraphModelKind, GraphModelOptions, GraphRgcn,
