@@ -17,10 +17,12 @@ mod csv_graph;
 mod error;
 mod graph_directory;
 mod location;
+mod mesh;
 mod musae;
 mod npy;
 mod pickle;
 mod planetoid;
+mod ply;
 mod registry;
 mod sdf;
 mod tu;
@@ -30,8 +32,10 @@ pub use csv_graph::load_csv_graph;
 pub use error::{DatasetError, Result};
 pub use graph_directory::{GraphDirectory, load_graph_directory};
 pub use location::{data_path, fixture_path, require_data, require_fixture};
+pub use mesh::{Mesh, load_mesh, load_mesh_graph, parse_obj, parse_off};
 pub use musae::load_musae;
 pub use planetoid::{PLANETOID_NAMES, Planetoid, load_planetoid, planetoid_directory};
+pub use ply::parse_ply;
 pub use registry::{
     DatasetTask, GraphSetDataset, NodeDataset, REGISTRY, RegisteredDataset, load_registered_graphs,
     load_registered_nodes, registered,
