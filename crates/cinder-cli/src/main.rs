@@ -1,5 +1,6 @@
 //! `cinder`: train graph neural networks on real datasets from the command line.
 
+mod data;
 mod graph;
 mod node;
 mod resources;
@@ -24,6 +25,17 @@ enum Command {
     /// Train a model.
     #[command(subcommand)]
     Train(TrainCommand),
+    /// Inspect datasets.
+    #[command(subcommand)]
+    Data(DataCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum DataCommand {
+    /// Nodes, edges, features, classes, splits and graph sizes of a dataset (name or path).
+    Info(data::InfoArguments),
+    /// The registered dataset names and where each is read from.
+    List,
 }
 
 #[derive(Debug, Subcommand)]
@@ -39,5 +51,10 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Train(TrainCommand::Node(arguments)) => node::run(&arguments),
         Command::Train(TrainCommand::Graph(arguments)) => graph::run(&arguments),
+        Command::Data(DataCommand::Info(arguments)) => data::run(&arguments),
+        Command::Data(DataCommand::List) => {
+            data::list();
+            Ok(())
+        }
     }
 }

@@ -16,10 +16,12 @@
 mod csv_graph;
 mod error;
 mod graph_directory;
+mod image_folder;
 mod location;
 mod mesh;
 mod musae;
 mod npy;
+mod open;
 mod pickle;
 mod planetoid;
 mod ply;
@@ -31,9 +33,11 @@ pub use cinder_graph::{Fold, NodeSplit};
 pub use csv_graph::load_csv_graph;
 pub use error::{DatasetError, Result};
 pub use graph_directory::{GraphDirectory, load_graph_directory};
+pub use image_folder::{IMAGE_EXTENSIONS, ImageFolder, is_image, load_image_folder};
 pub use location::{data_path, fixture_path, require_data, require_fixture};
 pub use mesh::{Mesh, load_mesh, load_mesh_graph, parse_obj, parse_off};
 pub use musae::load_musae;
+pub use open::{DataFormat, Dataset, detect_format, open_dataset};
 pub use planetoid::{PLANETOID_NAMES, Planetoid, load_planetoid, planetoid_directory};
 pub use ply::parse_ply;
 pub use registry::{
