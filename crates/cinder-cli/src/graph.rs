@@ -69,6 +69,9 @@ pub struct GraphArguments {
     /// Adam learning rate (halved every --decay-every epochs).
     #[arg(long, default_value_t = 0.01)]
     lr: f64,
+    /// L2 penalty on all weights (Adam weight decay).
+    #[arg(long, default_value_t = 0.0)]
+    weight_decay: f32,
     /// Halve the learning rate every this many epochs (0: never).
     #[arg(long, default_value_t = 50)]
     decay_every: usize,
@@ -280,6 +283,7 @@ fn config(arguments: &GraphArguments) -> GraphTrainingConfig {
         SelectionArgument::Loss => Selection::Loss,
     };
     config.learning_rate = arguments.lr;
+    config.weight_decay = arguments.weight_decay;
     config.decay_every = arguments.decay_every;
     config.epochs = arguments.epochs;
     config.patience = arguments.patience;

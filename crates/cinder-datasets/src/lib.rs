@@ -15,6 +15,8 @@
 
 mod csv_graph;
 mod error;
+#[cfg(test)]
+mod fuzz;
 mod graph_directory;
 mod image_folder;
 mod location;

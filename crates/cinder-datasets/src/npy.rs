@@ -24,7 +24,7 @@ pub(crate) fn read_npy(path: &Path) -> Result<NpyArray> {
     })
 }
 
-fn parse_npy(bytes: &[u8]) -> std::result::Result<NpyArray, String> {
+pub(crate) fn parse_npy(bytes: &[u8]) -> std::result::Result<NpyArray, String> {
     if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
         return Err("not a .npy file (missing \\x93NUMPY magic)".into());
     }
@@ -52,11 +52,17 @@ fn parse_npy(bytes: &[u8]) -> std::result::Result<NpyArray, String> {
     let descr = field("descr")?;
     let descr = descr.trim_start_matches('\'');
     let descr = &descr[..descr.find('\'').ok_or("bad descr")?];
+    if descr.len() < 3 || !descr.is_ascii() {
+        return Err(format!("unsupported dtype {descr:?}"));
+    }
     if field("fortran_order")?.starts_with("True") {
         return Err("Fortran-ordered arrays are not supported".into());
     }
     let shape_text = field("shape")?;
-    let shape_text = &shape_text[1..shape_text.find(')').ok_or("bad shape")?];
+    let shape_text = shape_text
+        .strip_prefix('(')
+        .and_then(|rest| rest.find(')').map(|end| &rest[..end]))
+        .ok_or("bad shape")?;
     let shape: Vec<usize> = shape_text
         .split(',')
         .map(str::trim)

@@ -180,7 +180,8 @@ pub fn load_gin_text(path: &Path) -> Result<GraphDataset> {
     };
     let (line, header) = next("the number of graphs")?;
     let count = parse(line, header.first().copied().unwrap_or(""), "graph count")?.max(0) as usize;
-    let mut raw = Vec::with_capacity(count);
+    // Counts come from the file: reserve no more than its lines could hold.
+    let mut raw = Vec::with_capacity(count.min(text.len()));
     for graph in 0..count {
         let (line, fields) = next(&format!("the header of graph {graph}"))?;
         if fields.len() < 2 {
@@ -192,9 +193,9 @@ pub fn load_gin_text(path: &Path) -> Result<GraphDataset> {
         }
         let num_nodes = parse(line, fields[0], "node count")?.max(0) as usize;
         let label = parse(line, fields[1], "graph label")?;
-        let mut tags = Vec::with_capacity(num_nodes);
+        let mut tags = Vec::with_capacity(num_nodes.min(text.len()));
         let mut pairs = Vec::new();
-        let mut attributes = Vec::with_capacity(num_nodes);
+        let mut attributes = Vec::with_capacity(num_nodes.min(text.len()));
         for node in 0..num_nodes {
             let (line, fields) = next(&format!("node {node} of graph {graph}"))?;
             if fields.len() < 2 {

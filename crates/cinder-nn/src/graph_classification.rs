@@ -4,6 +4,7 @@
 use std::time::Instant;
 
 use burn::module::Module;
+use burn::optim::decay::WeightDecayConfig;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::Device;
 use burn::tensor::activation::log_softmax;
@@ -47,6 +48,9 @@ pub struct GraphTrainingConfig {
     pub layer_readouts: bool,
     /// Adam learning rate [0.01].
     pub learning_rate: f64,
+    /// L2 penalty added to every gradient (Adam's coupled weight decay, as PyTorch's
+    /// `Adam(weight_decay=…)`) [0].
+    pub weight_decay: f32,
     /// Multiply the learning rate by `learning_rate_decay` every `decay_every` epochs
     /// [0.5 every 50, as Xu et al.].
     pub learning_rate_decay: f64,
@@ -80,6 +84,7 @@ impl GraphTrainingConfig {
             batch_norm: true,
             layer_readouts: false,
             learning_rate: 0.01,
+            weight_decay: 0.0,
             learning_rate_decay: 0.5,
             decay_every: 50,
             batch_size: 32,
@@ -247,7 +252,12 @@ pub fn train_graph_fold(
         seed,
     }
     .init(device);
-    let mut optimizer = AdamConfig::new().with_epsilon(1e-8).init();
+    let mut optimizer = AdamConfig::new()
+        .with_epsilon(1e-8)
+        .with_weight_decay(
+            (config.weight_decay > 0.0).then(|| WeightDecayConfig::new(config.weight_decay)),
+        )
+        .init();
     let validation_batch = (!validation.is_empty())
         .then(|| set.collate(&validation))
         .transpose()?;
