@@ -3,7 +3,8 @@
 
 use anyhow::Context;
 use cinder_datasets::{
-    DataFormat, Dataset, GraphSetDataset, ImageFolder, NodeDataset, REGISTRY, open_dataset,
+    DataFormat, Dataset, GraphSetDataset, ImageFolder, NodeDataset, REGISTRY, download_dataset,
+    open_dataset,
 };
 use cinder_graph::{FeatureMatrix, Graph};
 use clap::Args;
@@ -235,6 +236,25 @@ fn print_info(info: &Info) {
     if let Some(folds) = info.fixed_folds {
         println!("  folds:    {folds} fixed cross-validation folds");
     }
+}
+
+/// Options of `cinder data download`.
+#[derive(Debug, Args)]
+pub struct DownloadArguments {
+    /// Dataset to download (downloadable: cora).
+    name: String,
+    /// Folder to write into, in the `$CINDER_DATA` layout (default: the cache folder).
+    #[arg(long)]
+    to: Option<std::path::PathBuf>,
+}
+
+/// Runs `cinder data download`.
+pub fn download(arguments: &DownloadArguments) -> anyhow::Result<()> {
+    let paths = download_dataset(&arguments.name, arguments.to.as_deref())?;
+    for path in paths {
+        println!("{}", path.display());
+    }
+    Ok(())
 }
 
 /// The registered names, for `cinder data list`.

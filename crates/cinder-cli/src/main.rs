@@ -36,6 +36,9 @@ enum DataCommand {
     Info(data::InfoArguments),
     /// The registered dataset names and where each is read from.
     List,
+    /// Download a dataset from its canonical source (SHA-256 checked, written atomically) into the
+    /// cache ($CINDER_CACHE, else $XDG_CACHE_HOME/cinder, else ~/.cache/cinder) or --to DIR.
+    Download(data::DownloadArguments),
 }
 
 #[derive(Debug, Subcommand)]
@@ -52,6 +55,7 @@ fn main() -> anyhow::Result<()> {
         Command::Train(TrainCommand::Node(arguments)) => node::run(&arguments),
         Command::Train(TrainCommand::Graph(arguments)) => graph::run(&arguments),
         Command::Data(DataCommand::Info(arguments)) => data::run(&arguments),
+        Command::Data(DataCommand::Download(arguments)) => data::download(&arguments),
         Command::Data(DataCommand::List) => {
             data::list();
             Ok(())

@@ -44,6 +44,14 @@ pub enum DatasetError {
         /// Where it was looked for.
         looked_in: String,
     },
+    /// A download failed or did not match its checksum.
+    #[error("downloading {url}: {reason}")]
+    Download {
+        /// The source.
+        url: String,
+        /// What went wrong.
+        reason: String,
+    },
     /// The files were read but do not form a valid graph.
     #[error("{path}: {source}")]
     Graph {

@@ -14,6 +14,7 @@
 //!   official and the GIN/DGCNN formats, with fixed 10-fold splits.
 
 mod csv_graph;
+mod download;
 mod error;
 #[cfg(test)]
 mod fuzz;
@@ -33,6 +34,9 @@ mod tu;
 
 pub use cinder_graph::{Fold, NodeSplit};
 pub use csv_graph::load_csv_graph;
+pub use download::{
+    DOWNLOADS, RemoteFile, cache_directory, download_dataset, ensure_file, sha256_hex,
+};
 pub use error::{DatasetError, Result};
 pub use graph_directory::{GraphDirectory, load_graph_directory};
 pub use image_folder::{IMAGE_EXTENSIONS, ImageFolder, is_image, load_image_folder};

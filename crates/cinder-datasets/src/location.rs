@@ -4,11 +4,15 @@
 
 use std::path::PathBuf;
 
-/// `$CINDER_DATA/<relative>` if `CINDER_DATA` is set and that path exists.
+/// `$CINDER_DATA/<relative>` if `CINDER_DATA` is set and that path exists, else the same path in
+/// the download cache ([`crate::cache_directory`]) if `cinder data download` put it there.
 pub fn data_path(relative: &str) -> Option<PathBuf> {
-    let root = std::env::var_os("CINDER_DATA")?;
-    let path = PathBuf::from(root).join(relative);
-    path.exists().then_some(path)
+    std::env::var_os("CINDER_DATA")
+        .map(PathBuf::from)
+        .into_iter()
+        .chain(crate::download::cache_directory())
+        .map(|root| root.join(relative))
+        .find(|path| path.exists())
 }
 
 /// `<fixtures>/<relative>`: `CINDER_FIXTURES`, or `fixtures/` beside `CINDER_DATA`.
