@@ -88,7 +88,7 @@ impl DataFormat {
 #[derive(Debug, Clone)]
 pub enum Dataset {
     /// One graph with node labels.
-    Nodes(NodeDataset),
+    Nodes(Box<NodeDataset>),
     /// Labelled graphs.
     Graphs(GraphSetDataset),
     /// Images.
@@ -192,7 +192,7 @@ pub fn open_dataset(
             .find(|d| d.name.eq_ignore_ascii_case(name_or_path))
     {
         return Ok(match registered.task {
-            DatasetTask::Nodes => Dataset::Nodes(load_registered_nodes(registered.name)?),
+            DatasetTask::Nodes => Dataset::Nodes(Box::new(load_registered_nodes(registered.name)?)),
             DatasetTask::Graphs => Dataset::Graphs(load_registered_graphs(registered.name)?),
         });
     }
@@ -204,11 +204,11 @@ pub fn open_dataset(
         .file_stem()
         .map_or_else(|| "data".into(), |s| s.to_string_lossy().into_owned());
     let nodes = |graph, split| {
-        Dataset::Nodes(NodeDataset {
+        Dataset::Nodes(Box::new(NodeDataset {
             name: stem.clone(),
             graph,
             split,
-        })
+        }))
     };
     Ok(match format {
         DataFormat::Planetoid => {
@@ -224,11 +224,11 @@ pub fn open_dataset(
                 });
             }
             let loaded = load_planetoid(path, name)?;
-            Dataset::Nodes(NodeDataset {
+            Dataset::Nodes(Box::new(NodeDataset {
                 name: loaded.name,
                 graph: loaded.graph,
                 split: Some(loaded.split),
-            })
+            }))
         }
         DataFormat::Musae => {
             let file = find_file(path, "<PREFIX>_edges.csv", |n| n.ends_with("_edges.csv"))?;

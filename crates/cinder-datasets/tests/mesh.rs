@@ -51,7 +51,7 @@ fn wuson_off_becomes_a_graph_of_its_unique_face_edges() {
     assert!(graph.num_edges() > 3732 && graph.num_edges() < 3 * 3732);
     let features = graph.node_features().unwrap();
     assert_eq!(features.columns(), 3);
-    assert_eq!(&features.to_dense().row(0)[..], &[0.0, 0.498178, -0.2783]);
+    assert_eq!(features.to_dense().row(0), &[0.0, 0.498178, -0.2783]);
 }
 
 #[test]

@@ -151,7 +151,7 @@ mod tests {
         // 30 graphs of class 0, 10 of class 1.
         let labels: Vec<usize> = (0..40).map(|i| usize::from(i % 4 == 3)).collect();
         let folds = stratified_folds(&labels, 5, 7).unwrap();
-        let mut seen = vec![0; 40];
+        let mut seen = [0; 40];
         for fold in &folds {
             fold.check(40).unwrap();
             assert_eq!(fold.train.len() + fold.test.len(), 40);

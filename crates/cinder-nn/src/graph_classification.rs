@@ -267,13 +267,9 @@ pub fn train_graph_fold(
     // (validation accuracy, validation loss, epoch, model)
     let mut best: Option<(f64, f64, usize, GraphClassifier)> = None;
     for epoch in 1..=config.epochs {
-        let learning_rate = if config.decay_every > 0 {
-            config.learning_rate
-                * config
-                    .learning_rate_decay
-                    .powi(((epoch - 1) / config.decay_every) as i32)
-        } else {
-            config.learning_rate
+        let learning_rate = match (epoch - 1).checked_div(config.decay_every) {
+            Some(decays) => config.learning_rate * config.learning_rate_decay.powi(decays as i32),
+            None => config.learning_rate,
         };
         let start = Instant::now();
         let mut collate_seconds = 0.0;
@@ -442,7 +438,7 @@ fn median(mut values: Vec<f64>) -> f64 {
     }
     values.sort_by(f64::total_cmp);
     let middle = values.len() / 2;
-    if values.len() % 2 == 0 {
+    if values.len().is_multiple_of(2) {
         (values[middle - 1] + values[middle]) / 2.0
     } else {
         values[middle]
