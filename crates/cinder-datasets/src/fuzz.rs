@@ -153,9 +153,19 @@ proptest! {
                 let _ = crate::pickle::scipy_csr(&value);
             }
         }
-        for seed in [npy_seed(), random] {
+        for seed in [npy_seed(), random.clone()] {
             let _ = crate::npy::parse_npy(&apply(&seed, &mutations));
         }
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        for name in ["tiny_graph.npz", "tiny_graph_deflated.npz"] {
+            let seed = std::fs::read(fixtures.join(name)).unwrap();
+            if let Ok(members) = crate::npz::read_zip(&apply(&seed, &mutations), Path::new(name)) {
+                for content in members.values() {
+                    let _ = crate::npy::parse_npy(content);
+                }
+            }
+        }
+        let _ = crate::npz::read_zip(&random, Path::new("random.npz"));
     }
 
     #[test]

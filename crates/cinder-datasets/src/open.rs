@@ -11,6 +11,7 @@ use crate::graph_directory::load_graph_directory;
 use crate::image_folder::{ImageFolder, is_image, load_image_folder};
 use crate::mesh::load_mesh_graph;
 use crate::musae::load_musae;
+use crate::npz::load_npz_graph;
 use crate::planetoid::{PLANETOID_NAMES, load_planetoid};
 use crate::registry::{
     DatasetTask, GraphSetDataset, NodeDataset, REGISTRY, load_registered_graphs,
@@ -24,6 +25,8 @@ use crate::tu::{load_folds, load_gin_text, load_tu};
 pub enum DataFormat {
     /// Planetoid `ind.<name>.*` pickles.
     Planetoid,
+    /// GNN-benchmark `.npz` (CSR adjacency, attributes, labels).
+    Npz,
     /// MUSAE `<PREFIX>_edges.csv`, `_target.csv`, `.json`.
     Musae,
     /// cinder's `nodes.csv` / `edges.csv`.
@@ -48,8 +51,9 @@ pub enum DataFormat {
 
 impl DataFormat {
     /// Every format, with its command-line name.
-    pub const ALL: [(Self, &'static str); 11] = [
+    pub const ALL: [(Self, &'static str); 12] = [
         (Self::Planetoid, "planetoid"),
+        (Self::Npz, "npz"),
         (Self::Musae, "musae"),
         (Self::Csv, "csv"),
         (Self::GraphDir, "graph-dir"),
@@ -122,6 +126,7 @@ pub fn detect_format(path: &Path) -> Result<DataFormat> {
             .unwrap_or_default();
         return Ok(match extension.as_str() {
             "sdf" | "mol" => DataFormat::Sdf,
+            "npz" => DataFormat::Npz,
             "obj" => DataFormat::Obj,
             "off" => DataFormat::Off,
             "ply" => DataFormat::Ply,
@@ -236,6 +241,7 @@ pub fn open_dataset(
             nodes(load_musae(path, prefix, "mature")?, None)
         }
         DataFormat::Csv => nodes(load_csv_graph(path, Direction::Undirected)?, None),
+        DataFormat::Npz => nodes(load_npz_graph(path)?, None),
         DataFormat::GraphDir => {
             let loaded = load_graph_directory(path)?;
             nodes(loaded.graph, Some(loaded.split))
