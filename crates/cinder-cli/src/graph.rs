@@ -1,7 +1,7 @@
 //! `cinder train graph`: graph classification (GCN, GIN, relational GCN) with k-fold
 //! cross-validation on TU benchmarks, SDF molecules or any registered graph set.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use burn::tensor::Device;
@@ -18,6 +18,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
 use crate::resources::peak_rss_mb;
+use crate::run_directory;
 
 /// Options of `cinder train graph`.
 #[derive(Debug, Args)]
@@ -76,10 +77,10 @@ pub struct GraphArguments {
     #[arg(long, default_value_t = 50)]
     decay_every: usize,
     /// Maximum epochs per fold.
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = 350)]
     epochs: usize,
     /// Stop a fold after this many epochs without a better validation score (0: never).
-    #[arg(long, default_value_t = 50)]
+    #[arg(long, default_value_t = 100)]
     patience: usize,
     /// Graphs per mini-batch.
     #[arg(long, default_value_t = 32)]
@@ -112,6 +113,12 @@ pub struct GraphArguments {
     /// Print one JSON object (and no progress bar) instead of a table.
     #[arg(long)]
     json: bool,
+    /// Folder under which the run directory (config, metrics, charts, report.html) is created.
+    #[arg(long, default_value = "runs")]
+    out: PathBuf,
+    /// Write no run directory or report.
+    #[arg(long)]
+    no_report: bool,
 }
 
 /// Graph-set file formats.
@@ -190,6 +197,8 @@ struct GraphSummary<'a> {
     threads: usize,
     protocol: &'a str,
     config: &'a GraphTrainingConfig,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    run_directory: Option<String>,
     per_fold: Vec<FoldSummary>,
 }
 
@@ -337,6 +346,11 @@ pub fn run(arguments: &GraphArguments) -> anyhow::Result<()> {
     })
     .with_context(|| format!("cross-validating on {}", dataset.name))?;
     let seconds = start.elapsed().as_secs_f64();
+    let run_directory = if arguments.no_report {
+        None
+    } else {
+        Some(write_run(arguments, &dataset, &report)?)
+    };
     print_report(
         arguments,
         &dataset,
@@ -345,7 +359,82 @@ pub fn run(arguments: &GraphArguments) -> anyhow::Result<()> {
         fixed_folds,
         &report,
         seconds,
+        run_directory.as_deref(),
     )
+}
+
+fn readout_name(readout: Readout) -> &'static str {
+    match readout {
+        Readout::Mean => "mean",
+        Readout::Sum => "sum",
+        Readout::Max => "max",
+    }
+}
+
+/// Writes `config.json`, `metrics.csv`, `folds.csv`, the charts and `report.html`.
+fn write_run(
+    arguments: &GraphArguments,
+    dataset: &GraphSetDataset,
+    report: &CrossValidationReport,
+) -> anyhow::Result<PathBuf> {
+    let name = format!("{}-{}", dataset.name, report.config.model.name());
+    let directory = run_directory::create(&arguments.out, &name)?;
+    let classes = dataset.class_names.len();
+    let mut confusion = vec![vec![0usize; classes]; classes];
+    for fold in &report.folds {
+        for (truth, row) in fold.test_confusion.iter().enumerate() {
+            for (predicted, count) in row.iter().enumerate() {
+                if truth < classes && predicted < classes {
+                    confusion[truth][predicted] += count;
+                }
+            }
+        }
+    }
+    let config = serde_json::json!({
+        "dataset": dataset.name,
+        "model": report.config.model.name(),
+        "readout": readout_name(report.config.readout),
+        "command": run_directory::command_line(),
+        "protocol": report.protocol,
+        "class_names": dataset.class_names,
+        "test_confusion": confusion,
+        "mean_test_accuracy": report.mean_test_accuracy,
+        "std_test_accuracy": report.std_test_accuracy,
+        "training": report.config,
+    });
+    run_directory::write(
+        &directory,
+        "config.json",
+        &serde_json::to_string_pretty(&config)?,
+    )?;
+    let mut metrics = String::from(
+        "fold,epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,epoch_ms\n",
+    );
+    for fold in &report.folds {
+        for epoch in &fold.history {
+            metrics.push_str(&format!(
+                "{},{},{},{},{},{},{}\n",
+                fold.fold,
+                epoch.epoch,
+                epoch.train_loss,
+                epoch.train_accuracy,
+                epoch.validation_loss,
+                epoch.validation_accuracy,
+                epoch.epoch_ms
+            ));
+        }
+    }
+    run_directory::write(&directory, "metrics.csv", &metrics)?;
+    let mut folds = String::from("fold,best_epoch,validation_accuracy,test_accuracy\n");
+    for fold in &report.folds {
+        folds.push_str(&format!(
+            "{},{},{},{}\n",
+            fold.fold, fold.best_epoch, fold.validation_accuracy, fold.test_accuracy
+        ));
+    }
+    run_directory::write(&directory, "folds.csv", &folds)?;
+    crate::report::build(&directory)?;
+    Ok(directory)
 }
 
 fn with_progress<T>(quiet: bool, run: impl FnOnce(&mut dyn FnMut(TrainingEvent<'_>)) -> T) -> T {
@@ -399,6 +488,7 @@ fn with_progress<T>(quiet: bool, run: impl FnOnce(&mut dyn FnMut(TrainingEvent<'
     result
 }
 
+#[allow(clippy::too_many_arguments)]
 fn print_report(
     arguments: &GraphArguments,
     dataset: &GraphSetDataset,
@@ -407,12 +497,9 @@ fn print_report(
     fixed_folds: bool,
     report: &CrossValidationReport,
     seconds: f64,
+    run_directory: Option<&Path>,
 ) -> anyhow::Result<()> {
-    let readout = match report.config.readout {
-        Readout::Mean => "mean",
-        Readout::Sum => "sum",
-        Readout::Max => "max",
-    };
+    let readout = readout_name(report.config.readout);
     if !arguments.json {
         println!(
             "{}: {} ({} readout) test accuracy {:.2}% ± {:.2} over {} folds; median epoch {:.2} ms (collation {:.2} ms); {:.1} s",
@@ -427,6 +514,9 @@ fn print_report(
             seconds
         );
         println!("protocol: {}", report.protocol);
+        if let Some(directory) = run_directory {
+            println!("report: {}", directory.join("report.html").display());
+        }
         return Ok(());
     }
     let summary = GraphSummary {
@@ -450,6 +540,7 @@ fn print_report(
         threads: rayon::current_num_threads(),
         protocol: &report.protocol,
         config: &report.config,
+        run_directory: run_directory.map(|d| d.display().to_string()),
         per_fold: report
             .folds
             .iter()

@@ -3,7 +3,9 @@
 mod data;
 mod graph;
 mod node;
+mod report;
 mod resources;
+mod run_directory;
 
 use clap::{Parser, Subcommand};
 
@@ -28,6 +30,8 @@ enum Command {
     /// Inspect datasets.
     #[command(subcommand)]
     Data(DataCommand),
+    /// Rebuild the HTML report (and charts) of a run directory.
+    Report(report::ReportArguments),
 }
 
 #[derive(Debug, Subcommand)]
@@ -56,6 +60,7 @@ fn main() -> anyhow::Result<()> {
         Command::Train(TrainCommand::Graph(arguments)) => graph::run(&arguments),
         Command::Data(DataCommand::Info(arguments)) => data::run(&arguments),
         Command::Data(DataCommand::Download(arguments)) => data::download(&arguments),
+        Command::Report(arguments) => report::run(&arguments),
         Command::Data(DataCommand::List) => {
             data::list();
             Ok(())

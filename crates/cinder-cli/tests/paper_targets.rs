@@ -6,7 +6,7 @@ use std::process::Command;
 
 fn cross_validate(arguments: &[&str]) -> serde_json::Value {
     let output = Command::new(env!("CARGO_BIN_EXE_cinder"))
-        .args(["train", "graph", "--json"])
+        .args(["train", "graph", "--json", "--no-report"])
         .args(arguments)
         .output()
         .unwrap();

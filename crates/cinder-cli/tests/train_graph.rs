@@ -8,7 +8,8 @@ fn cinder() -> Command {
 }
 
 #[test]
-fn relational_gcn_cross_validates_the_embedded_molecules() {
+fn relational_gcn_cross_validates_the_embedded_molecules_and_reports() {
+    let runs = std::env::temp_dir().join(format!("cinder-runs-{}", std::process::id()));
     let output = cinder()
         .args([
             "train",
@@ -22,7 +23,9 @@ fn relational_gcn_cross_validates_the_embedded_molecules() {
             "--epochs",
             "2",
             "--json",
+            "--out",
         ])
+        .arg(&runs)
         .output()
         .unwrap();
     assert!(
@@ -46,6 +49,45 @@ fn relational_gcn_cross_validates_the_embedded_molecules() {
     assert!(summary["epoch_ms_median"].as_f64().unwrap() > 0.0);
     assert_eq!(summary["config"]["relations"], 4);
     assert!(summary["protocol"].as_str().unwrap().contains("2-fold"));
+
+    // The run directory: config, metrics (2 folds x 2 epochs), charts and the report.
+    let run = std::path::PathBuf::from(summary["run_directory"].as_str().unwrap());
+    assert!(run.starts_with(&runs));
+    let metrics = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
+    assert_eq!(metrics.lines().count(), 1 + 2 * 2);
+    let config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("config.json")).unwrap()).unwrap();
+    assert_eq!(config["test_confusion"].as_array().unwrap().len(), 3);
+    let html = std::fs::read_to_string(run.join("report.html")).unwrap();
+    assert!(html.contains("rgcn on solubility") && html.contains("data:image/png;base64,"));
+    for chart in [
+        "train_loss",
+        "validation_accuracy",
+        "test_accuracy_per_fold",
+        "confusion",
+    ] {
+        assert!(run.join(format!("charts/{chart}.png")).exists(), "{chart}");
+    }
+    // `cinder report` rebuilds the page from the files.
+    std::fs::remove_file(run.join("report.html")).unwrap();
+    let rebuilt = cinder().arg("report").arg(&run).output().unwrap();
+    assert!(
+        rebuilt.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rebuilt.stderr)
+    );
+    assert!(run.join("report.html").exists());
+    // A damaged metrics file is named in the error.
+    std::fs::write(run.join("metrics.csv"), "fold,epoch\n1,1,x,0,0,0,0\n").unwrap();
+    let broken = cinder()
+        .arg("report")
+        .arg(&run)
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .unwrap();
+    assert!(!broken.status.success());
+    assert!(String::from_utf8_lossy(&broken.stderr).contains("metrics.csv"));
+    std::fs::remove_dir_all(&runs).unwrap();
 }
 
 #[test]

@@ -44,7 +44,7 @@ pub use image_folder::{IMAGE_EXTENSIONS, ImageFolder, is_image, load_image_folde
 pub use location::{data_path, fixture_path, require_data, require_fixture};
 pub use mesh::{Mesh, load_mesh, load_mesh_graph, parse_obj, parse_off};
 pub use musae::load_musae;
-pub use npz::{load_npz, load_npz_graph};
+pub use npz::{NpzArrays, load_npz, load_npz_graph};
 pub use open::{DataFormat, Dataset, detect_format, open_dataset};
 pub use planetoid::{PLANETOID_NAMES, Planetoid, load_planetoid, planetoid_directory};
 pub use ply::parse_ply;

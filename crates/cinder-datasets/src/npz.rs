@@ -100,9 +100,12 @@ pub(crate) fn read_zip(bytes: &[u8], path: &Path) -> Result<HashMap<String, Vec<
     Ok(members)
 }
 
+/// The numeric arrays of an archive: name → (shape, values).
+pub type NpzArrays = HashMap<String, (Vec<usize>, Vec<f64>)>;
+
 /// Reads every numeric array of an `.npz` archive (members with other dtypes, such as pickled
 /// object arrays of names, are left out). Keys drop the `.npy` suffix.
-pub fn load_npz(path: &Path) -> Result<HashMap<String, (Vec<usize>, Vec<f64>)>> {
+pub fn load_npz(path: &Path) -> Result<NpzArrays> {
     let bytes = std::fs::read(path).map_err(|source| DatasetError::Io {
         path: path.to_path_buf(),
         source,
@@ -118,9 +121,7 @@ pub fn load_npz(path: &Path) -> Result<HashMap<String, (Vec<usize>, Vec<f64>)>> 
         .collect())
 }
 
-type Arrays = HashMap<String, (Vec<usize>, Vec<f64>)>;
-
-fn csr(arrays: &Arrays, prefix: &str, path: &Path) -> Result<Option<SparseMatrix>> {
+fn csr(arrays: &NpzArrays, prefix: &str, path: &Path) -> Result<Option<SparseMatrix>> {
     let get = |suffix: &str| arrays.get(&format!("{prefix}_{suffix}")).map(|(_, v)| v);
     let (Some(data), Some(indices), Some(indptr), Some(shape)) =
         (get("data"), get("indices"), get("indptr"), get("shape"))

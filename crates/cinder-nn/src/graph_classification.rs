@@ -58,9 +58,9 @@ pub struct GraphTrainingConfig {
     pub decay_every: usize,
     /// Graphs per mini-batch [32].
     pub batch_size: usize,
-    /// Maximum epochs [200].
+    /// Maximum epochs [350, as Xu et al.].
     pub epochs: usize,
-    /// Stop after this many epochs without a better validation score; 0 never stops early [50].
+    /// Stop after this many epochs without a better validation score; 0 never stops early [100].
     pub patience: usize,
     /// Fraction of each training fold held out (stratified) for model selection [0.1].
     pub validation_fraction: f64,
@@ -88,8 +88,8 @@ impl GraphTrainingConfig {
             learning_rate_decay: 0.5,
             decay_every: 50,
             batch_size: 32,
-            epochs: 200,
-            patience: 50,
+            epochs: 350,
+            patience: 100,
             validation_fraction: 0.1,
             selection: Selection::Accuracy,
             relations: 4,

@@ -63,7 +63,7 @@ impl Chart for ConfusionMatrix {
             .caption(&self.title, (FONT, 24))
             .margin(12)
             .x_label_area_size(50)
-            .y_label_area_size(90)
+            .y_label_area_size(140)
             .build_cartesian_2d(0..classes, 0..classes)
             .map_err(|e| e.to_string())?;
         chart

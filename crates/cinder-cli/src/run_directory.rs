@@ -1,0 +1,111 @@
+//! Run directories: `runs/<UTC timestamp>-<name>/` holding a run's configuration, metrics and
+//! report, every file written atomically.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+/// `YYYYMMDD-HHMMSS` (UTC) of now.
+pub fn timestamp() -> String {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (days, rest) = (seconds / 86_400, seconds % 86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}{month:02}{day:02}-{:02}{:02}{:02}",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
+
+/// Creates `<root>/<timestamp>-<name>/` (and `charts/` inside); a second run in the same second
+/// gets a numbered suffix.
+pub fn create(root: &Path, name: &str) -> anyhow::Result<PathBuf> {
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let base = format!("{}-{safe}", timestamp());
+    for attempt in 0..100 {
+        let directory = if attempt == 0 {
+            root.join(&base)
+        } else {
+            root.join(format!("{base}-{attempt}"))
+        };
+        std::fs::create_dir_all(root).with_context(|| format!("creating {}", root.display()))?;
+        match std::fs::create_dir(&directory) {
+            Ok(()) => {
+                std::fs::create_dir_all(directory.join("charts"))
+                    .with_context(|| format!("creating {}/charts", directory.display()))?;
+                return Ok(directory);
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(error) => {
+                return Err(error).with_context(|| format!("creating {}", directory.display()));
+            }
+        }
+    }
+    anyhow::bail!(
+        "could not create a fresh run directory under {}",
+        root.display()
+    )
+}
+
+/// Writes `text` to `directory/name` atomically.
+pub fn write(directory: &Path, name: &str, text: &str) -> anyhow::Result<()> {
+    let path = directory.join(name);
+    cinder_plot::write_atomically(&path, text.as_bytes())
+        .with_context(|| format!("writing {}", path.display()))
+}
+
+/// The command line of this process, shell-quoted where needed (for "reproduce with").
+pub fn command_line() -> String {
+    std::env::args()
+        .map(|argument| {
+            if argument
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./=:,".contains(c))
+            {
+                argument
+            } else {
+                format!("'{}'", argument.replace('\'', "'\\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_sort_and_have_the_expected_shape() {
+        let stamp = timestamp();
+        assert_eq!(stamp.len(), 15);
+        assert_eq!(&stamp[8..9], "-");
+        assert!(stamp.starts_with("20"));
+    }
+}
