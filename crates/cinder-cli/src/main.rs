@@ -1,6 +1,7 @@
 //! `cinder`: train graph neural networks on real datasets from the command line.
 
 mod data;
+mod demo;
 mod graph;
 mod node;
 mod report;
@@ -32,6 +33,9 @@ enum Command {
     Data(DataCommand),
     /// Rebuild the HTML report (and charts) of a run directory.
     Report(report::ReportArguments),
+    /// A tour on shipped data (karate-club GCN, molecule classification with and without bond
+    /// types; Cora too when CINDER_DATA is set) ending in one HTML report.
+    Demo(demo::DemoArguments),
 }
 
 #[derive(Debug, Subcommand)]
@@ -61,6 +65,7 @@ fn main() -> anyhow::Result<()> {
         Command::Data(DataCommand::Info(arguments)) => data::run(&arguments),
         Command::Data(DataCommand::Download(arguments)) => data::download(&arguments),
         Command::Report(arguments) => report::run(&arguments),
+        Command::Demo(arguments) => demo::run(&arguments),
         Command::Data(DataCommand::List) => {
             data::list();
             Ok(())

