@@ -27,7 +27,7 @@ for name in "${DATASETS[@]}"; do
       --threads 2 --json-out "$OUT/pyg_$name.jsonl" >/dev/null
     python3 "$BENCH/wait_quiet.py" 0.10 5 600 >/dev/null || echo "warning: machine not quiet" >&2
     ./target/release/cinder train node --data "$PEER/data/${name}_s0" --format graph-dir \
-      --epochs 200 --patience 0 --threads 2 --json >>"$OUT/cinder_$name.jsonl"
+      --epochs 200 --patience 0 --threads 2 --json --no-report >>"$OUT/cinder_$name.jsonl"
   done
 done
 

@@ -26,7 +26,7 @@ for rep in $(seq 1 "$REPS"); do
   ./target/release/cinder train graph --data "$PEER/data/tu/$NAME/raw" --format tu \
     --tu-name "$NAME" --model gcn --readout mean --no-batch-norm --dropout 0 --holdout 0.2 \
     --validation-fraction 0 --epochs 50 --patience 0 --decay-every 0 --batch-size 32 \
-    --threads 2 --json >>"$OUT/cinder.jsonl"
+    --threads 2 --json --no-report >>"$OUT/cinder.jsonl"
 done
 
 python3 - "$OUT" <<'PY'

@@ -3,9 +3,11 @@
 //! A graph-first graph neural network framework in Rust. This facade re-exports cinder's crates:
 //!
 //! - [`graph`] (`cinder-graph`): graphs, CSR adjacency, node features, GCN normalization, batching.
-//! - [`datasets`] (`cinder-datasets`): loaders (Planetoid citation networks, graph directories).
-//! - [`nn`] (`cinder-nn`): sparse differentiable propagation on Burn, GCN/GIN/GraphSAGE layers,
-//!   readouts, node-classification training.
+//! - [`datasets`] (`cinder-datasets`): loaders (citation, social, TU benchmarks, molecules, meshes,
+//!   image folders), a registry of names, checksummed downloads.
+//! - [`nn`] (`cinder-nn`): sparse differentiable propagation on Burn, GCN/GIN/GraphSAGE/RGCN layers,
+//!   readouts, node classification, graph classification with cross-validation.
+//! - [`plot`] (`cinder-plot`): charts (PNG/SVG) and HTML reports from plain numbers.
 //!
 //! ```
 //! let karate = cinder::graph::karate_club();
@@ -15,3 +17,4 @@
 pub use cinder_datasets as datasets;
 pub use cinder_graph as graph;
 pub use cinder_nn as nn;
+pub use cinder_plot as plot;

@@ -11,6 +11,7 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 
 use crate::resources::{mean_std, median, peak_rss_mb};
+use crate::run_directory;
 
 /// Options of `cinder train node`.
 #[derive(Debug, Args)]
@@ -63,6 +64,12 @@ pub struct NodeArguments {
     /// Print one JSON object instead of a table.
     #[arg(long)]
     json: bool,
+    /// Folder under which the run directory (config, metrics, charts, report.html) is created.
+    #[arg(long, default_value = "runs")]
+    out: PathBuf,
+    /// Write no run directory or report.
+    #[arg(long)]
+    no_report: bool,
 }
 
 /// Whether to row-normalize features.
@@ -118,6 +125,8 @@ struct NodeSummary {
     peak_rss_mb: Option<f64>,
     threads: usize,
     config: NodeConfigSummary,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    run_directory: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -219,7 +228,12 @@ pub fn run(arguments: &NodeArguments) -> anyhow::Result<()> {
         }
         reports.push(report);
     }
-    let summary = summarize(
+    let run_directory = if arguments.no_report {
+        None
+    } else {
+        Some(write_run(&dataset, &graph, &seeds, &reports, arguments)?)
+    };
+    let mut summary = summarize(
         dataset,
         &graph,
         &seeds,
@@ -227,6 +241,7 @@ pub fn run(arguments: &NodeArguments) -> anyhow::Result<()> {
         arguments,
         start.elapsed().as_secs_f64(),
     );
+    summary.run_directory = run_directory.map(|d| d.display().to_string());
     if arguments.json {
         println!("{}", serde_json::to_string(&summary)?);
     } else {
@@ -240,6 +255,9 @@ pub fn run(arguments: &NodeArguments) -> anyhow::Result<()> {
             summary.epoch_ms_median,
             summary.peak_rss_mb.unwrap_or(f64::NAN)
         );
+        if let Some(directory) = &summary.run_directory {
+            println!("report: {directory}/report.html");
+        }
     }
     Ok(())
 }
@@ -296,5 +314,82 @@ fn summarize(
             patience: arguments.patience,
             row_normalize: arguments.row_normalize.resolve(arguments),
         },
+        run_directory: None,
     }
+}
+
+/// Writes the run directory of a node-classification run (one "run" per seed) and its report.
+fn write_run(
+    dataset: &str,
+    graph: &Graph,
+    seeds: &[u64],
+    reports: &[NodeTrainingReport],
+    arguments: &NodeArguments,
+) -> anyhow::Result<std::path::PathBuf> {
+    let directory = run_directory::create(&arguments.out, &format!("{dataset}-gcn"))?;
+    let classes = graph
+        .node_labels()
+        .and_then(|l| l.iter().max())
+        .map_or(0, |m| m + 1);
+    let mut confusion = vec![vec![0usize; classes]; classes];
+    for report in reports {
+        for (truth, row) in report.test_confusion.iter().enumerate() {
+            for (predicted, count) in row.iter().enumerate() {
+                if truth < classes && predicted < classes {
+                    confusion[truth][predicted] += count;
+                }
+            }
+        }
+    }
+    let accuracies: Vec<f64> = reports.iter().map(|r| r.test_accuracy).collect();
+    let (mean, std) = mean_std(&accuracies);
+    let config = serde_json::json!({
+        "dataset": dataset,
+        "model": "gcn",
+        "unit": "run",
+        "seeds": seeds,
+        "command": run_directory::command_line(),
+        "protocol": format!(
+            "semi-supervised node classification, {} run(s) (seeds {:?}); each keeps the epoch with the lowest validation loss (patience {}) and is tested once",
+            seeds.len(), seeds, arguments.patience
+        ),
+        "class_names": (0..classes).map(|c| c.to_string()).collect::<Vec<_>>(),
+        "test_confusion": confusion,
+        "mean_test_accuracy": mean,
+        "std_test_accuracy": std,
+    });
+    run_directory::write(
+        &directory,
+        "config.json",
+        &serde_json::to_string_pretty(&config)?,
+    )?;
+    let mut metrics = String::from(
+        "run,epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,step_ms\n",
+    );
+    let mut runs = String::from("run,best_epoch,validation_accuracy,test_accuracy\n");
+    for (index, report) in reports.iter().enumerate() {
+        for epoch in &report.history {
+            metrics.push_str(&format!(
+                "{},{},{},{},{},{},{}\n",
+                index + 1,
+                epoch.epoch,
+                epoch.train_loss,
+                epoch.train_accuracy,
+                epoch.validation_loss,
+                epoch.validation_accuracy,
+                epoch.step_ms
+            ));
+        }
+        runs.push_str(&format!(
+            "{},{},{},{}\n",
+            index + 1,
+            report.best_epoch,
+            report.validation_accuracy,
+            report.test_accuracy
+        ));
+    }
+    run_directory::write(&directory, "metrics.csv", &metrics)?;
+    run_directory::write(&directory, "folds.csv", &runs)?;
+    crate::report::build(&directory)?;
+    Ok(directory)
 }

@@ -113,6 +113,8 @@ pub fn build(run: &Path) -> anyhow::Result<PathBuf> {
     let charts = run.join("charts");
     std::fs::create_dir_all(&charts).with_context(|| format!("creating {}", charts.display()))?;
     let dataset = config["dataset"].as_str().unwrap_or("dataset");
+    // Cross-validation runs are per fold; repeated node-classification trainings per seed run.
+    let unit = config["unit"].as_str().unwrap_or("fold");
     let model = config["model"].as_str().unwrap_or("model");
     let size = (900, 520);
     let curves_of = |title: &str,
@@ -122,7 +124,7 @@ pub fn build(run: &Path) -> anyhow::Result<PathBuf> {
      -> anyhow::Result<PathBuf> {
         let mut chart = Curves::new(title, "epoch", y).with_mean_band(folds.len() > 1);
         for (index, fold) in folds.iter().enumerate() {
-            chart = chart.with_series(&format!("fold {}", index + 1), pick(fold).clone());
+            chart = chart.with_series(&format!("{unit} {}", index + 1), pick(fold).clone());
         }
         let path = charts.join(file);
         save(&chart, &path, size)?;
@@ -148,7 +150,7 @@ pub fn build(run: &Path) -> anyhow::Result<PathBuf> {
         / test_accuracy.len() as f64)
         .sqrt();
     let bars = BarChart::new(
-        &format!("{dataset} {model}: test accuracy per fold"),
+        &format!("{dataset} {model}: test accuracy per {unit}"),
         "test accuracy",
         (1..=test_accuracy.len()).map(|k| format!("{k}")).collect(),
         test_accuracy.clone(),
@@ -167,7 +169,7 @@ pub fn build(run: &Path) -> anyhow::Result<PathBuf> {
             "dataset",
             "model",
             "readout",
-            "folds",
+            &format!("{unit}s"),
             "mean test accuracy",
             "std",
         ],
@@ -183,9 +185,9 @@ pub fn build(run: &Path) -> anyhow::Result<PathBuf> {
     if let Some(protocol) = config["protocol"].as_str() {
         report.paragraph(&format!("Protocol: {protocol}."));
     }
-    report.heading("Per fold");
+    report.heading(&format!("Per {unit}"));
     report.table(
-        &["fold", "best epoch", "validation accuracy", "test accuracy"],
+        &[unit, "best epoch", "validation accuracy", "test accuracy"],
         &fold_rows
             .iter()
             .map(|r| r.iter().take(4).cloned().collect())
@@ -193,16 +195,16 @@ pub fn build(run: &Path) -> anyhow::Result<PathBuf> {
     );
     report.image(
         &bars_path,
-        "Test accuracy of each fold; the dashed line is the mean.",
+        &format!("Test accuracy of each {unit}; the dashed line is the mean."),
     )?;
     report.heading("Training");
     report.image(
         &loss,
-        "Training loss per epoch, each fold and the mean ± std over folds.",
+        &format!("Training loss per epoch, each {unit} and the mean ± std over {unit}s."),
     )?;
     report.image(
         &validation,
-        "Validation accuracy per epoch (the slice of each training fold used for model selection).",
+        "Validation accuracy per epoch (the held-out data used for model selection).",
     )?;
     if let (Some(names), Some(matrix)) = (
         config["class_names"].as_array(),
@@ -221,7 +223,7 @@ pub fn build(run: &Path) -> anyhow::Result<PathBuf> {
             })
             .collect();
         let confusion = ConfusionMatrix::new(
-            &format!("{dataset} {model}: test predictions, all folds"),
+            &format!("{dataset} {model}: test predictions, all {unit}s"),
             names,
             counts,
         );
@@ -230,7 +232,9 @@ pub fn build(run: &Path) -> anyhow::Result<PathBuf> {
         report.heading("Errors");
         report.image(
             &path,
-            "Confusion matrix of the test predictions summed over folds (rows: true class).",
+            &format!(
+                "Confusion matrix of the test predictions summed over {unit}s (rows: true class)."
+            ),
         )?;
     }
     let path = run.join("report.html");
