@@ -86,7 +86,7 @@ fn bench_collation_and_step(criterion: &mut Criterion) {
 }
 
 fn main() {
-    let mut criterion = Criterion::default().configure_from_args();
+    let mut criterion = Criterion::default().without_plots().configure_from_args();
     bench_collation_and_step(&mut criterion);
     criterion.final_summary();
 }

@@ -44,7 +44,7 @@ fn build_and_normalize(criterion: &mut Criterion) {
 }
 
 fn main() {
-    let mut criterion = Criterion::default().configure_from_args();
+    let mut criterion = Criterion::default().without_plots().configure_from_args();
     build_and_normalize(&mut criterion);
     criterion.final_summary();
     if let Some(megabytes) = peak_resident_megabytes() {

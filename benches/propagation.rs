@@ -62,7 +62,7 @@ fn bench_sizes(criterion: &mut Criterion) {
 }
 
 fn main() {
-    let mut criterion = Criterion::default().configure_from_args();
+    let mut criterion = Criterion::default().without_plots().configure_from_args();
     bench_sizes(&mut criterion);
     criterion.final_summary();
     if let Some(megabytes) = peak_resident_megabytes() {
