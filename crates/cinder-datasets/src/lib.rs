@@ -12,6 +12,14 @@
 //! - [`load_sdf`]: molecules from SDF V2000 with bond types and an SD property as label.
 //! - [`load_tu`], [`load_gin_text`], [`load_folds`]: TU graph-classification benchmarks in the
 //!   official and the GIN/DGCNN formats, with fixed 10-fold splits.
+//! - [`load_npz_graph`]: the GNN-benchmark `.npz` layout (CSR adjacency and attributes, labels).
+//! - [`load_mesh_graph`]: OBJ, OFF and PLY meshes, vertices as nodes and face boundaries as edges.
+//! - [`load_image_folder`]: `root/<class>/*.{jpg,png,bmp}` or a flat folder of images.
+//! - [`REGISTRY`], [`load_registered_nodes`], [`load_registered_graphs`], [`open_dataset`]:
+//!   datasets by name under `$CINDER_DATA`, or any path with its format detected.
+//! - [`download_dataset`]: opt-in downloads, SHA-256 checked and renamed into place atomically.
+//!
+//! Every parser is fuzzed (random and mutated real files) on each `cargo test`.
 
 mod csv_graph;
 mod download;
