@@ -100,7 +100,7 @@ impl GraphTrainingConfig {
     /// The evaluation protocol in words, for reports.
     pub fn protocol(&self, folds: usize, fixed_folds: bool) -> String {
         format!(
-            "{}; in each fold {:.0}% of the training graphs (stratified, seeded) are held out for validation; up to {} epochs of Adam (lr {} x{} every {} epochs, batch {}), keeping the epoch with {}, stopping after {} epochs without improvement; the test fold is evaluated once, with the kept weights; mean and population standard deviation over folds",
+            "{}; in each fold {:.0}% of the training graphs (stratified, seeded) are held out for validation; up to {} epochs of Adam (lr {} x{} every {} epochs, batch {}), keeping the epoch with {}, {}; the test fold is evaluated once, with the kept weights; mean and population standard deviation over folds",
             match (folds, fixed_folds) {
                 (1, _) => "one train/test split".to_string(),
                 (_, true) => format!("{folds}-fold cross-validation (the dataset's fixed folds)"),
@@ -116,7 +116,14 @@ impl GraphTrainingConfig {
                 Selection::Accuracy => "the best validation accuracy (ties: lower validation loss)",
                 Selection::Loss => "the lowest validation loss",
             },
-            self.patience,
+            if self.patience == 0 {
+                "without early stopping".to_string()
+            } else {
+                format!(
+                    "stopping after {} epochs without improvement",
+                    self.patience
+                )
+            },
         )
     }
 

@@ -73,6 +73,7 @@ impl Chart for DegreeDistribution {
             .map_err(|e| e.to_string())?;
         chart
             .configure_mesh()
+            .light_line_style(WHITE)
             .x_desc("degree")
             .y_desc("number of nodes")
             .label_style((FONT, 13))
