@@ -201,14 +201,10 @@ fn molecules(
     }
     save(&curves, &charts.join("molecules_loss.png"), SIZE)?;
     let classes = dataset.class_names.len();
-    let mut confusion = vec![vec![0usize; classes]; classes];
-    for fold in &with_types.folds {
-        for (t, row) in fold.test_confusion.iter().enumerate() {
-            for (p, c) in row.iter().enumerate() {
-                confusion[t][p] += c;
-            }
-        }
-    }
+    let confusion = run_directory::summed_confusion(
+        with_types.folds.iter().map(|f| &f.test_confusion),
+        classes,
+    );
     save(
         &ConfusionMatrix::new(
             "Relational GCN with bond types: test predictions",

@@ -380,16 +380,8 @@ fn write_run(
     let name = format!("{}-{}", dataset.name, report.config.model.name());
     let directory = run_directory::create(&arguments.out, &name)?;
     let classes = dataset.class_names.len();
-    let mut confusion = vec![vec![0usize; classes]; classes];
-    for fold in &report.folds {
-        for (truth, row) in fold.test_confusion.iter().enumerate() {
-            for (predicted, count) in row.iter().enumerate() {
-                if truth < classes && predicted < classes {
-                    confusion[truth][predicted] += count;
-                }
-            }
-        }
-    }
+    let confusion =
+        run_directory::summed_confusion(report.folds.iter().map(|f| &f.test_confusion), classes);
     let config = serde_json::json!({
         "dataset": dataset.name,
         "model": report.config.model.name(),

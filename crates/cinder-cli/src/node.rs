@@ -331,16 +331,8 @@ fn write_run(
         .node_labels()
         .and_then(|l| l.iter().max())
         .map_or(0, |m| m + 1);
-    let mut confusion = vec![vec![0usize; classes]; classes];
-    for report in reports {
-        for (truth, row) in report.test_confusion.iter().enumerate() {
-            for (predicted, count) in row.iter().enumerate() {
-                if truth < classes && predicted < classes {
-                    confusion[truth][predicted] += count;
-                }
-            }
-        }
-    }
+    let confusion =
+        run_directory::summed_confusion(reports.iter().map(|r| &r.test_confusion), classes);
     let accuracies: Vec<f64> = reports.iter().map(|r| r.test_accuracy).collect();
     let (mean, std) = mean_std(&accuracies);
     let config = serde_json::json!({

@@ -97,6 +97,23 @@ pub fn command_line() -> String {
         .join(" ")
 }
 
+/// Sums confusion matrices (`[true][predicted]`, folds or seeds) into one `classes x classes`
+/// matrix; cells beyond `classes` are ignored.
+pub fn summed_confusion<'a>(
+    matrices: impl Iterator<Item = &'a Vec<Vec<usize>>>,
+    classes: usize,
+) -> Vec<Vec<usize>> {
+    let mut total = vec![vec![0usize; classes]; classes];
+    for matrix in matrices {
+        for (row, counts) in total.iter_mut().zip(matrix) {
+            for (cell, count) in row.iter_mut().zip(counts) {
+                *cell += count;
+            }
+        }
+    }
+    total
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,5 +124,15 @@ mod tests {
         assert_eq!(stamp.len(), 15);
         assert_eq!(&stamp[8..9], "-");
         assert!(stamp.starts_with("20"));
+    }
+
+    #[test]
+    fn confusions_add_cell_by_cell() {
+        let a = vec![vec![1, 2], vec![0, 3]];
+        let b = vec![vec![4, 0], vec![1, 1]];
+        assert_eq!(
+            summed_confusion([&a, &b].into_iter(), 2),
+            vec![vec![5, 2], vec![1, 4]]
+        );
     }
 }
