@@ -20,13 +20,14 @@ pub struct RemoteFile {
     pub relative_path: &'static str,
 }
 
-/// The canonical URL of a Cora file of the Planetoid repository.
-macro_rules! cora_url {
-    ($part:literal) => {
-        concat!(
-            "https://github.com/kimiyoung/planetoid/raw/master/data/ind.cora.",
-            $part
-        )
+/// The Cora files of the Planetoid repository (`ind.cora.<part>`), each with its checksum.
+macro_rules! cora_files {
+    ($(($part:literal, $sha256:literal)),* $(,)?) => {
+        &[$(RemoteFile {
+            url: concat!("https://github.com/kimiyoung/planetoid/raw/master/data/ind.cora.", $part),
+            sha256: $sha256,
+            relative_path: concat!("planetoid/ind.cora.", $part),
+        }),*]
     };
 }
 
@@ -34,48 +35,40 @@ macro_rules! cora_url {
 /// project verified (Cora from kimiyoung/planetoid, MIT).
 pub const DOWNLOADS: &[(&str, &[RemoteFile])] = &[(
     "cora",
-    &[
-        RemoteFile {
-            url: cora_url!("x"),
-            sha256: "23cfa55d91c6f624233f5eb7b6e3f141f1bd2b2ae39608a63cf5d084bb27baab",
-            relative_path: "planetoid/ind.cora.x",
-        },
-        RemoteFile {
-            url: cora_url!("tx"),
-            sha256: "b9afbaa4a400df991f6f02ef677e1e44da55ffc04801fd02f9e673987829226a",
-            relative_path: "planetoid/ind.cora.tx",
-        },
-        RemoteFile {
-            url: cora_url!("allx"),
-            sha256: "9419ba2f26f5c35243db64aba110e0f35a04851609e0dc5433450676ca6b8543",
-            relative_path: "planetoid/ind.cora.allx",
-        },
-        RemoteFile {
-            url: cora_url!("y"),
-            sha256: "94465c14eb53e04ca262198dcbb2521ee8af60fb3f3d546cd6ca24a511b0e7d1",
-            relative_path: "planetoid/ind.cora.y",
-        },
-        RemoteFile {
-            url: cora_url!("ty"),
-            sha256: "41f5ac76596a1699cc33f53084a2419e92961c42bb75f36fc38e616d348532ad",
-            relative_path: "planetoid/ind.cora.ty",
-        },
-        RemoteFile {
-            url: cora_url!("ally"),
-            sha256: "2b998f5cc7fedc86e7f97ca2498f47a1ffc1462c29e2d578b23bf3f62b6e7d71",
-            relative_path: "planetoid/ind.cora.ally",
-        },
-        RemoteFile {
-            url: cora_url!("graph"),
-            sha256: "58f13302f39dde8852dad6fe6d15b89b077b6d7f837626bce671ef80344b383d",
-            relative_path: "planetoid/ind.cora.graph",
-        },
-        RemoteFile {
-            url: cora_url!("test.index"),
-            sha256: "297ce89af2b51a6a194181c7dbe1796c6a1cf9cd9349a88383b1b1e227867875",
-            relative_path: "planetoid/ind.cora.test.index",
-        },
-    ],
+    cora_files!(
+        (
+            "x",
+            "23cfa55d91c6f624233f5eb7b6e3f141f1bd2b2ae39608a63cf5d084bb27baab"
+        ),
+        (
+            "tx",
+            "b9afbaa4a400df991f6f02ef677e1e44da55ffc04801fd02f9e673987829226a"
+        ),
+        (
+            "allx",
+            "9419ba2f26f5c35243db64aba110e0f35a04851609e0dc5433450676ca6b8543"
+        ),
+        (
+            "y",
+            "94465c14eb53e04ca262198dcbb2521ee8af60fb3f3d546cd6ca24a511b0e7d1"
+        ),
+        (
+            "ty",
+            "41f5ac76596a1699cc33f53084a2419e92961c42bb75f36fc38e616d348532ad"
+        ),
+        (
+            "ally",
+            "2b998f5cc7fedc86e7f97ca2498f47a1ffc1462c29e2d578b23bf3f62b6e7d71"
+        ),
+        (
+            "graph",
+            "58f13302f39dde8852dad6fe6d15b89b077b6d7f837626bce671ef80344b383d"
+        ),
+        (
+            "test.index",
+            "297ce89af2b51a6a194181c7dbe1796c6a1cf9cd9349a88383b1b1e227867875"
+        ),
+    ),
 )];
 
 /// The download cache: `$CINDER_CACHE`, else `$XDG_CACHE_HOME/cinder`, else `~/.cache/cinder`.
@@ -242,6 +235,17 @@ mod tests {
         assert_eq!(leftovers, vec![std::ffi::OsString::from("data.bin")]);
         assert!(download_dataset("imagenet", Some(&root)).is_err());
         std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn cora_files_pair_each_url_with_its_destination() {
+        let (_, files) = DOWNLOADS[0];
+        assert_eq!(files.len(), 8);
+        for file in files {
+            let name = file.relative_path.trim_start_matches("planetoid/");
+            assert!(file.url.ends_with(&format!("/data/{name}")), "{}", file.url);
+            assert_eq!(file.sha256.len(), 64);
+        }
     }
 
     #[test]
