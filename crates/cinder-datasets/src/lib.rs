@@ -49,7 +49,9 @@ pub use download::{
 pub use error::{DatasetError, Result};
 pub use graph_directory::{GraphDirectory, load_graph_directory};
 pub use image_folder::{IMAGE_EXTENSIONS, ImageFolder, is_image, load_image_folder};
-pub use location::{data_path, fixture_path, require_data, require_fixture};
+pub use location::{
+    data_path, fixture_path, require_data, require_fixture, require_weights, weights_path,
+};
 pub use mesh::{Mesh, load_mesh, load_mesh_graph, parse_obj, parse_off};
 pub use musae::load_musae;
 pub use npz::{NpzArrays, load_npz, load_npz_graph};

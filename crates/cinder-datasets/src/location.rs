@@ -56,3 +56,29 @@ pub fn require_data(relative: &str) -> Option<PathBuf> {
     eprintln!("skipping: {relative} not found under {root} (set CINDER_DATA)");
     None
 }
+
+/// `$CINDER_WEIGHTS/<relative>` if `CINDER_WEIGHTS` is set and that path exists, else
+/// `weights/` beside `CINDER_DATA`.
+pub fn weights_path(relative: &str) -> Option<PathBuf> {
+    let root = std::env::var_os("CINDER_WEIGHTS")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("CINDER_DATA").map(|data| PathBuf::from(data).join("../weights"))
+        })?;
+    let path = root.join(relative);
+    path.exists().then_some(path)
+}
+
+/// [`require_data`] for pretrained weights.
+pub fn require_weights(relative: &str) -> Option<PathBuf> {
+    if let Some(path) = weights_path(relative) {
+        return Some(path);
+    }
+    let required = std::env::var("CINDER_REQUIRE_DATA").is_ok_and(|v| v == "1");
+    assert!(
+        !required,
+        "CINDER_REQUIRE_DATA=1 but weights {relative} are missing (set CINDER_WEIGHTS)"
+    );
+    eprintln!("skipping: weights {relative} not found (set CINDER_WEIGHTS)");
+    None
+}

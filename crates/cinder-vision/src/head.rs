@@ -1,0 +1,48 @@
+//! Classifier heads: the dense layers on top of a convolutional base.
+
+use burn::module::Module;
+use burn::nn::Linear;
+use burn::tensor::Tensor;
+use burn::tensor::activation::relu;
+
+use crate::loader::{Init, MatrixLayout, WeightLoader};
+
+/// Dense layers on pooled features: `hidden` layers with ReLU (VGG has two), then `output`.
+#[derive(Module, Debug)]
+pub struct Head {
+    /// Hidden layers, each followed by ReLU (dropout is not applied at inference).
+    pub hidden: Vec<Linear>,
+    /// The output layer (class scores).
+    pub output: Linear,
+}
+
+impl Head {
+    /// Loads a dense layer `{prefix}{sep}weight`-style from explicit keys.
+    pub fn linear(
+        loader: &mut WeightLoader,
+        weight: &str,
+        bias: &str,
+        layout: MatrixLayout,
+        inputs: usize,
+        outputs: usize,
+    ) -> Linear {
+        Linear {
+            weight: loader.matrix(weight, layout, inputs, outputs),
+            bias: Some(loader.vector(bias, outputs, Init::Zeros)),
+        }
+    }
+
+    /// Number of classes.
+    pub fn classes(&self) -> usize {
+        self.output.weight.dims()[1]
+    }
+
+    /// Class scores of pooled features `[batch, features]`.
+    pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+        let mut x = x;
+        for layer in &self.hidden {
+            x = relu(layer.forward(x));
+        }
+        self.output.forward(x)
+    }
+}

@@ -1,0 +1,31 @@
+//! cinder's CNN bridge: pretrained convolutional networks in Burn that turn images into feature
+//! vectors (node features for cinder's graphs), with strict weight import, preprocessing,
+//! transfer learning and feature-map capture.
+//!
+//! - [`weights`]: safetensors and PyTorch `.pth` files as float32 tensors by key.
+//! - [`loader`]: building a model from weights, strictly (missing / unexpected / mismatched keys
+//!   are one typed error), converting Keras layouts (HWIO kernels) to Burn's.
+//! - [`layers`]: convolution with PyTorch or TensorFlow "SAME" padding, inference batch norm.
+//! - Architectures: [`mobilenet`] (V1 with width multiplier, V2), [`resnet`] (18–152), [`vgg`]
+//!   (11–19, ± batch norm), [`inception`] (V3), [`xception`].
+//! - [`model`]: [`Cnn`], one type for all of them: base, pooling, optional head.
+
+pub mod architecture;
+pub mod error;
+pub mod head;
+pub mod inception;
+pub mod layers;
+pub mod loader;
+pub mod mobilenet;
+pub mod model;
+pub mod resnet;
+pub mod taps;
+pub mod vgg;
+pub mod weights;
+pub mod xception;
+
+pub use architecture::Architecture;
+pub use error::{Result, VisionError};
+pub use model::{Backbone, Cnn, HeadChoice, LoadOptions};
+pub use taps::Taps;
+pub use weights::WeightFile;

@@ -1,0 +1,423 @@
+//! One type for every architecture: the convolutional base, its pooling and an optional head,
+//! loaded from a weight file (strictly) or freshly initialized.
+
+use burn::module::Module;
+use burn::tensor::module::adaptive_avg_pool2d;
+use burn::tensor::{Device, Tensor};
+
+use crate::architecture::Architecture;
+use crate::error::{Result, VisionError};
+use crate::head::Head;
+use crate::inception::InceptionV3;
+use crate::layers::{Padding, global_average};
+use crate::loader::{MatrixLayout, WeightLoader};
+use crate::mobilenet::{MobileNetV1, MobileNetV2, Naming};
+use crate::resnet::ResNet;
+use crate::taps::Taps;
+use crate::vgg::Vgg;
+use crate::weights::WeightFile;
+use crate::xception::Xception;
+
+/// The convolutional base of one of the architectures.
+#[derive(Module, Debug)]
+pub enum Backbone {
+    /// MobileNet V1.
+    MobileNetV1(MobileNetV1),
+    /// MobileNet V2.
+    MobileNetV2(MobileNetV2),
+    /// ResNet.
+    ResNet(ResNet),
+    /// VGG.
+    Vgg(Vgg),
+    /// Inception V3.
+    InceptionV3(InceptionV3),
+    /// Xception.
+    Xception(Xception),
+}
+
+impl Backbone {
+    /// The last feature map `[batch, channels, h, w]`, recording stages into `taps`.
+    pub fn forward_map(&self, x: Tensor<4>, taps: &mut Taps) -> Tensor<4> {
+        match self {
+            Backbone::MobileNetV1(m) => m.forward_map(x, taps),
+            Backbone::MobileNetV2(m) => m.forward_map(x, taps),
+            Backbone::ResNet(m) => m.forward_map(x, taps),
+            Backbone::Vgg(m) => m.forward_map(x, taps),
+            Backbone::InceptionV3(m) => m.forward_map(x, taps),
+            Backbone::Xception(m) => m.forward_map(x, taps),
+        }
+    }
+
+    /// Names of the stages that can be tapped, in forward order.
+    pub fn stage_names(&self) -> Vec<String> {
+        match self {
+            Backbone::MobileNetV1(m) => m.stage_names(),
+            Backbone::MobileNetV2(m) => m.stage_names(),
+            Backbone::ResNet(m) => m.stage_names(),
+            Backbone::Vgg(m) => m.stage_names(),
+            Backbone::InceptionV3(m) => m.stage_names(),
+            Backbone::Xception(m) => m.stage_names(),
+        }
+    }
+}
+
+/// A CNN: base, pooling and (optionally) a classifier head.
+#[derive(Module, Debug)]
+pub struct Cnn {
+    /// The convolutional base.
+    pub backbone: Backbone,
+    /// The classifier (absent for a backbone-only model).
+    pub head: Option<Head>,
+    /// VGG pools to a 7×7 grid and flattens (25088 features); every other model pools globally.
+    pub grid_pool: usize,
+}
+
+/// Whether to load the file's classifier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeadChoice {
+    /// Load the classifier when the file has one (and fail on a partial one).
+    Keep,
+    /// Load only the base; the file's classifier keys are deliberately skipped.
+    Drop,
+}
+
+/// Options of [`Cnn::load`].
+#[derive(Debug, Clone, Copy)]
+pub struct LoadOptions {
+    /// Architecture; detected from the file when `None`.
+    pub architecture: Option<Architecture>,
+    /// Classifier.
+    pub head: HeadChoice,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        Self {
+            architecture: None,
+            head: HeadChoice::Keep,
+        }
+    }
+}
+
+impl Cnn {
+    /// Loads `file` strictly: every tensor of the model must be in the file with the right shape,
+    /// and every tensor of the file must be used (classifier keys excepted with
+    /// [`HeadChoice::Drop`]); otherwise one error lists all differences.
+    pub fn load(
+        file: WeightFile,
+        options: LoadOptions,
+        device: &Device,
+    ) -> Result<(Self, Architecture)> {
+        let architecture = match options.architecture {
+            Some(a) => a,
+            None => Architecture::detect(&file)?,
+        };
+        let keras = file.tensors.keys().any(|k| k.contains('/'));
+        let mut loader = WeightLoader::from_file(file, device);
+        let (model, skippable) = Self::build(&mut loader, architecture, keras, options.head)?;
+        loader.finish(&architecture.to_string(), &skippable)?;
+        Ok((model, architecture))
+    }
+
+    /// A freshly initialized model (seeded He-uniform weights, identity batch norms) with a head
+    /// of `classes` outputs, in torchvision/timm layout.
+    pub fn random(
+        architecture: Architecture,
+        classes: usize,
+        seed: u64,
+        device: &Device,
+    ) -> Result<Self> {
+        let mut loader = WeightLoader::random(seed, device);
+        let (mut model, _) = Self::build(&mut loader, architecture, false, HeadChoice::Drop)?;
+        let features = model.feature_count()?;
+        model.head = Some(Head {
+            hidden: Vec::new(),
+            output: Head::linear(
+                &mut loader,
+                "fc.weight",
+                "fc.bias",
+                MatrixLayout::OutIn,
+                features,
+                classes,
+            ),
+        });
+        Ok(model)
+    }
+
+    fn build(
+        loader: &mut WeightLoader,
+        architecture: Architecture,
+        keras: bool,
+        head: HeadChoice,
+    ) -> Result<(Self, Vec<&'static str>)> {
+        let naming = if keras { Naming::Keras } else { Naming::Torch };
+        let padding = if keras {
+            Padding::TfSame
+        } else {
+            Padding::Symmetric(1, 1)
+        };
+        let (backbone, channels, heads): (Backbone, usize, Vec<&'static str>) = match architecture {
+            Architecture::MobileNetV1 { alpha } => {
+                let m = MobileNetV1::load(loader, alpha, naming, padding, 1e-5);
+                let c = m.channels();
+                (
+                    Backbone::MobileNetV1(m),
+                    c,
+                    if keras {
+                        vec!["conv_preds/"]
+                    } else {
+                        vec!["classifier."]
+                    },
+                )
+            }
+            Architecture::MobileNetV2 => {
+                let m = MobileNetV2::load(loader, naming, padding, 1e-5);
+                (
+                    Backbone::MobileNetV2(m),
+                    1280,
+                    if keras {
+                        vec!["predictions/"]
+                    } else {
+                        vec!["classifier."]
+                    },
+                )
+            }
+            Architecture::ResNet { depth } => {
+                let m = ResNet::load(loader, depth);
+                let c = m.channels();
+                (Backbone::ResNet(m), c, vec!["fc."])
+            }
+            Architecture::Vgg { depth, batch_norm } => (
+                Backbone::Vgg(Vgg::load(loader, depth, batch_norm)),
+                512,
+                vec!["classifier."],
+            ),
+            Architecture::InceptionV3 => (
+                Backbone::InceptionV3(InceptionV3::load(loader)),
+                2048,
+                vec!["fc."],
+            ),
+            Architecture::Xception => (
+                Backbone::Xception(Xception::load(loader)),
+                2048,
+                vec!["fc."],
+            ),
+        };
+        if keras
+            && !matches!(
+                architecture,
+                Architecture::MobileNetV1 { .. } | Architecture::MobileNetV2
+            )
+        {
+            return Err(VisionError::Architecture(format!(
+                "Keras-layout weights are supported for MobileNet V1/V2, not {architecture}"
+            )));
+        }
+        let grid_pool = if matches!(architecture, Architecture::Vgg { .. }) {
+            7
+        } else {
+            0
+        };
+        let mut skippable = heads.clone();
+        if architecture == Architecture::InceptionV3 {
+            skippable.push("AuxLogits.");
+        }
+        let head = match head {
+            HeadChoice::Drop => None,
+            HeadChoice::Keep => load_head(loader, architecture, keras, channels),
+        };
+        let model = Self {
+            backbone,
+            head,
+            grid_pool,
+        };
+        if model.head.is_some() {
+            skippable.retain(|s| *s == "AuxLogits.");
+        }
+        Ok((model, skippable))
+    }
+
+    /// Number of pooled features fed to the classifier.
+    pub fn feature_count(&self) -> Result<usize> {
+        let channels = match &self.backbone {
+            Backbone::MobileNetV1(m) => m.channels(),
+            Backbone::MobileNetV2(_) => 1280,
+            Backbone::ResNet(m) => m.channels(),
+            Backbone::Vgg(_) => 512,
+            Backbone::InceptionV3(_) | Backbone::Xception(_) => 2048,
+        };
+        Ok(if self.grid_pool > 0 {
+            channels * self.grid_pool * self.grid_pool
+        } else {
+            channels
+        })
+    }
+
+    /// Number of classes of the head (`None` without one).
+    pub fn classes(&self) -> Option<usize> {
+        self.head.as_ref().map(Head::classes)
+    }
+
+    /// Names of the stages [`Taps`] can record.
+    pub fn stage_names(&self) -> Vec<String> {
+        self.backbone.stage_names()
+    }
+
+    /// The last feature map.
+    pub fn feature_map(&self, x: Tensor<4>) -> Tensor<4> {
+        self.backbone.forward_map(x, &mut Taps::none())
+    }
+
+    /// Pools a feature map into classifier inputs (global average, or VGG's 7×7 grid flattened).
+    pub fn pool(&self, map: Tensor<4>) -> Tensor<2> {
+        if self.grid_pool > 0 {
+            let [batch, channels, _, _] = map.dims();
+            let g = self.grid_pool;
+            adaptive_avg_pool2d(map, [g, g]).reshape([batch, channels * g * g])
+        } else {
+            global_average(map)
+        }
+    }
+
+    /// The classifier input `[batch, features]` (what the fixtures call "features").
+    pub fn features(&self, x: Tensor<4>) -> Tensor<2> {
+        self.pool(self.feature_map(x))
+    }
+
+    /// A compact embedding: the global average of the last feature map (the same as
+    /// [`features`](Self::features) except for VGG, where it is 512-d instead of 25088-d).
+    pub fn embed(&self, x: Tensor<4>) -> Tensor<2> {
+        global_average(self.feature_map(x))
+    }
+
+    /// Class scores from classifier inputs; the features themselves without a head.
+    pub fn classify(&self, features: Tensor<2>) -> Tensor<2> {
+        match &self.head {
+            Some(head) => head.forward(features),
+            None => features,
+        }
+    }
+
+    /// Class scores (logits) of `[batch, 3, height, width]` images.
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
+        self.classify(self.features(x))
+    }
+
+    /// Class scores, recording the named stages into `taps`.
+    pub fn forward_with_taps(&self, x: Tensor<4>, taps: &mut Taps) -> Tensor<2> {
+        let map = self.backbone.forward_map(x, taps);
+        self.classify(self.pool(map))
+    }
+
+    /// Checks that `stage` exists.
+    pub fn check_stage(&self, architecture: &str, stage: &str) -> Result<()> {
+        let available = self.stage_names();
+        if available.iter().any(|s| s == stage) {
+            Ok(())
+        } else {
+            Err(VisionError::UnknownStage {
+                architecture: architecture.to_string(),
+                stage: stage.to_string(),
+                available,
+            })
+        }
+    }
+}
+
+/// Loads the file's classifier, when it has one.
+fn load_head(
+    loader: &mut WeightLoader,
+    architecture: Architecture,
+    keras: bool,
+    channels: usize,
+) -> Option<Head> {
+    match architecture {
+        Architecture::MobileNetV1 { .. } if keras => {
+            if !loader.has("conv_preds/kernel") {
+                return None;
+            }
+            let classes = loader.shape("conv_preds/bias")?[0];
+            Some(Head {
+                hidden: Vec::new(),
+                output: Head::linear(
+                    loader,
+                    "conv_preds/kernel",
+                    "conv_preds/bias",
+                    MatrixLayout::Conv1x1,
+                    channels,
+                    classes,
+                ),
+            })
+        }
+        Architecture::MobileNetV2 if keras => {
+            if !loader.has("predictions/kernel") {
+                return None;
+            }
+            let classes = loader.shape("predictions/bias")?[0];
+            Some(Head {
+                hidden: Vec::new(),
+                output: Head::linear(
+                    loader,
+                    "predictions/kernel",
+                    "predictions/bias",
+                    MatrixLayout::InOut,
+                    channels,
+                    classes,
+                ),
+            })
+        }
+        Architecture::Vgg { .. } => {
+            if !loader.has("classifier.6.weight") {
+                return None;
+            }
+            let classes = loader.shape("classifier.6.bias")?[0];
+            let mut hidden = Vec::new();
+            let mut inputs = channels * 49;
+            for index in [0, 3] {
+                hidden.push(Head::linear(
+                    loader,
+                    &format!("classifier.{index}.weight"),
+                    &format!("classifier.{index}.bias"),
+                    MatrixLayout::OutIn,
+                    inputs,
+                    4096,
+                ));
+                inputs = 4096;
+            }
+            Some(Head {
+                hidden,
+                output: Head::linear(
+                    loader,
+                    "classifier.6.weight",
+                    "classifier.6.bias",
+                    MatrixLayout::OutIn,
+                    4096,
+                    classes,
+                ),
+            })
+        }
+        _ => {
+            let prefix = match architecture {
+                Architecture::MobileNetV1 { .. } => "classifier",
+                Architecture::MobileNetV2 => "classifier.1",
+                _ => "fc",
+            };
+            let weight = format!("{prefix}.weight");
+            if !loader.has(&weight) {
+                return None;
+            }
+            let classes = loader.shape(&format!("{prefix}.bias"))?[0];
+            Some(Head {
+                hidden: Vec::new(),
+                output: Head::linear(
+                    loader,
+                    &weight,
+                    &format!("{prefix}.bias"),
+                    MatrixLayout::OutIn,
+                    channels,
+                    classes,
+                ),
+            })
+        }
+    }
+}
