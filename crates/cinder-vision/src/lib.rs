@@ -9,6 +9,8 @@
 //! - Architectures: [`mobilenet`] (V1 with width multiplier, V2), [`resnet`] (18–152), [`vgg`]
 //!   (11–19, ± batch norm), [`inception`] (V3), [`xception`].
 //! - [`model`]: [`Cnn`], one type for all of them: base, pooling, optional head.
+//! - [`preprocess`]: decoding, Pillow-exact bilinear resizing, center crop, normalizations.
+//! - [`pretrained`]: a loaded network with its preprocessing and class names; classification.
 
 pub mod architecture;
 pub mod error;
@@ -18,6 +20,8 @@ pub mod layers;
 pub mod loader;
 pub mod mobilenet;
 pub mod model;
+pub mod preprocess;
+pub mod pretrained;
 pub mod resnet;
 pub mod taps;
 pub mod vgg;
@@ -27,5 +31,7 @@ pub mod xception;
 pub use architecture::Architecture;
 pub use error::{Result, VisionError};
 pub use model::{Backbone, Cnn, HeadChoice, LoadOptions};
+pub use preprocess::{Normalization, Preprocessing, Resize, load_rgb, resize_bilinear};
+pub use pretrained::{ClassScore, Pretrained};
 pub use taps::Taps;
 pub use weights::WeightFile;
