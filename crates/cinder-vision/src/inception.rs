@@ -302,6 +302,34 @@ impl InceptionV3 {
         names
     }
 
+    /// Units for partial evaluation: the whole stem, then each mixed block.
+    pub fn unit_count(&self) -> usize {
+        1 + self.mixed.len()
+    }
+
+    /// Runs units `from..to` on `x`.
+    pub fn forward_units(&self, x: Tensor<4>, from: usize, to: usize) -> Tensor<4> {
+        let mut x = x;
+        for unit in from..to {
+            x = match unit {
+                0 => self.forward_stem(x),
+                u => self.mixed[u - 1].forward(x),
+            };
+        }
+        x
+    }
+
+    fn forward_stem(&self, x: Tensor<4>) -> Tensor<4> {
+        let mut x = x;
+        for (i, conv) in self.stem.iter().enumerate() {
+            x = conv.forward(x);
+            if i == 2 || i == 4 {
+                x = max_pool(x, 3, 2, 0);
+            }
+        }
+        x
+    }
+
     /// `Mixed_7c`'s output, recording stages into `taps`.
     pub fn forward_map(&self, x: Tensor<4>, taps: &mut Taps) -> Tensor<4> {
         let names = [

@@ -24,6 +24,7 @@ pub mod preprocess;
 pub mod pretrained;
 pub mod resnet;
 pub mod taps;
+pub mod transfer;
 pub mod vgg;
 pub mod weights;
 pub mod xception;

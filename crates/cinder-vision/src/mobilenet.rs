@@ -184,6 +184,26 @@ impl MobileNetV1 {
         }
     }
 
+    /// Units for partial evaluation: the stem, then each block.
+    pub fn unit_count(&self) -> usize {
+        1 + self.blocks.len()
+    }
+
+    /// Runs units `from..to` on `x`.
+    pub fn forward_units(&self, x: Tensor<4>, from: usize, to: usize) -> Tensor<4> {
+        let mut x = x;
+        for unit in from..to {
+            x = match unit {
+                0 => self.stem.forward(x),
+                u => {
+                    let [dw, pw] = &self.blocks[u - 1];
+                    pw.forward(dw.forward(x))
+                }
+            };
+        }
+        x
+    }
+
     /// The last feature map, recording stages into `taps`.
     pub fn forward_map(&self, x: Tensor<4>, taps: &mut Taps) -> Tensor<4> {
         let mut x = self.stem.forward(x);
@@ -371,6 +391,24 @@ impl MobileNetV2 {
             i if i == self.blocks.len() + 1 => "Conv_1".into(),
             i => format!("block_{}", i - 1),
         }
+    }
+
+    /// Units for partial evaluation: the stem, each block, the last 1×1 convolution.
+    pub fn unit_count(&self) -> usize {
+        self.blocks.len() + 2
+    }
+
+    /// Runs units `from..to` on `x`.
+    pub fn forward_units(&self, x: Tensor<4>, from: usize, to: usize) -> Tensor<4> {
+        let mut x = x;
+        for unit in from..to {
+            x = match unit {
+                0 => self.stem.forward(x),
+                u if u == self.blocks.len() + 1 => self.last.forward(x),
+                u => self.blocks[u - 1].forward(x),
+            };
+        }
+        x
     }
 
     /// The last feature map (1280 channels), recording stages into `taps`.

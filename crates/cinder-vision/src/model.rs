@@ -48,6 +48,30 @@ impl Backbone {
         }
     }
 
+    /// Number of units (stem, blocks, …) for partial evaluation and fine-tuning.
+    pub fn unit_count(&self) -> usize {
+        match self {
+            Backbone::MobileNetV1(m) => m.unit_count(),
+            Backbone::MobileNetV2(m) => m.unit_count(),
+            Backbone::ResNet(m) => m.unit_count(),
+            Backbone::Vgg(m) => m.unit_count(),
+            Backbone::InceptionV3(m) => m.unit_count(),
+            Backbone::Xception(m) => m.unit_count(),
+        }
+    }
+
+    /// Runs units `from..to`: `forward_units(x, 0, unit_count())` is the last feature map.
+    pub fn forward_units(&self, x: Tensor<4>, from: usize, to: usize) -> Tensor<4> {
+        match self {
+            Backbone::MobileNetV1(m) => m.forward_units(x, from, to),
+            Backbone::MobileNetV2(m) => m.forward_units(x, from, to),
+            Backbone::ResNet(m) => m.forward_units(x, from, to),
+            Backbone::Vgg(m) => m.forward_units(x, from, to),
+            Backbone::InceptionV3(m) => m.forward_units(x, from, to),
+            Backbone::Xception(m) => m.forward_units(x, from, to),
+        }
+    }
+
     /// Names of the stages that can be tapped, in forward order.
     pub fn stage_names(&self) -> Vec<String> {
         match self {

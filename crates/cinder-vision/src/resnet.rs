@@ -131,6 +131,24 @@ impl ResNet {
         names
     }
 
+    /// Units for partial evaluation: the stem with its max pool, then every residual block.
+    pub fn unit_count(&self) -> usize {
+        1 + self.layers.iter().map(Vec::len).sum::<usize>()
+    }
+
+    /// Runs units `from..to` on `x`.
+    pub fn forward_units(&self, x: Tensor<4>, from: usize, to: usize) -> Tensor<4> {
+        let blocks: Vec<&ResidualBlock> = self.layers.iter().flatten().collect();
+        let mut x = x;
+        for unit in from..to {
+            x = match unit {
+                0 => max_pool(self.stem.forward(x), 3, 2, 1),
+                u => blocks[u - 1].forward(x),
+            };
+        }
+        x
+    }
+
     /// `layer4`'s output, recording stages into `taps`.
     pub fn forward_map(&self, x: Tensor<4>, taps: &mut Taps) -> Tensor<4> {
         let mut x = self.stem.forward(x);

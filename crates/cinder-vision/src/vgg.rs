@@ -93,6 +93,27 @@ impl Vgg {
             .collect()
     }
 
+    /// Units for partial evaluation: the five convolution blocks (each with its max pool).
+    pub fn unit_count(&self) -> usize {
+        self.blocks.len()
+    }
+
+    /// Runs units `from..to` on `x`.
+    pub fn forward_units(&self, x: Tensor<4>, from: usize, to: usize) -> Tensor<4> {
+        let mut x = x;
+        for block in &self.blocks[from..to] {
+            for conv in block {
+                x = match (&conv.plain, &conv.normed) {
+                    (Some(plain), _) => relu(plain.forward(x)),
+                    (None, Some(normed)) => normed.forward(x),
+                    (None, None) => x,
+                };
+            }
+            x = max_pool(x, 2, 2, 0);
+        }
+        x
+    }
+
     /// The last block's pooled output (512 channels), recording stages into `taps`.
     pub fn forward_map(&self, x: Tensor<4>, taps: &mut Taps) -> Tensor<4> {
         let mut x = x;

@@ -197,6 +197,26 @@ impl Xception {
         names
     }
 
+    /// Units for partial evaluation: the stem, each block, each exit convolution.
+    pub fn unit_count(&self) -> usize {
+        1 + self.blocks.len() + self.exit.len()
+    }
+
+    /// Runs units `from..to` on `x`.
+    pub fn forward_units(&self, x: Tensor<4>, from: usize, to: usize) -> Tensor<4> {
+        let mut x = x;
+        for unit in from..to {
+            x = if unit == 0 {
+                self.stem.iter().fold(x, |x, conv| conv.forward(x))
+            } else if unit <= self.blocks.len() {
+                self.blocks[unit - 1].forward(x)
+            } else {
+                self.exit[unit - 1 - self.blocks.len()].forward(x)
+            };
+        }
+        x
+    }
+
     /// `act4`'s output, recording stages into `taps`.
     pub fn forward_map(&self, x: Tensor<4>, taps: &mut Taps) -> Tensor<4> {
         let mut x = x;

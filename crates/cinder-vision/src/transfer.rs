@@ -1,0 +1,382 @@
+//! Transfer learning: a pretrained convolutional base with a new classifier head, trained as a
+//! frozen feature extractor or fine-tuned from a chosen depth.
+//!
+//! The frozen part of the base runs once per image: its output is cached, so each epoch only
+//! runs the trainable top (for head-only training, just the head). Batch norm stays in
+//! inference mode throughout (running statistics never change; γ/β train when unfrozen), the
+//! recommended practice for fine-tuning on small datasets. The unfrozen base gets its own,
+//! smaller learning rate.
+//!
+//! Which strategy, by the rule of thumb of our design notes:
+//!
+//! | data | similar to ImageNet | strategy |
+//! |---|---|---|
+//! | big | no | train the whole network ([`Strategy::Full`]) |
+//! | big | yes | train the top conv blocks + head ([`Strategy::TopUnits`], a quarter of the units) |
+//! | small | no | train some conv blocks + head, carefully ([`Strategy::TopUnits`], half of them) |
+//! | small | yes | train the head only ([`Strategy::HeadOnly`]); more would overfit |
+//!
+//! "Big" here means at least 1000 labelled images per class.
+
+use std::time::Instant;
+
+use burn::module::Module;
+use burn::nn::Linear;
+use burn::optim::{AdamConfig, GradientsParams};
+use burn::tensor::activation::log_softmax;
+use burn::tensor::{Device, Tensor, TensorData};
+use image::RgbImage;
+
+use crate::error::{Result, VisionError};
+use crate::head::Head;
+use crate::loader::{MatrixLayout, WeightLoader};
+use crate::model::Cnn;
+use crate::pretrained::Pretrained;
+
+/// What is trained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strategy {
+    /// Feature extraction: the base is frozen, only the new head trains.
+    HeadOnly,
+    /// The top `n` units of the base (blocks, see [`crate::Backbone::unit_count`]) and the head.
+    TopUnits(usize),
+    /// Everything.
+    Full,
+}
+
+impl Strategy {
+    /// Parses `head`, `top:N` or `full`.
+    pub fn parse(text: &str) -> Result<Self> {
+        match text {
+            "head" | "head-only" | "features" => Ok(Self::HeadOnly),
+            "full" | "all" => Ok(Self::Full),
+            other => other
+                .strip_prefix("top:")
+                .and_then(|n| n.parse().ok())
+                .map(Self::TopUnits)
+                .ok_or_else(|| {
+                    VisionError::InvalidArgument(format!(
+                        "unknown strategy '{other}' (expected head, top:N or full)"
+                    ))
+                }),
+        }
+    }
+
+    /// The rule of thumb (see the module docs) for `images_per_class` labelled images per class
+    /// and whether they resemble the pretraining data; `units` is the base's unit count.
+    pub fn recommend(images_per_class: usize, similar: bool, units: usize) -> Self {
+        let big = images_per_class >= 1000;
+        match (big, similar) {
+            (true, false) => Self::Full,
+            (true, true) => Self::TopUnits((units / 4).max(1)),
+            (false, false) => Self::TopUnits((units / 2).max(1)),
+            (false, true) => Self::HeadOnly,
+        }
+    }
+
+    /// How many of `units` are trained.
+    pub fn trainable_units(&self, units: usize) -> usize {
+        match self {
+            Self::HeadOnly => 0,
+            Self::TopUnits(n) => (*n).min(units),
+            Self::Full => units,
+        }
+    }
+
+    /// A short name for reports.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::HeadOnly => "head only (feature extraction)".into(),
+            Self::TopUnits(n) => format!("top {n} units + head"),
+            Self::Full => "whole network".into(),
+        }
+    }
+}
+
+/// Training settings.
+#[derive(Debug, Clone)]
+pub struct FineTuneConfig {
+    /// What is trained.
+    pub strategy: Strategy,
+    /// Epochs. Default 30.
+    pub epochs: usize,
+    /// Mini-batch size. Default 16.
+    pub batch_size: usize,
+    /// Learning rate of the new head (Adam). Default 1e-3.
+    pub head_learning_rate: f64,
+    /// Learning rate of the unfrozen base. Default 1e-4.
+    pub base_learning_rate: f64,
+    /// Seed of the head's initialization and the batch order. Default 0.
+    pub seed: u64,
+}
+
+impl Default for FineTuneConfig {
+    fn default() -> Self {
+        Self {
+            strategy: Strategy::HeadOnly,
+            epochs: 30,
+            batch_size: 16,
+            head_learning_rate: 1e-3,
+            base_learning_rate: 1e-4,
+            seed: 0,
+        }
+    }
+}
+
+/// One epoch of training.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FineTuneEpoch {
+    /// 1-based epoch.
+    pub epoch: usize,
+    /// Mean training loss.
+    pub loss: f64,
+    /// Training accuracy.
+    pub accuracy: f64,
+    /// Wall time (ms).
+    pub milliseconds: f64,
+}
+
+/// Outcome of [`fine_tune`].
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FineTuneReport {
+    /// The strategy, described.
+    pub strategy: String,
+    /// Units trained of the base's total.
+    pub trained_units: usize,
+    /// The base's unit count.
+    pub total_units: usize,
+    /// Per-epoch training history.
+    pub history: Vec<FineTuneEpoch>,
+    /// Seconds spent running the frozen part once over all images (the cache).
+    pub cache_seconds: f64,
+}
+
+/// Labelled images: decoded image and class index.
+pub type LabelledImages = Vec<(RgbImage, usize)>;
+
+/// A fine-tuned classifier: the base (as trained) and the new head, cut where the frozen part ends.
+#[derive(Debug)]
+pub struct FineTuned {
+    /// The network with its new head (plain device).
+    pub model: Cnn,
+    /// Units `0..cut` were frozen.
+    pub cut: usize,
+    /// Class count.
+    pub classes: usize,
+}
+
+impl FineTuned {
+    /// Predicted classes of images.
+    pub fn predict(
+        &self,
+        pretrained: &Pretrained,
+        images: &[RgbImage],
+        device: &Device,
+    ) -> Vec<usize> {
+        let mut predictions = Vec::with_capacity(images.len());
+        for chunk in images.chunks(32) {
+            let logits = self.model.forward(pretrained.batch(chunk, device));
+            predictions.extend(argmax(logits));
+        }
+        predictions
+    }
+
+    /// Accuracy on labelled images.
+    pub fn accuracy(
+        &self,
+        pretrained: &Pretrained,
+        images: &LabelledImages,
+        device: &Device,
+    ) -> f64 {
+        let inputs: Vec<RgbImage> = images.iter().map(|(i, _)| i.clone()).collect();
+        let predictions = self.predict(pretrained, &inputs, device);
+        let correct = predictions
+            .iter()
+            .zip(images)
+            .filter(|(p, (_, y))| *p == y)
+            .count();
+        correct as f64 / images.len().max(1) as f64
+    }
+}
+
+/// Trains a new `classes`-way head (and, by `config.strategy`, the top of the base) on `train`.
+/// `device` is a plain device; training runs on its autodiff version.
+pub fn fine_tune(
+    pretrained: &Pretrained,
+    train: &LabelledImages,
+    classes: usize,
+    config: &FineTuneConfig,
+    device: &Device,
+    mut progress: impl FnMut(&FineTuneEpoch),
+) -> Result<(FineTuned, FineTuneReport)> {
+    if train.is_empty() {
+        return Err(VisionError::InvalidArgument("no training images".into()));
+    }
+    if let Some((_, label)) = train.iter().find(|(_, y)| *y >= classes) {
+        return Err(VisionError::InvalidArgument(format!(
+            "label {label} out of range for {classes} classes"
+        )));
+    }
+    let mut model = Cnn {
+        backbone: pretrained.model.backbone.clone(),
+        head: None,
+        grid_pool: pretrained.model.grid_pool,
+    };
+    let features = model.feature_count()?;
+    let mut loader = WeightLoader::random(config.seed, device);
+    model.head = Some(Head {
+        hidden: Vec::new(),
+        output: small_head(&mut loader, features, classes),
+    });
+    let units = model.backbone.unit_count();
+    let trained = config.strategy.trainable_units(units);
+    let cut = units - trained;
+
+    // Run the frozen part once.
+    let start = Instant::now();
+    let mut cached: Vec<Tensor<4>> = Vec::new();
+    for chunk in train.chunks(config.batch_size.max(1)) {
+        let images: Vec<RgbImage> = chunk.iter().map(|(i, _)| i.clone()).collect();
+        cached.push(
+            model
+                .backbone
+                .forward_units(pretrained.batch(&images, device), 0, cut),
+        );
+    }
+    let cached = Tensor::cat(cached, 0);
+    let cache_seconds = start.elapsed().as_secs_f64();
+    let labels: Vec<usize> = train.iter().map(|(_, y)| *y).collect();
+
+    let autodiff = device.clone().autodiff();
+    let mut model = model.fork(&autodiff).train();
+    let cached = cached.to_device(&autodiff);
+    let mut head_optimizer = AdamConfig::new().init();
+    let mut base_optimizer = AdamConfig::new().init();
+    let mut history = Vec::with_capacity(config.epochs);
+    let mut state = config.seed ^ 0x5eed;
+    for epoch in 1..=config.epochs {
+        let start = Instant::now();
+        let order = shuffled(labels.len(), &mut state);
+        let (mut loss_sum, mut correct) = (0.0, 0usize);
+        for batch in order.chunks(config.batch_size.max(1)) {
+            let index = Tensor::<1, burn::tensor::Int>::from_data(
+                TensorData::new(
+                    batch.iter().map(|&i| i as i64).collect::<Vec<_>>(),
+                    [batch.len()],
+                ),
+                &autodiff,
+            );
+            let inputs = cached.clone().select(0, index);
+            let map = model.backbone.forward_units(inputs, cut, units);
+            let logits = model.classify(model.pool(map));
+            let batch_labels: Vec<usize> = batch.iter().map(|&i| labels[i]).collect();
+            let loss = cross_entropy(logits.clone(), &batch_labels, classes, &autodiff);
+            loss_sum += loss.clone().into_scalar::<f64>() * batch.len() as f64;
+            correct += argmax(logits.inner())
+                .iter()
+                .zip(&batch_labels)
+                .filter(|(p, y)| p == y)
+                .count();
+            let mut gradients = loss.backward();
+            let head_gradients = GradientsParams::from_module(&mut gradients, &model.head);
+            model.head = head_optimizer.step(config.head_learning_rate, model.head, head_gradients);
+            if trained > 0 {
+                let base_gradients = GradientsParams::from_module(&mut gradients, &model.backbone);
+                model.backbone =
+                    base_optimizer.step(config.base_learning_rate, model.backbone, base_gradients);
+            }
+        }
+        let record = FineTuneEpoch {
+            epoch,
+            loss: loss_sum / labels.len() as f64,
+            accuracy: correct as f64 / labels.len() as f64,
+            milliseconds: start.elapsed().as_secs_f64() * 1e3,
+        };
+        progress(&record);
+        history.push(record);
+    }
+    let report = FineTuneReport {
+        strategy: config.strategy.describe(),
+        trained_units: trained,
+        total_units: units,
+        history,
+        cache_seconds,
+    };
+    Ok((
+        FineTuned {
+            model: model.valid(),
+            cut,
+            classes,
+        },
+        report,
+    ))
+}
+
+fn small_head(loader: &mut WeightLoader, features: usize, classes: usize) -> Linear {
+    Head::linear(
+        loader,
+        "head.weight",
+        "head.bias",
+        MatrixLayout::OutIn,
+        features,
+        classes,
+    )
+}
+
+fn cross_entropy(
+    logits: Tensor<2>,
+    labels: &[usize],
+    classes: usize,
+    device: &Device,
+) -> Tensor<1> {
+    let mut one_hot = vec![0f32; labels.len() * classes];
+    for (row, &label) in labels.iter().enumerate() {
+        one_hot[row * classes + label] = 1.0;
+    }
+    let one_hot = Tensor::<2>::from_data(TensorData::new(one_hot, [labels.len(), classes]), device);
+    (log_softmax(logits, 1) * one_hot).sum().neg() / labels.len() as f64
+}
+
+/// Row-wise argmax.
+pub fn argmax(logits: Tensor<2>) -> Vec<usize> {
+    let [rows, columns] = logits.dims();
+    let values: Vec<f32> = logits.into_data().try_to_vec::<f32>().unwrap_or_default();
+    (0..rows)
+        .map(|r| {
+            let row = &values[r * columns..(r + 1) * columns];
+            (0..columns)
+                .max_by(|&a, &b| row[a].total_cmp(&row[b]))
+                .unwrap_or(0)
+        })
+        .collect()
+}
+
+fn shuffled(count: usize, state: &mut u64) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..count).collect();
+    for i in (1..count).rev() {
+        *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = *state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^= z >> 31;
+        order.swap(i, (z % (i as u64 + 1)) as usize);
+    }
+    order
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strategies_parse_and_follow_the_rule_of_thumb() {
+        assert_eq!(Strategy::parse("top:3").unwrap(), Strategy::TopUnits(3));
+        assert_eq!(Strategy::parse("head").unwrap(), Strategy::HeadOnly);
+        assert!(Strategy::parse("some").is_err());
+        assert_eq!(Strategy::recommend(50, true, 19), Strategy::HeadOnly);
+        assert_eq!(Strategy::recommend(50, false, 19), Strategy::TopUnits(9));
+        assert_eq!(Strategy::recommend(5000, true, 19), Strategy::TopUnits(4));
+        assert_eq!(Strategy::recommend(5000, false, 19), Strategy::Full);
+        assert_eq!(Strategy::TopUnits(40).trainable_units(19), 19);
+    }
+}
