@@ -14,6 +14,7 @@
 
 pub mod architecture;
 pub mod error;
+pub mod explain;
 pub mod head;
 pub mod inception;
 pub mod layers;
