@@ -13,6 +13,7 @@
 //! - [`pretrained`]: a loaded network with its preprocessing and class names; classification.
 
 pub mod architecture;
+pub mod checkpoint;
 pub mod error;
 pub mod explain;
 pub mod head;

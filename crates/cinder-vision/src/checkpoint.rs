@@ -1,0 +1,180 @@
+//! Burnpack checkpoints of a converted network: `<name>.bpk` (Burn's format, fast to reload) and
+//! `<name>.json` beside it (architecture, layout, classes, preprocessing, labels), both written
+//! atomically.
+
+use std::path::{Path, PathBuf};
+
+use burn::module::Module;
+use burn::tensor::Device;
+use serde::{Deserialize, Serialize};
+
+use crate::architecture::Architecture;
+use crate::error::{Result, VisionError};
+use crate::head::Head;
+use crate::loader::{MatrixLayout, WeightLoader};
+use crate::mobilenet::{MobileNetV1, MobileNetV2, Naming};
+use crate::model::{Backbone, Cnn};
+use crate::preprocess::{Normalization, Preprocessing, Resize};
+use crate::pretrained::Pretrained;
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Sidecar {
+    architecture: String,
+    keras: bool,
+    classes: Option<usize>,
+    input: (usize, usize),
+    resize_shorter: Option<usize>,
+    normalization: String,
+    labels: Option<Vec<String>>,
+}
+
+fn sidecar_path(path: &Path) -> PathBuf {
+    path.with_extension("json")
+}
+
+/// Saves `pretrained` as `path` (burnpack) plus its JSON sidecar.
+pub fn save_checkpoint(pretrained: &Pretrained, path: &Path) -> Result<()> {
+    let keras = match &pretrained.model.backbone {
+        Backbone::MobileNetV1(m) => m.keras_names,
+        Backbone::MobileNetV2(m) => m.keras_names,
+        _ => false,
+    };
+    let p = pretrained.preprocessing;
+    let sidecar = Sidecar {
+        architecture: pretrained.architecture.to_string(),
+        keras,
+        classes: pretrained.model.classes(),
+        input: p.size,
+        resize_shorter: match p.resize {
+            Resize::Stretch => None,
+            Resize::ShorterThenCenterCrop { shorter } => Some(shorter),
+        },
+        normalization: match p.normalization {
+            Normalization::Torchvision => "torchvision",
+            Normalization::Tf => "tf",
+            Normalization::Caffe => "caffe",
+        }
+        .into(),
+        labels: pretrained.labels.clone(),
+    };
+    let io = |source| VisionError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let directory = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(directory).map_err(io)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temporary = directory.join(format!(".{name}.{}.tmp.bpk", std::process::id()));
+    pretrained
+        .model
+        .clone()
+        .save_file(&temporary)
+        .map_err(|e| {
+            VisionError::InvalidArgument(format!("{}: cannot save: {e}", path.display()))
+        })?;
+    // Burn may append its extension; find what it wrote.
+    let written = if temporary.exists() {
+        temporary.clone()
+    } else {
+        temporary.with_extension("bpk")
+    };
+    std::fs::rename(&written, path).map_err(io)?;
+    let json = serde_json::to_string_pretty(&sidecar).expect("serializable");
+    crate::weights::write_atomically(&sidecar_path(path), json.as_bytes())
+}
+
+/// Loads a checkpoint written by [`save_checkpoint`].
+pub fn load_checkpoint(path: &Path, device: &Device) -> Result<Pretrained> {
+    let sidecar_file = sidecar_path(path);
+    let text = std::fs::read_to_string(&sidecar_file).map_err(|source| VisionError::Io {
+        path: sidecar_file.clone(),
+        source,
+    })?;
+    let sidecar: Sidecar = serde_json::from_str(&text).map_err(|e| {
+        VisionError::InvalidArgument(format!(
+            "{}: not a cinder checkpoint sidecar: {e}",
+            sidecar_file.display()
+        ))
+    })?;
+    let architecture = Architecture::parse(&sidecar.architecture)?;
+    // A skeleton of the same structure, then the stored values.
+    let mut loader = WeightLoader::random(0, device);
+    let mut skeleton = Cnn::random(architecture, sidecar.classes.unwrap_or(1), 0, device)?;
+    if sidecar.keras {
+        let padding = crate::layers::Padding::TfSame;
+        skeleton.backbone = match architecture {
+            Architecture::MobileNetV1 { alpha } => Backbone::MobileNetV1(MobileNetV1::load(
+                &mut loader,
+                alpha,
+                Naming::Keras,
+                padding,
+                1e-3,
+            )),
+            _ => {
+                Backbone::MobileNetV2(MobileNetV2::load(&mut loader, Naming::Keras, padding, 1e-3))
+            }
+        };
+    }
+    if let Some(classes) = sidecar.classes {
+        let features = skeleton.feature_count()?;
+        let hidden = if matches!(architecture, Architecture::Vgg { .. }) {
+            vec![
+                Head::linear(
+                    &mut loader,
+                    "h0.weight",
+                    "h0.bias",
+                    MatrixLayout::OutIn,
+                    features,
+                    4096,
+                ),
+                Head::linear(
+                    &mut loader,
+                    "h1.weight",
+                    "h1.bias",
+                    MatrixLayout::OutIn,
+                    4096,
+                    4096,
+                ),
+            ]
+        } else {
+            Vec::new()
+        };
+        let inputs = if hidden.is_empty() { features } else { 4096 };
+        skeleton.head = Some(Head {
+            hidden,
+            output: Head::linear(
+                &mut loader,
+                "o.weight",
+                "o.bias",
+                MatrixLayout::OutIn,
+                inputs,
+                classes,
+            ),
+        });
+    } else {
+        skeleton.head = None;
+    }
+    let model = skeleton.try_load_file(path).map_err(|e| {
+        VisionError::InvalidArgument(format!("{}: cannot load checkpoint: {e}", path.display()))
+    })?;
+    Ok(Pretrained {
+        model,
+        architecture,
+        preprocessing: Preprocessing {
+            size: sidecar.input,
+            resize: match sidecar.resize_shorter {
+                Some(shorter) => Resize::ShorterThenCenterCrop { shorter },
+                None => Resize::Stretch,
+            },
+            normalization: Normalization::parse(&sidecar.normalization)?,
+        },
+        labels: sidecar.labels,
+        source: path.to_path_buf(),
+    })
+}
