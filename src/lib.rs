@@ -18,3 +18,4 @@ pub use cinder_datasets as datasets;
 pub use cinder_graph as graph;
 pub use cinder_nn as nn;
 pub use cinder_plot as plot;
+pub use cinder_vision as vision;

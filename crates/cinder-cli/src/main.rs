@@ -3,6 +3,7 @@
 mod data;
 mod demo;
 mod graph;
+mod image;
 mod node;
 mod report;
 mod resources;
@@ -31,6 +32,9 @@ enum Command {
     /// Inspect datasets.
     #[command(subcommand)]
     Data(DataCommand),
+    /// Pretrained CNNs on images: classify, embed, feature maps and Grad-CAM, fine-tune.
+    #[command(subcommand)]
+    Image(image::ImageCommand),
     /// Rebuild the HTML report (and charts) of a run directory.
     Report(report::ReportArguments),
     /// A tour on shipped data (karate-club GCN, molecule classification with and without bond
@@ -65,6 +69,13 @@ fn main() -> anyhow::Result<()> {
         Command::Data(DataCommand::Info(arguments)) => data::run(&arguments),
         Command::Data(DataCommand::Download(arguments)) => data::download(&arguments),
         Command::Report(arguments) => report::run(&arguments),
+        Command::Image(command) => match command {
+            image::ImageCommand::Classify(arguments) => image::classify(&arguments),
+            image::ImageCommand::Features(arguments) => image::features(&arguments),
+            image::ImageCommand::FeatureMaps(arguments) => image::feature_maps_command(&arguments),
+            image::ImageCommand::Finetune(arguments) => image::finetune(&arguments),
+            image::ImageCommand::Convert(arguments) => image::convert(&arguments),
+        },
         Command::Demo(arguments) => demo::run(&arguments),
         Command::Data(DataCommand::List) => {
             data::list();

@@ -11,7 +11,8 @@ use clap::Args;
 /// Options of `cinder report`.
 #[derive(Debug, Args)]
 pub struct ReportArguments {
-    /// A run directory written by `cinder train graph` (holds config.json, metrics.csv, folds.csv).
+    /// A run directory written by `cinder train graph`, `cinder train node` or `cinder image
+    /// finetune` (holds config.json and metrics.csv).
     run: PathBuf,
 }
 
@@ -53,6 +54,9 @@ pub fn build(run: &Path) -> anyhow::Result<PathBuf> {
             .with_context(|| format!("reading {}", config_path.display()))?,
     )
     .with_context(|| format!("parsing {}", config_path.display()))?;
+    if config["kind"].as_str() == Some("image-finetune") {
+        return crate::image::build_finetune_report(run);
+    }
     let metrics_path = run.join("metrics.csv");
     let mut folds: Vec<FoldCurves> = Vec::new();
     for (row, fields) in read_csv(&metrics_path)?.iter().enumerate() {

@@ -1,0 +1,787 @@
+//! `cinder image …`: classify photos with a pretrained CNN, extract embeddings, look at feature
+//! maps and Grad-CAM, fine-tune on an image folder, and convert weights to a burnpack checkpoint.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use burn::tensor::Device;
+use cinder_plot::{
+    BarChart, ConfusionMatrix, Curves, FeatureMapGrid, HeatmapOverlay, Report, save,
+};
+use cinder_vision::checkpoint::{load_checkpoint, save_checkpoint};
+use cinder_vision::explain::{feature_maps, grad_cam};
+use cinder_vision::transfer::{FineTuneConfig, LabelledImages, Strategy, fine_tune};
+use cinder_vision::{Architecture, HeadChoice, Pretrained, load_rgb};
+use clap::{Args, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::run_directory;
+
+/// `cinder image` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ImageCommand {
+    /// Top classes of each image (softmax probabilities), with class names when known.
+    Classify(ClassifyArguments),
+    /// One embedding per image (global average of the last feature map) into a CSV file.
+    Features(FeaturesArguments),
+    /// Feature-map grids of named stages and a Grad-CAM overlay for one image.
+    FeatureMaps(FeatureMapsArguments),
+    /// Transfer learning on an image folder: train a new head (and optionally the top of the
+    /// network), comparing strategies, with a plotted report.
+    Finetune(FinetuneArguments),
+    /// Convert a weight file into a burnpack checkpoint (fast to reload) with a JSON sidecar.
+    Convert(ConvertArguments),
+}
+
+/// Which network to load.
+#[derive(Debug, Args)]
+pub struct ModelArguments {
+    /// Weights: safetensors (torchvision/timm key names, or the Keras layout of the shared
+    /// MobileNets), a PyTorch state dict (.pth/.pt), or a cinder checkpoint (.bpk + .json).
+    #[arg(long)]
+    pub weights: PathBuf,
+    /// Architecture: mobilenet_v1[_ALPHA], mobilenet_v2, resnet18/34/50/101/152, vgg11/13/16/19
+    /// [_bn], inception_v3, xception. Default: from the file's metadata, else its key names.
+    #[arg(long)]
+    pub arch: Option<String>,
+}
+
+impl ModelArguments {
+    fn open(&self, head: HeadChoice, device: &Device) -> anyhow::Result<Pretrained> {
+        if !self.weights.exists() {
+            bail!("{}: no such weight file", self.weights.display());
+        }
+        if self.weights.extension().is_some_and(|e| e == "bpk") {
+            return Ok(load_checkpoint(&self.weights, device)?);
+        }
+        let architecture = self.arch.as_deref().map(Architecture::parse).transpose()?;
+        Ok(Pretrained::open(&self.weights, architecture, head, device)?)
+    }
+}
+
+/// Options of `cinder image classify`.
+#[derive(Debug, Args)]
+pub struct ClassifyArguments {
+    #[command(flatten)]
+    model: ModelArguments,
+    /// Class names, one per line (line i = class i). Default: `<weights>.labels.txt`, else
+    /// `$CINDER_DATA/images/imagenet-samples/imagenet_labels.txt` for 1000/1001-class heads.
+    #[arg(long)]
+    labels: Option<PathBuf>,
+    /// How many classes to print per image.
+    #[arg(long, default_value_t = 5)]
+    top: usize,
+    /// Print a JSON array: one `{"image", "top": [{"index", "label", "probability"}]}` per image.
+    #[arg(long)]
+    json: bool,
+    /// Image files (JPEG, PNG, BMP).
+    #[arg(required = true)]
+    images: Vec<PathBuf>,
+}
+
+/// Runs `cinder image classify`.
+pub fn classify(arguments: &ClassifyArguments) -> anyhow::Result<()> {
+    let device = Device::flex();
+    let model = arguments
+        .model
+        .open(HeadChoice::Keep, &device)?
+        .with_labels(arguments.labels.as_deref())?;
+    let mut results = Vec::new();
+    for path in &arguments.images {
+        let image = load_rgb(path)?;
+        let top = model
+            .classify(&[image], arguments.top.max(1), &device)?
+            .remove(0);
+        if !arguments.json {
+            println!("{}", path.display());
+            for (rank, score) in top.iter().enumerate() {
+                println!(
+                    "  {}. {:.4}  {} ({})",
+                    rank + 1,
+                    score.probability,
+                    score.label.as_deref().unwrap_or("?"),
+                    score.index
+                );
+            }
+        }
+        results.push(serde_json::json!({
+            "image": path.display().to_string(),
+            "top": top,
+        }));
+    }
+    if arguments.json {
+        println!("{}", serde_json::to_string_pretty(&results)?);
+    }
+    Ok(())
+}
+
+/// Options of `cinder image features`.
+#[derive(Debug, Args)]
+pub struct FeaturesArguments {
+    #[command(flatten)]
+    model: ModelArguments,
+    /// A folder of images: class subfolders (the label is the subfolder) or a flat folder.
+    #[arg(long)]
+    images: PathBuf,
+    /// Output CSV: `path,label,f0,f1,…` (label empty for a flat folder), written atomically.
+    #[arg(long)]
+    out: PathBuf,
+    /// Images per forward pass.
+    #[arg(long, default_value_t = 16)]
+    batch_size: usize,
+}
+
+/// Runs `cinder image features`.
+pub fn features(arguments: &FeaturesArguments) -> anyhow::Result<()> {
+    let device = Device::flex();
+    let model = arguments.model.open(HeadChoice::Drop, &device)?;
+    let folder = cinder_datasets::load_image_folder(&arguments.images)?;
+    if folder.images.is_empty() {
+        bail!(
+            "{}: no images (jpg, jpeg, png, bmp)",
+            arguments.images.display()
+        );
+    }
+    let bar = progress(folder.images.len(), "embedding");
+    let mut csv = String::new();
+    let mut width = 0;
+    for (chunk, labels) in folder
+        .images
+        .chunks(arguments.batch_size.max(1))
+        .zip(folder.labels.chunks(arguments.batch_size.max(1)))
+    {
+        let images = chunk
+            .iter()
+            .map(|p| load_rgb(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        let embeddings = model.embed(&images, &device);
+        let [rows, columns] = embeddings.dims();
+        width = columns;
+        let values: Vec<f32> = embeddings
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap_or_default();
+        for row in 0..rows {
+            let label = labels[row]
+                .map(|l| folder.class_names[l].clone())
+                .unwrap_or_default();
+            csv.push_str(&csv_field(&chunk[row].display().to_string()));
+            csv.push(',');
+            csv.push_str(&csv_field(&label));
+            for value in &values[row * columns..(row + 1) * columns] {
+                csv.push_str(&format!(",{value}"));
+            }
+            csv.push('\n');
+        }
+        bar.inc(rows as u64);
+    }
+    bar.finish_and_clear();
+    let header = std::iter::once("path".to_string())
+        .chain(std::iter::once("label".to_string()))
+        .chain((0..width).map(|i| format!("f{i}")))
+        .collect::<Vec<_>>()
+        .join(",");
+    cinder_plot::write_atomically(&arguments.out, format!("{header}\n{csv}").as_bytes())?;
+    eprintln!(
+        "{} embeddings of {width} values ({}) → {}",
+        folder.images.len(),
+        model.architecture,
+        arguments.out.display()
+    );
+    Ok(())
+}
+
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+fn progress(length: usize, what: &str) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(length as u64), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(&format!("{what} [{{bar:30}}] {{pos}}/{{len}} {{msg}}"))
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar
+}
+
+/// Options of `cinder image feature-maps`.
+#[derive(Debug, Args)]
+pub struct FeatureMapsArguments {
+    #[command(flatten)]
+    model: ModelArguments,
+    /// The image.
+    image: PathBuf,
+    /// Stage to show (repeatable); an unknown name lists the model's stages. Default: a middle
+    /// stage and the last one.
+    #[arg(long = "stage")]
+    stages: Vec<String>,
+    /// Output folder: `<stage>.png` grids, `grad_cam.png`, `feature_maps.json`.
+    #[arg(long)]
+    out: PathBuf,
+    /// Class for Grad-CAM (index in the weights' class list). Default: the predicted class.
+    #[arg(long)]
+    class: Option<usize>,
+    /// Channels shown per stage grid (the first N).
+    #[arg(long, default_value_t = 32)]
+    channels: usize,
+}
+
+/// Writes feature-map grids and (with a classifier) a Grad-CAM overlay; returns the written files.
+pub fn write_feature_maps(
+    model: &Pretrained,
+    image_path: &Path,
+    stages: &[String],
+    class: Option<usize>,
+    channels: usize,
+    out: &Path,
+) -> anyhow::Result<Vec<(PathBuf, String)>> {
+    let device = Device::flex();
+    let image = load_rgb(image_path)?;
+    let resized = model.preprocessing.resize_image(&image);
+    let input = model.batch(&[image], &device);
+    let names = model.model.stage_names();
+    let stages: Vec<String> = if stages.is_empty() {
+        vec![
+            names[names.len() / 2].clone(),
+            names[names.len() - 1].clone(),
+        ]
+    } else {
+        stages.to_vec()
+    };
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let architecture = model.architecture.to_string();
+    let maps = feature_maps(&model.model, input.clone(), &stages, &architecture)?;
+    let mut written = Vec::new();
+    let mut summary = Vec::new();
+    for stage in &maps {
+        let shown = channels.clamp(1, stage.channels);
+        let grid = FeatureMapGrid::new(
+            &format!(
+                "{architecture} {}: {shown} of {} channels, {}×{}",
+                stage.stage, stage.channels, stage.height, stage.width
+            ),
+            (0..shown).map(|c| stage.channel(c).to_vec()).collect(),
+            stage.height,
+            stage.width,
+            8,
+        );
+        let path = out.join(format!("{}.png", stage.stage.replace(['/', '.'], "_")));
+        save(&grid, &path, (900, 900 * shown.div_ceil(8) as u32 / 8 + 80))?;
+        written.push((
+            path,
+            format!(
+                "Feature maps of stage {} (one colour scale for all channels).",
+                stage.stage
+            ),
+        ));
+        let mean = stage.values.iter().map(|&v| v as f64).sum::<f64>() / stage.values.len() as f64;
+        summary.push(serde_json::json!({
+            "stage": stage.stage, "channels": stage.channels, "height": stage.height,
+            "width": stage.width, "mean": mean,
+        }));
+    }
+    let mut cam_json = serde_json::Value::Null;
+    if model.model.head.is_some() {
+        let cam = grad_cam(&model.model, input, class, &device)?;
+        let label = model
+            .labels
+            .as_ref()
+            .map(|l| l[cam.class].clone())
+            .unwrap_or_else(|| format!("class {}", cam.class));
+        let (h, w) = cam.size;
+        let overlay = HeatmapOverlay::new(
+            &format!("Grad-CAM: {label} (score {:.2})", cam.score),
+            resized.as_raw().clone(),
+            (resized.height() as usize, resized.width() as usize),
+            cam.heatmap.clone(),
+            (h, w),
+        );
+        let path = out.join("grad_cam.png");
+        save(&overlay, &path, (640, 680))?;
+        written.push((path, format!("Grad-CAM of '{label}' on the last convolutional stage ({}×{}), upsampled over the input.", cam.map_size.0, cam.map_size.1)));
+        cam_json = serde_json::json!({"class": cam.class, "label": label, "score": cam.score, "map_size": [cam.map_size.0, cam.map_size.1]});
+    }
+    let json = serde_json::json!({
+        "image": image_path.display().to_string(),
+        "architecture": architecture,
+        "stages": summary,
+        "available_stages": names,
+        "grad_cam": cam_json,
+    });
+    cinder_plot::write_atomically(
+        &out.join("feature_maps.json"),
+        serde_json::to_string_pretty(&json)?.as_bytes(),
+    )?;
+    Ok(written)
+}
+
+/// Runs `cinder image feature-maps`.
+pub fn feature_maps_command(arguments: &FeatureMapsArguments) -> anyhow::Result<()> {
+    let device = Device::flex();
+    let model = arguments
+        .model
+        .open(HeadChoice::Keep, &device)?
+        .with_labels(None)?;
+    let written = write_feature_maps(
+        &model,
+        &arguments.image,
+        &arguments.stages,
+        arguments.class,
+        arguments.channels,
+        &arguments.out,
+    )?;
+    for (path, _) in written {
+        println!("{}", path.display());
+    }
+    Ok(())
+}
+
+/// Options of `cinder image convert`.
+#[derive(Debug, Args)]
+pub struct ConvertArguments {
+    #[command(flatten)]
+    model: ModelArguments,
+    /// Output checkpoint (`.bpk`); its `.json` sidecar is written beside it.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+/// Runs `cinder image convert`.
+pub fn convert(arguments: &ConvertArguments) -> anyhow::Result<()> {
+    let device = Device::flex();
+    let model = arguments
+        .model
+        .open(HeadChoice::Keep, &device)?
+        .with_labels(None)?;
+    save_checkpoint(&model, &arguments.out)?;
+    println!(
+        "{} ({}) → {}",
+        arguments.model.weights.display(),
+        model.architecture,
+        arguments.out.display()
+    );
+    Ok(())
+}
+
+/// Options of `cinder image finetune`.
+#[derive(Debug, Args)]
+pub struct FinetuneArguments {
+    #[command(flatten)]
+    model: ModelArguments,
+    /// Image folder: class subfolders (split by --test-fraction), or a flat folder of
+    /// `<class>_<train|test>_<n>.<ext>` files (the split comes from the names).
+    #[arg(long)]
+    images: PathBuf,
+    /// Strategies to compare, comma-separated: `head` (feature extraction), `top:N` (the top N
+    /// units of the base + head), `full`, or `auto` (the rule of thumb, from the images per class
+    /// and --similar).
+    #[arg(long, default_value = "head,top:3,full")]
+    strategy: String,
+    /// The images resemble ImageNet photos (only used by `auto`).
+    #[arg(long)]
+    similar: bool,
+    /// Training epochs per strategy.
+    #[arg(long, default_value_t = 15)]
+    epochs: usize,
+    /// Mini-batch size.
+    #[arg(long, default_value_t = 16)]
+    batch_size: usize,
+    /// Learning rate of the new head (Adam).
+    #[arg(long, default_value_t = 1e-3)]
+    lr: f64,
+    /// Learning rate of the unfrozen part of the base (smaller, not to destroy what it knows).
+    #[arg(long, default_value_t = 1e-4)]
+    base_lr: f64,
+    /// Fraction of each class held out for testing (class-subfolder layout).
+    #[arg(long, default_value_t = 0.3)]
+    test_fraction: f64,
+    /// Seed of the split, the head's initialization and the batch order.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Root of run directories (`<out>/<timestamp>-finetune-<arch>/`).
+    #[arg(long, default_value = "runs")]
+    out: PathBuf,
+    /// Do not write a run directory and report.
+    #[arg(long)]
+    no_report: bool,
+    /// Save the best strategy's network as a checkpoint (`.bpk` + `.json`).
+    #[arg(long)]
+    save: Option<PathBuf>,
+    /// Print results as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+struct Split {
+    classes: Vec<String>,
+    train: LabelledImages,
+    test: LabelledImages,
+}
+
+fn load_split(root: &Path, test_fraction: f64, seed: u64) -> anyhow::Result<Split> {
+    let folder = cinder_datasets::load_image_folder(root)?;
+    if folder.images.is_empty() {
+        bail!("{}: no images (jpg, jpeg, png, bmp)", root.display());
+    }
+    let mut split = Split {
+        classes: Vec::new(),
+        train: Vec::new(),
+        test: Vec::new(),
+    };
+    if folder.class_names.is_empty() {
+        // Flat: <class>_<train|test>_<n>.<ext>.
+        for path in &folder.images {
+            let name = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let parts: Vec<&str> = name.split('_').collect();
+            let Some(part) = parts.iter().position(|p| *p == "train" || *p == "test") else {
+                bail!(
+                    "{}: a flat folder needs <class>_<train|test>_<n> names (or use class subfolders)",
+                    path.display()
+                );
+            };
+            let class = parts[..part].join("_");
+            let index = match split.classes.iter().position(|c| *c == class) {
+                Some(i) => i,
+                None => {
+                    split.classes.push(class);
+                    split.classes.len() - 1
+                }
+            };
+            let image = load_rgb(path)?;
+            if parts[part] == "train" {
+                split.train.push((image, index))
+            } else {
+                split.test.push((image, index))
+            }
+        }
+    } else {
+        if !(0.0..1.0).contains(&test_fraction) {
+            bail!("--test-fraction must be in [0, 1), got {test_fraction}");
+        }
+        split.classes = folder.class_names.clone();
+        let labels: Vec<usize> = folder.labels.iter().map(|l| l.unwrap_or(0)).collect();
+        let members: Vec<usize> = (0..labels.len()).collect();
+        let (train, test) =
+            cinder_graph::stratified_holdout(&members, &labels, test_fraction, seed)?;
+        for (indices, target) in [(train, &mut split.train), (test, &mut split.test)] {
+            for i in indices {
+                target.push((load_rgb(&folder.images[i])?, labels[i]));
+            }
+        }
+    }
+    if split.train.is_empty() || split.test.is_empty() {
+        bail!(
+            "{}: need both training and test images ({} / {})",
+            root.display(),
+            split.train.len(),
+            split.test.len()
+        );
+    }
+    Ok(split)
+}
+
+/// Runs `cinder image finetune`.
+pub fn finetune(arguments: &FinetuneArguments) -> anyhow::Result<()> {
+    let device = Device::flex();
+    let pretrained = arguments.model.open(HeadChoice::Drop, &device)?;
+    let split = load_split(&arguments.images, arguments.test_fraction, arguments.seed)?;
+    let units = pretrained.model.backbone.unit_count();
+    let per_class = split.train.len() / split.classes.len().max(1);
+    let strategies: Vec<Strategy> = arguments
+        .strategy
+        .split(',')
+        .map(|s| match s.trim() {
+            "auto" => Ok(Strategy::recommend(per_class, arguments.similar, units)),
+            other => Strategy::parse(other),
+        })
+        .collect::<Result<_, _>>()?;
+    let mut results = Vec::new();
+    let mut best: Option<(f64, cinder_vision::transfer::FineTuned)> = None;
+    for strategy in &strategies {
+        let config = FineTuneConfig {
+            strategy: *strategy,
+            epochs: arguments.epochs,
+            batch_size: arguments.batch_size,
+            head_learning_rate: arguments.lr,
+            base_learning_rate: arguments.base_lr,
+            seed: arguments.seed,
+        };
+        let bar = progress(arguments.epochs, &format!("{:>14}", short(strategy)));
+        let (model, report) = fine_tune(
+            &pretrained,
+            &split.train,
+            split.classes.len(),
+            &config,
+            &device,
+            |epoch| {
+                bar.set_position(epoch.epoch as u64);
+                bar.set_message(format!("loss {:.3} acc {:.3}", epoch.loss, epoch.accuracy));
+            },
+        )?;
+        bar.finish_and_clear();
+        let inputs: Vec<_> = split.test.iter().map(|(i, _)| i.clone()).collect();
+        let predictions = model.predict(&pretrained, &inputs, &device);
+        let correct = predictions
+            .iter()
+            .zip(&split.test)
+            .filter(|(p, (_, y))| *p == y)
+            .count();
+        let accuracy = correct as f64 / split.test.len() as f64;
+        let mut confusion = vec![vec![0usize; split.classes.len()]; split.classes.len()];
+        for (p, (_, y)) in predictions.iter().zip(&split.test) {
+            confusion[*y][*p] += 1;
+        }
+        let epoch_ms = {
+            let mut times: Vec<f64> = report.history.iter().map(|e| e.milliseconds).collect();
+            times.sort_by(f64::total_cmp);
+            times.get(times.len() / 2).copied().unwrap_or(0.0)
+        };
+        if !arguments.json {
+            println!(
+                "{:<34} test accuracy {:.4} ({correct}/{})  trained units {}/{}  final train loss {:.4}  epoch {:.0} ms (median)",
+                report.strategy,
+                accuracy,
+                split.test.len(),
+                report.trained_units,
+                report.total_units,
+                report.history.last().map_or(0.0, |e| e.loss),
+                epoch_ms
+            );
+        }
+        results.push(serde_json::json!({
+            "strategy": short(strategy),
+            "description": report.strategy,
+            "trained_units": report.trained_units,
+            "total_units": report.total_units,
+            "test_accuracy": accuracy,
+            "correct": correct,
+            "test_images": split.test.len(),
+            "epoch_ms_median": epoch_ms,
+            "cache_seconds": report.cache_seconds,
+            "history": report.history,
+            "confusion": confusion,
+        }));
+        if best.as_ref().is_none_or(|(a, _)| accuracy > *a) {
+            best = Some((accuracy, model));
+        }
+    }
+    let summary = serde_json::json!({
+        "kind": "image-finetune",
+        "dataset": arguments.images.display().to_string(),
+        "model": pretrained.architecture.to_string(),
+        "weights": arguments.model.weights.display().to_string(),
+        "class_names": split.classes,
+        "train_images": split.train.len(),
+        "test_images": split.test.len(),
+        "epochs": arguments.epochs,
+        "head_learning_rate": arguments.lr,
+        "base_learning_rate": arguments.base_lr,
+        "seed": arguments.seed,
+        "command": run_directory::command_line(),
+        "results": results,
+    });
+    if arguments.json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    }
+    if let (Some(path), Some((_, model))) = (&arguments.save, best) {
+        let saved = Pretrained {
+            model: model.model,
+            architecture: pretrained.architecture,
+            preprocessing: pretrained.preprocessing,
+            labels: Some(split.classes.clone()),
+            source: path.clone(),
+        };
+        save_checkpoint(&saved, path)?;
+        eprintln!("best model → {}", path.display());
+    }
+    if !arguments.no_report {
+        let directory = run_directory::create(
+            &arguments.out,
+            &format!("finetune-{}", pretrained.architecture),
+        )?;
+        run_directory::write(
+            &directory,
+            "config.json",
+            &serde_json::to_string_pretty(&summary)?,
+        )?;
+        let mut metrics = String::from("strategy,epoch,train_loss,train_accuracy,epoch_ms\n");
+        for result in summary["results"].as_array().into_iter().flatten() {
+            for epoch in result["history"].as_array().into_iter().flatten() {
+                metrics.push_str(&format!(
+                    "{},{},{},{},{}\n",
+                    result["strategy"].as_str().unwrap_or(""),
+                    epoch["epoch"],
+                    epoch["loss"],
+                    epoch["accuracy"],
+                    epoch["milliseconds"]
+                ));
+            }
+        }
+        run_directory::write(&directory, "metrics.csv", &metrics)?;
+        let report = build_finetune_report(&directory)?;
+        eprintln!("report: {}", report.display());
+    }
+    Ok(())
+}
+
+fn short(strategy: &Strategy) -> String {
+    match strategy {
+        Strategy::HeadOnly => "head".into(),
+        Strategy::TopUnits(n) => format!("top:{n}"),
+        Strategy::Full => "full".into(),
+    }
+}
+
+/// Builds `report.html` of a fine-tuning run from its `config.json` (also used by `cinder report`).
+pub fn build_finetune_report(run: &Path) -> anyhow::Result<PathBuf> {
+    let config_path = run.join("config.json");
+    let config: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(&config_path)
+            .with_context(|| format!("reading {}", config_path.display()))?,
+    )
+    .with_context(|| format!("parsing {}", config_path.display()))?;
+    let results = config["results"].as_array().cloned().unwrap_or_default();
+    if results.is_empty() {
+        bail!("{}: no results", config_path.display());
+    }
+    let model = config["model"].as_str().unwrap_or("model");
+    let dataset = config["dataset"].as_str().unwrap_or("images");
+    let charts = run.join("charts");
+    std::fs::create_dir_all(&charts).with_context(|| format!("creating {}", charts.display()))?;
+    let mut loss = Curves::new(
+        &format!("{model} on {dataset}: training loss"),
+        "epoch",
+        "cross-entropy",
+    );
+    let mut accuracy = Curves::new(
+        &format!("{model} on {dataset}: training accuracy"),
+        "epoch",
+        "accuracy",
+    );
+    for result in &results {
+        let name = result["strategy"].as_str().unwrap_or("?");
+        let pick = |field: &str| -> Vec<f64> {
+            result["history"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|e| e[field].as_f64().unwrap_or(0.0))
+                .collect()
+        };
+        loss = loss.with_series(name, pick("loss"));
+        accuracy = accuracy.with_series(name, pick("accuracy"));
+    }
+    let loss_path = charts.join("train_loss.png");
+    save(&loss, &loss_path, (900, 520))?;
+    let accuracy_path = charts.join("train_accuracy.png");
+    save(&accuracy, &accuracy_path, (900, 520))?;
+    let names: Vec<String> = results
+        .iter()
+        .map(|r| r["strategy"].as_str().unwrap_or("?").to_string())
+        .collect();
+    let tests: Vec<f64> = results
+        .iter()
+        .map(|r| r["test_accuracy"].as_f64().unwrap_or(0.0))
+        .collect();
+    let bars = BarChart::new(
+        &format!("{model} on {dataset}: test accuracy per strategy"),
+        "test accuracy",
+        names.clone(),
+        tests.clone(),
+    );
+    let bars_path = charts.join("test_accuracy.png");
+    save(&bars, &bars_path, (900, 520))?;
+
+    let mut report = Report::new(&format!("cinder: transfer learning with {model}"));
+    if let Some(command) = config["command"].as_str() {
+        report = report.with_command(command);
+    }
+    report.heading("Summary");
+    report.paragraph(&format!(
+        "{} training and {} test images, {} classes ({}); {} epochs per strategy, head learning rate {}, base learning rate {}. Batch norm stays in inference mode; the frozen part of the network runs once per image (cached).",
+        config["train_images"], config["test_images"],
+        config["class_names"].as_array().map_or(0, Vec::len),
+        config["class_names"].as_array().map(|a| a.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>().join(", ")).unwrap_or_default(),
+        config["epochs"], config["head_learning_rate"], config["base_learning_rate"],
+    ));
+    report.table(
+        &[
+            "strategy",
+            "what trains",
+            "trained units",
+            "test accuracy",
+            "epoch (median)",
+        ],
+        &results
+            .iter()
+            .map(|r| {
+                vec![
+                    r["strategy"].as_str().unwrap_or("?").to_string(),
+                    r["description"].as_str().unwrap_or("").to_string(),
+                    format!("{}/{}", r["trained_units"], r["total_units"]),
+                    format!(
+                        "{:.2}% ({}/{})",
+                        100.0 * r["test_accuracy"].as_f64().unwrap_or(0.0),
+                        r["correct"],
+                        r["test_images"]
+                    ),
+                    format!("{:.0} ms", r["epoch_ms_median"].as_f64().unwrap_or(0.0)),
+                ]
+            })
+            .collect::<Vec<_>>(),
+    );
+    report.image(&bars_path, "Test accuracy of each strategy.")?;
+    report.heading("Training");
+    report.image(
+        &loss_path,
+        "Training loss per epoch, one curve per strategy.",
+    )?;
+    report.image(&accuracy_path, "Training accuracy per epoch.")?;
+    if let Some(best) = tests
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .map(|(i, _)| i)
+    {
+        let class_names: Vec<String> = config["class_names"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|v| v.as_str().unwrap_or("?").to_string())
+            .collect();
+        let counts: Vec<Vec<usize>> = results[best]["confusion"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|row| {
+                row.as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|c| c.as_u64().unwrap_or(0) as usize)
+                    .collect()
+            })
+            .collect();
+        if !class_names.is_empty() && counts.len() == class_names.len() {
+            let confusion = ConfusionMatrix::new(
+                &format!("{model}, {}: test predictions", names[best]),
+                class_names,
+                counts,
+            );
+            let path = charts.join("confusion.png");
+            save(&confusion, &path, (700, 560))?;
+            report.heading("Errors");
+            report.image(&path, &format!("Confusion matrix of the best strategy ({}) on the test images (rows: true class).", names[best]))?;
+        }
+    }
+    let path = run.join("report.html");
+    report.write(&path)?;
+    Ok(path)
+}
