@@ -588,25 +588,13 @@ pub fn finetune(arguments: &FinetuneArguments) -> anyhow::Result<()> {
         "command": run_directory::command_line(),
         "results": results,
     });
-    if arguments.json {
-        println!("{}", serde_json::to_string_pretty(&summary)?);
-    }
-    if let (Some(path), Some((_, model))) = (&arguments.save, best) {
-        let saved = Pretrained {
-            model: model.model,
-            architecture: pretrained.architecture,
-            preprocessing: pretrained.preprocessing,
-            labels: Some(split.classes.clone()),
-            source: path.clone(),
-        };
-        save_checkpoint(&saved, path)?;
-        eprintln!("best model → {}", path.display());
-    }
+    let mut summary = summary;
     if !arguments.no_report {
         let directory = run_directory::create(
             &arguments.out,
             &format!("finetune-{}", pretrained.architecture),
         )?;
+        summary["run_directory"] = directory.display().to_string().into();
         run_directory::write(
             &directory,
             "config.json",
@@ -628,6 +616,20 @@ pub fn finetune(arguments: &FinetuneArguments) -> anyhow::Result<()> {
         run_directory::write(&directory, "metrics.csv", &metrics)?;
         let report = build_finetune_report(&directory)?;
         eprintln!("report: {}", report.display());
+    }
+    if let (Some(path), Some((_, model))) = (&arguments.save, best) {
+        let saved = Pretrained {
+            model: model.model,
+            architecture: pretrained.architecture,
+            preprocessing: pretrained.preprocessing,
+            labels: Some(split.classes.clone()),
+            source: path.clone(),
+        };
+        save_checkpoint(&saved, path)?;
+        eprintln!("best model → {}", path.display());
+    }
+    if arguments.json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
     }
     Ok(())
 }
