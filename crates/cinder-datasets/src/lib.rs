@@ -15,6 +15,7 @@
 //! - [`load_npz_graph`]: the GNN-benchmark `.npz` layout (CSR adjacency and attributes, labels).
 //! - [`load_mesh_graph`]: OBJ, OFF and PLY meshes, vertices as nodes and face boundaries as edges.
 //! - [`load_image_folder`]: `root/<class>/*.{jpg,png,bmp}` or a flat folder of images.
+//! - [`load_idx`], [`load_fashion_mnist`]: MNIST-style IDX image/label files (gzip or raw).
 //! - [`REGISTRY`], [`load_registered_nodes`], [`load_registered_graphs`], [`open_dataset`]:
 //!   datasets by name under `$CINDER_DATA`, or any path with its format detected.
 //! - [`download_dataset`]: opt-in downloads, SHA-256 checked and renamed into place atomically.
@@ -27,6 +28,7 @@ mod error;
 #[cfg(test)]
 mod fuzz;
 mod graph_directory;
+mod idx;
 mod image_folder;
 mod location;
 mod mesh;
@@ -48,6 +50,7 @@ pub use download::{
 };
 pub use error::{DatasetError, Result};
 pub use graph_directory::{GraphDirectory, load_graph_directory};
+pub use idx::{FASHION_MNIST_CLASSES, IdxImages, load_fashion_mnist, load_idx, parse_idx};
 pub use image_folder::{IMAGE_EXTENSIONS, ImageFolder, is_image, load_image_folder};
 pub use location::{
     data_path, fixture_path, require_data, require_fixture, require_weights, weights_path,

@@ -33,6 +33,7 @@ pub mod xception;
 
 pub use architecture::Architecture;
 pub use error::{Result, VisionError};
+pub use image::RgbImage;
 pub use model::{Backbone, Cnn, HeadChoice, LoadOptions};
 pub use preprocess::{Normalization, Preprocessing, Resize, load_rgb, resize_bilinear};
 pub use pretrained::{ClassScore, Pretrained};
