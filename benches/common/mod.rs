@@ -1,5 +1,8 @@
 //! Shared by the benches: deterministic random graphs without an RNG crate.
 
+// Each bench uses a subset of these helpers.
+#![allow(dead_code)]
+
 /// SplitMix64 stream of `edges` (source, target) pairs over `nodes` nodes.
 pub fn random_coordinates(nodes: usize, edges: usize, mut state: u64) -> (Vec<u32>, Vec<u32>) {
     let mut next = move || {

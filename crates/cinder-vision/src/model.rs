@@ -19,6 +19,8 @@ use crate::weights::WeightFile;
 use crate::xception::Xception;
 
 /// The convolutional base of one of the architectures.
+// A model holds exactly one backbone, so the size difference between variants costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Module, Debug)]
 pub enum Backbone {
     /// MobileNet V1.

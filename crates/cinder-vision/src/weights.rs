@@ -210,7 +210,7 @@ impl WeightFile {
             offset += length;
         }
         let mut header = serde_json::Value::Object(header).to_string().into_bytes();
-        while header.len() % 8 != 0 {
+        while !header.len().is_multiple_of(8) {
             header.push(b' ');
         }
         let mut bytes = Vec::with_capacity(8 + header.len() + offset);

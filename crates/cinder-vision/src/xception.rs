@@ -68,16 +68,15 @@ pub struct XceptionBlock {
 }
 
 impl XceptionBlock {
+    /// `shape` = (inputs, outputs, separable convolutions, stride).
     fn load(
         loader: &mut WeightLoader,
         name: &str,
-        inputs: usize,
-        outputs: usize,
-        reps: usize,
-        stride: usize,
+        shape: (usize, usize, usize, usize),
         start_with_relu: bool,
         grow_first: bool,
     ) -> Self {
+        let (inputs, outputs, reps, stride) = shape;
         let skip = (outputs != inputs || stride != 1).then(|| {
             ConvBn::torch(
                 loader,
@@ -163,24 +162,25 @@ impl Xception {
             ),
         ];
         let mut blocks = vec![
-            XceptionBlock::load(loader, "block1", 64, 128, 2, 2, false, true),
-            XceptionBlock::load(loader, "block2", 128, 256, 2, 2, true, true),
-            XceptionBlock::load(loader, "block3", 256, 728, 2, 2, true, true),
+            XceptionBlock::load(loader, "block1", (64, 128, 2, 2), false, true),
+            XceptionBlock::load(loader, "block2", (128, 256, 2, 2), true, true),
+            XceptionBlock::load(loader, "block3", (256, 728, 2, 2), true, true),
         ];
         for i in 4..=11 {
             blocks.push(XceptionBlock::load(
                 loader,
                 &format!("block{i}"),
-                728,
-                728,
-                3,
-                1,
+                (728, 728, 3, 1),
                 true,
                 true,
             ));
         }
         blocks.push(XceptionBlock::load(
-            loader, "block12", 728, 1024, 2, 2, true, false,
+            loader,
+            "block12",
+            (728, 1024, 2, 2),
+            true,
+            false,
         ));
         let exit = vec![
             SeparableConvBn::load(loader, "conv3", "bn3", 1024, 1536, Activation::Relu),
