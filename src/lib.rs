@@ -8,6 +8,8 @@
 //! - [`nn`] (`cinder-nn`): sparse differentiable propagation on Burn, GCN/GIN/GraphSAGE/RGCN layers,
 //!   readouts, node classification, graph classification with cross-validation.
 //! - [`plot`] (`cinder-plot`): charts (PNG/SVG) and HTML reports from plain numbers.
+//! - [`vision`] (`cinder-vision`): pretrained CNNs (MobileNet, ResNet, VGG, Inception V3, Xception)
+//!   with strict weight import, preprocessing, transfer learning, feature maps and Grad-CAM.
 //!
 //! ```
 //! let karate = cinder::graph::karate_club();
