@@ -546,7 +546,7 @@ pub fn finetune(arguments: &FinetuneArguments) -> anyhow::Result<()> {
         };
         if !arguments.json {
             println!(
-                "{:<34} test accuracy {:.4} ({correct}/{})  trained units {}/{}  final train loss {:.4}  epoch {:.0} ms (median)",
+                "{:<34} test accuracy {:.4} ({correct}/{})  trained units {}/{}  final train loss {:.4}  epoch {:.1} ms (median)",
                 report.strategy,
                 accuracy,
                 split.test.len(),
@@ -575,7 +575,8 @@ pub fn finetune(arguments: &FinetuneArguments) -> anyhow::Result<()> {
     }
     let summary = serde_json::json!({
         "kind": "image-finetune",
-        "dataset": arguments.images.display().to_string(),
+        "dataset": arguments.images.file_name().map_or_else(|| arguments.images.display().to_string(), |n| n.to_string_lossy().into_owned()),
+        "images": arguments.images.display().to_string(),
         "model": pretrained.architecture.to_string(),
         "weights": arguments.model.weights.display().to_string(),
         "class_names": split.classes,
@@ -735,7 +736,7 @@ pub fn build_finetune_report(run: &Path) -> anyhow::Result<PathBuf> {
                         r["correct"],
                         r["test_images"]
                     ),
-                    format!("{:.0} ms", r["epoch_ms_median"].as_f64().unwrap_or(0.0)),
+                    format!("{:.1} ms", r["epoch_ms_median"].as_f64().unwrap_or(0.0)),
                 ]
             })
             .collect::<Vec<_>>(),
