@@ -1,6 +1,7 @@
 //! `cinder demo`: what cinder does, on data it ships, in a couple of minutes — a GCN on the karate
-//! club, graph classification of molecules with and without bond types — ending in one HTML
-//! report. With `CINDER_DATA` set it adds a Cora run.
+//! club, graph classification of molecules with and without bond types, transfer learning on
+//! handwritten digits — ending in one HTML report. With `CINDER_DATA` set it adds a Cora run, and
+//! with `CINDER_WEIGHTS` too, MobileNet feature maps and Grad-CAM on a photo.
 
 use std::path::{Path, PathBuf};
 
@@ -306,6 +307,12 @@ pub fn run(arguments: &DemoArguments) -> anyhow::Result<()> {
     report.paragraph("Everything below was computed by this run, on data cinder ships (and, where CINDER_DATA is set, on the shared datasets).");
     karate(&directory, &mut report)?;
     molecules(&directory, &mut report, arguments)?;
+    crate::demo_images::digits(&directory, &mut report)?;
+    if !crate::demo_images::mobilenet(&directory, &mut report)? {
+        println!(
+            "MobileNet feature maps: skipped (set CINDER_WEIGHTS and CINDER_DATA to include them)"
+        );
+    }
     if cinder_datasets::data_path("planetoid/ind.cora.x").is_some() {
         cora(&directory, &mut report)?;
     } else {

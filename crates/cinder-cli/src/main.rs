@@ -2,6 +2,7 @@
 
 mod data;
 mod demo;
+mod demo_images;
 mod graph;
 mod image;
 mod node;
@@ -38,7 +39,8 @@ enum Command {
     /// Rebuild the HTML report (and charts) of a run directory.
     Report(report::ReportArguments),
     /// A tour on shipped data (karate-club GCN, molecule classification with and without bond
-    /// types; Cora too when CINDER_DATA is set) ending in one HTML report.
+    /// types, transfer learning on digits; Cora and MobileNet Grad-CAM too when CINDER_DATA and
+    /// CINDER_WEIGHTS are set) ending in one HTML report.
     Demo(demo::DemoArguments),
 }
 

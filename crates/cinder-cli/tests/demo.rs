@@ -10,6 +10,7 @@ fn demo_writes_a_report_with_every_chart() {
         .args(["demo", "--folds", "2", "--epochs", "3", "--out"])
         .arg(&out)
         .env_remove("CINDER_DATA")
+        .env_remove("CINDER_WEIGHTS")
         .output()
         .unwrap();
     assert!(
@@ -29,10 +30,19 @@ fn demo_writes_a_report_with_every_chart() {
         .unwrap()
         .path();
     let html = std::fs::read_to_string(run.join("report.html")).unwrap();
-    for section in ["karate club", "molecules from SDF", "without bond types"] {
+    assert!(
+        stdout.contains("digits: small CNN pretrained on 0–4"),
+        "{stdout}"
+    );
+    for section in [
+        "karate club",
+        "molecules from SDF",
+        "without bond types",
+        "Transfer learning: handwritten digits",
+    ] {
         assert!(html.contains(section), "report lacks {section:?}");
     }
     let images = html.matches("data:image/png;base64,").count();
-    assert_eq!(images, 7, "karate: 4 charts, molecules: 3");
+    assert_eq!(images, 11, "karate: 4 charts, molecules: 3, digits: 4");
     std::fs::remove_dir_all(&out).unwrap();
 }

@@ -147,6 +147,71 @@ pub fn load_fashion_mnist(directory: &Path, train: bool) -> Result<IdxImages> {
     load_idx(&find("images-idx3"), &find("labels-idx1"))
 }
 
+/// scikit-learn's 8×8 handwritten digits as shipped in `datasets/digits/digits.csv.gz` (BSD-3):
+/// 1797 images, pixel values 0–16 scaled to 0–255 (`v · 255 / 16`, rounded), labels 0–9.
+pub fn embedded_digits() -> Result<IdxImages> {
+    const GZ: &[u8] = include_bytes!("../../../datasets/digits/digits.csv.gz");
+    parse_digits(GZ, Path::new("datasets/digits/digits.csv.gz"))
+}
+
+/// Parses the digits CSV (gzip or plain): 64 pixel values (0–16) and the label per line.
+pub fn parse_digits(bytes: &[u8], path: &Path) -> Result<IdxImages> {
+    let text = if bytes.starts_with(&[0x1f, 0x8b]) {
+        let mut out = String::new();
+        flate2::read::GzDecoder::new(bytes)
+            .read_to_string(&mut out)
+            .map_err(|source| DatasetError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        out
+    } else {
+        String::from_utf8_lossy(bytes).into_owned()
+    };
+    let mut pixels = Vec::new();
+    let mut labels = Vec::new();
+    for (number, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+        let format = |reason: String| DatasetError::Format {
+            path: path.to_path_buf(),
+            reason: format!("line {}: {reason}", number + 1),
+        };
+        if fields.len() != 65 {
+            return Err(format(format!(
+                "{} fields, expected 64 pixels and a label",
+                fields.len()
+            )));
+        }
+        for (column, field) in fields.iter().enumerate() {
+            let value: f64 = field
+                .parse()
+                .map_err(|_| format(format!("field {} {field:?} is not a number", column + 1)))?;
+            let limit = if column == 64 { 9.0 } else { 16.0 };
+            if !(0.0..=limit).contains(&value) || value.fract() != 0.0 {
+                return Err(format(format!(
+                    "field {} = {value} is outside 0..={limit}",
+                    column + 1
+                )));
+            }
+            if column == 64 {
+                labels.push(value as u8);
+            } else {
+                pixels.push((value * 255.0 / 16.0).round() as u8);
+            }
+        }
+    }
+    Ok(IdxImages {
+        height: 8,
+        width: 8,
+        pixels,
+        labels,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,6 +223,25 @@ mod tests {
         }
         bytes.extend_from_slice(data);
         bytes
+    }
+
+    #[test]
+    fn embedded_digits_have_1797_images_of_every_class() {
+        let digits = embedded_digits().unwrap();
+        assert_eq!((digits.len(), digits.height, digits.width), (1797, 8, 8));
+        let mut counts = [0; 10];
+        for &l in &digits.labels {
+            counts[l as usize] += 1;
+        }
+        assert!(
+            counts.iter().all(|&c| (174..=183).contains(&c)),
+            "{counts:?}"
+        );
+        assert_eq!(digits.pixels.iter().max(), Some(&255));
+        let bad = parse_digits(b"1,2,3\n", Path::new("d.csv"))
+            .unwrap_err()
+            .to_string();
+        assert!(bad.contains("d.csv") && bad.contains("line 1"), "{bad}");
     }
 
     #[test]

@@ -50,7 +50,10 @@ pub use download::{
 };
 pub use error::{DatasetError, Result};
 pub use graph_directory::{GraphDirectory, load_graph_directory};
-pub use idx::{FASHION_MNIST_CLASSES, IdxImages, load_fashion_mnist, load_idx, parse_idx};
+pub use idx::{
+    FASHION_MNIST_CLASSES, IdxImages, embedded_digits, load_fashion_mnist, load_idx, parse_digits,
+    parse_idx,
+};
 pub use image_folder::{IMAGE_EXTENSIONS, ImageFolder, is_image, load_image_folder};
 pub use location::{
     data_path, fixture_path, require_data, require_fixture, require_weights, weights_path,

@@ -31,6 +31,8 @@ pub enum Architecture {
     InceptionV3,
     /// Xception (299×299), timm's `legacy_xception` layout.
     Xception,
+    /// cinder's small CNN for tiny images (three conv layers, 64 features).
+    SmallCnn,
 }
 
 impl fmt::Display for Architecture {
@@ -44,12 +46,13 @@ impl fmt::Display for Architecture {
             }
             Architecture::InceptionV3 => write!(f, "inception_v3"),
             Architecture::Xception => write!(f, "xception"),
+            Architecture::SmallCnn => write!(f, "small_cnn"),
         }
     }
 }
 
 /// Names `parse` accepts, for messages and `--help`.
-pub const ARCHITECTURE_NAMES: &str = "mobilenet_v1[_ALPHA], mobilenetv1_100, mobilenet_v2, resnet18, resnet34, resnet50, resnet101, resnet152, vgg11, vgg13, vgg16, vgg19 (each also _bn), inception_v3, xception (legacy_xception)";
+pub const ARCHITECTURE_NAMES: &str = "mobilenet_v1[_ALPHA], mobilenetv1_100, mobilenet_v2, resnet18, resnet34, resnet50, resnet101, resnet152, vgg11, vgg13, vgg16, vgg19 (each also _bn), inception_v3, xception (legacy_xception), small_cnn";
 
 impl Architecture {
     /// Parses a name such as `mobilenet_v1_0.25`, `mobilenet_v2`, `resnet50`, `vgg16_bn`,
@@ -68,6 +71,7 @@ impl Architecture {
             "mobilenet_v2" | "mobilenetv2" | "mobilenetv2_100" => Architecture::MobileNetV2,
             "inception_v3" | "inceptionv3" => Architecture::InceptionV3,
             "xception" | "legacy_xception" => Architecture::Xception,
+            "small_cnn" | "small" => Architecture::SmallCnn,
             other => {
                 if let Some(alpha) = other.strip_prefix("mobilenet_v1_") {
                     let alpha: f64 = alpha.parse().map_err(|_| unknown())?;
@@ -139,6 +143,9 @@ impl Architecture {
         if has("block12.skip.weight") && has("conv4.pointwise.weight") {
             return Ok(Architecture::Xception);
         }
+        if has("convs.2.conv.weight") && has("convs.0.bn.weight") {
+            return Ok(Architecture::SmallCnn);
+        }
         if has("layer1.0.conv1.weight") {
             let count = |layer: usize| {
                 (0..)
@@ -188,6 +195,7 @@ impl Architecture {
     pub fn default_input(&self) -> (usize, usize) {
         match self {
             Architecture::InceptionV3 | Architecture::Xception => (299, 299),
+            Architecture::SmallCnn => (8, 8),
             _ => (224, 224),
         }
     }

@@ -25,6 +25,7 @@ pub mod model;
 pub mod preprocess;
 pub mod pretrained;
 pub mod resnet;
+pub mod small;
 pub mod taps;
 pub mod transfer;
 pub mod vgg;

@@ -13,6 +13,7 @@ use crate::layers::{Padding, global_average};
 use crate::loader::{MatrixLayout, WeightLoader};
 use crate::mobilenet::{MobileNetV1, MobileNetV2, Naming};
 use crate::resnet::ResNet;
+use crate::small::SmallCnn;
 use crate::taps::Taps;
 use crate::vgg::Vgg;
 use crate::weights::WeightFile;
@@ -35,6 +36,8 @@ pub enum Backbone {
     InceptionV3(InceptionV3),
     /// Xception.
     Xception(Xception),
+    /// The small CNN for tiny images.
+    Small(SmallCnn),
 }
 
 impl Backbone {
@@ -47,6 +50,7 @@ impl Backbone {
             Backbone::Vgg(m) => m.forward_map(x, taps),
             Backbone::InceptionV3(m) => m.forward_map(x, taps),
             Backbone::Xception(m) => m.forward_map(x, taps),
+            Backbone::Small(m) => m.forward_map(x, taps),
         }
     }
 
@@ -59,6 +63,7 @@ impl Backbone {
             Backbone::Vgg(m) => m.unit_count(),
             Backbone::InceptionV3(m) => m.unit_count(),
             Backbone::Xception(m) => m.unit_count(),
+            Backbone::Small(m) => m.unit_count(),
         }
     }
 
@@ -71,6 +76,7 @@ impl Backbone {
             Backbone::Vgg(m) => m.forward_units(x, from, to),
             Backbone::InceptionV3(m) => m.forward_units(x, from, to),
             Backbone::Xception(m) => m.forward_units(x, from, to),
+            Backbone::Small(m) => m.forward_units(x, from, to),
         }
     }
 
@@ -83,6 +89,7 @@ impl Backbone {
             Backbone::Vgg(m) => m.stage_names(),
             Backbone::InceptionV3(m) => m.stage_names(),
             Backbone::Xception(m) => m.stage_names(),
+            Backbone::Small(m) => m.stage_names(),
         }
     }
 }
@@ -228,6 +235,7 @@ impl Cnn {
                 2048,
                 vec!["fc."],
             ),
+            Architecture::SmallCnn => (Backbone::Small(SmallCnn::load(loader)), 64, vec!["fc."]),
         };
         if keras
             && !matches!(
@@ -271,6 +279,7 @@ impl Cnn {
             Backbone::ResNet(m) => m.channels(),
             Backbone::Vgg(_) => 512,
             Backbone::InceptionV3(_) | Backbone::Xception(_) => 2048,
+            Backbone::Small(_) => crate::small::SMALL_LAYERS[2].0,
         };
         Ok(if self.grid_pool > 0 {
             channels * self.grid_pool * self.grid_pool
