@@ -1,5 +1,6 @@
 //! `cinder`: train graph neural networks on real datasets from the command line.
 
+mod config_file;
 mod data;
 mod demo;
 mod demo_images;
@@ -19,8 +20,13 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// cinder — graph neural networks in Rust.
 #[derive(Debug, Parser)]
-#[command(name = "cinder", version, about, long_about = None)]
+#[command(name = "cinder", version, about, long_about = None, args_override_self = true)]
 struct Cli {
+    /// Read flags from a TOML or JSON file: keys are flag names (`epochs = 200`,
+    /// `no_report = true`), arrays repeat a flag; flags on the command line win.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<std::path::PathBuf>,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -64,7 +70,16 @@ enum TrainCommand {
 }
 
 fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+    let (arguments, config) = config_file::expand(std::env::args_os().collect())?;
+    let cli = match Cli::try_parse_from(arguments) {
+        Ok(cli) => cli,
+        Err(error) => {
+            if let Some(path) = config.filter(|_| error.use_stderr()) {
+                eprintln!("(with flags from config {})", path.display());
+            }
+            error.exit();
+        }
+    };
     match cli.command {
         Command::Train(TrainCommand::Node(arguments)) => node::run(&arguments),
         Command::Train(TrainCommand::Graph(arguments)) => graph::run(&arguments),

@@ -104,3 +104,41 @@ fn unknown_dataset_names_the_registered_ones() {
         "{stderr}"
     );
 }
+
+#[test]
+fn flags_come_from_a_config_file_and_the_command_line_wins() {
+    let dir = std::env::temp_dir().join(format!("cinder-config-run-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("run.toml");
+    std::fs::write(
+        &config,
+        "dataset = \"solubility\"\nmodel = \"rgcn\"\nfolds = 2\nepochs = 9\nno_report = true\njson = true\n",
+    )
+    .unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_cinder"))
+        .args(["train", "graph", "--config"])
+        .arg(&config)
+        .args(["--epochs", "2"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(summary["dataset"], "solubility");
+    assert_eq!(
+        summary["per_fold_test_accuracy"].as_array().unwrap().len(),
+        2
+    );
+    assert!(
+        summary["protocol"]
+            .as_str()
+            .unwrap()
+            .contains("up to 2 epochs"),
+        "{}",
+        summary["protocol"]
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
