@@ -10,8 +10,8 @@ use cinder_datasets::{
 };
 use cinder_graph::{Fold, stratified_folds, stratified_holdout};
 use cinder_nn::{
-    CrossValidationReport, GraphModelKind, GraphSet, GraphTrainingConfig, InputFeatures, Readout,
-    Selection, TrainingEvent, cross_validate,
+    CrossValidationReport, FoldReport, GraphModelKind, GraphSet, GraphTrainingConfig,
+    InputFeatures, Readout, Selection, TrainingEvent, cross_validate_resuming,
 };
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -119,6 +119,70 @@ pub struct GraphArguments {
     /// Write no run directory or report.
     #[arg(long)]
     no_report: bool,
+    /// Continue a killed run from its run directory: the folds it finished (saved in
+    /// `progress/`, with their models in `checkpoints/`) are kept and the rest are trained, with
+    /// the flags the run was started with (other flags are ignored). The result equals an
+    /// uninterrupted run: every fold trains from its own seed.
+    #[arg(long, value_name = "RUN_DIR")]
+    resume: Option<PathBuf>,
+}
+
+/// Parses the flags a run was started with (saved in its `arguments.json`).
+#[derive(Debug, clap::Parser)]
+struct SavedArguments {
+    #[command(flatten)]
+    arguments: GraphArguments,
+}
+
+/// Finished folds saved in `run/progress/fold-K.json`, K = 1, 2, … (stops at the first gap).
+fn finished_folds(run: &Path) -> anyhow::Result<Vec<FoldReport>> {
+    let mut done = Vec::new();
+    loop {
+        let path = run
+            .join("progress")
+            .join(format!("fold-{}.json", done.len() + 1));
+        if !path.exists() {
+            return Ok(done);
+        }
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        done.push(
+            serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?,
+        );
+    }
+}
+
+/// Saves a finished fold (report and kept model) into the run directory, atomically.
+fn persist(directory: &Path, event: &TrainingEvent<'_>) -> anyhow::Result<()> {
+    match event {
+        TrainingEvent::FoldModel { fold, model } => {
+            let checkpoints = directory.join("checkpoints");
+            std::fs::create_dir_all(&checkpoints)
+                .with_context(|| format!("creating {}", checkpoints.display()))?;
+            let path = checkpoints.join(format!("fold-{fold}.bpk"));
+            let temporary =
+                checkpoints.join(format!(".fold-{fold}.{}.tmp.bpk", std::process::id()));
+            use burn::module::Module;
+            (*model)
+                .clone()
+                .save_file(&temporary)
+                .with_context(|| format!("writing {}", path.display()))?;
+            std::fs::rename(&temporary, &path)
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
+        TrainingEvent::FoldFinished(report) => {
+            let progress = directory.join("progress");
+            std::fs::create_dir_all(&progress)
+                .with_context(|| format!("creating {}", progress.display()))?;
+            run_directory::write(
+                &progress,
+                &format!("fold-{}.json", report.fold),
+                &serde_json::to_string(report)?,
+            )?;
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// Graph-set file formats.
@@ -305,6 +369,37 @@ fn config(arguments: &GraphArguments) -> GraphTrainingConfig {
 
 /// Runs `cinder train graph`.
 pub fn run(arguments: &GraphArguments) -> anyhow::Result<()> {
+    let Some(run) = &arguments.resume else {
+        return train(arguments, None);
+    };
+    let saved_path = run.join("arguments.json");
+    let saved: Vec<String> =
+        serde_json::from_str(&std::fs::read_to_string(&saved_path).with_context(|| {
+            format!(
+                "reading {} (is {} a `cinder train graph` run directory?)",
+                saved_path.display(),
+                run.display()
+            )
+        })?)
+        .with_context(|| format!("parsing {}", saved_path.display()))?;
+    let parsed = <SavedArguments as clap::Parser>::try_parse_from(
+        std::iter::once("cinder-train-graph".to_string()).chain(saved),
+    )
+    .with_context(|| format!("the flags saved in {}", saved_path.display()))?;
+    let arguments = parsed.arguments;
+    let done = finished_folds(run)?;
+    eprintln!(
+        "resuming {}: {} fold(s) already finished",
+        run.display(),
+        done.len()
+    );
+    train(&arguments, Some((run.clone(), done)))
+}
+
+fn train(
+    arguments: &GraphArguments,
+    resume: Option<(PathBuf, Vec<FoldReport>)>,
+) -> anyhow::Result<()> {
     if let Some(threads) = arguments.threads {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -340,16 +435,43 @@ pub fn run(arguments: &GraphArguments) -> anyhow::Result<()> {
         ),
     };
     let device = Device::flex().autodiff();
+    let (directory, done) = match resume {
+        Some((directory, done)) => (Some(directory), done),
+        None if arguments.no_report => (None, Vec::new()),
+        None => {
+            let name = format!("{}-{}", dataset.name, config.model.name());
+            let directory = run_directory::create(&arguments.out, &name)?;
+            let flags = run_directory::subcommand_flags(&["train", "graph"]);
+            run_directory::write(
+                &directory,
+                "arguments.json",
+                &serde_json::to_string_pretty(&flags)?,
+            )?;
+            (Some(directory), Vec::new())
+        }
+    };
     let start = std::time::Instant::now();
+    let mut persist_error = None;
     let report = with_progress(arguments.json, |observer| {
-        cross_validate(&set, &folds, fixed_folds, &config, &device, observer)
+        let mut both = |event: TrainingEvent<'_>| {
+            if let Some(directory) = &directory
+                && persist_error.is_none()
+                && let Err(error) = persist(directory, &event)
+            {
+                persist_error = Some(error);
+            }
+            observer(event);
+        };
+        cross_validate_resuming(&set, &folds, fixed_folds, &config, &device, done, &mut both)
     })
     .with_context(|| format!("cross-validating on {}", dataset.name))?;
+    if let Some(error) = persist_error {
+        return Err(error.context("saving training progress"));
+    }
     let seconds = start.elapsed().as_secs_f64();
-    let run_directory = if arguments.no_report {
-        None
-    } else {
-        Some(write_run(arguments, &dataset, &report)?)
+    let run_directory = match directory {
+        Some(directory) => Some(write_run(&directory, &dataset, &report)?),
+        None => None,
     };
     print_report(
         arguments,
@@ -373,12 +495,11 @@ fn readout_name(readout: Readout) -> &'static str {
 
 /// Writes `config.json`, `metrics.csv`, `folds.csv`, the charts and `report.html`.
 fn write_run(
-    arguments: &GraphArguments,
+    directory: &Path,
     dataset: &GraphSetDataset,
     report: &CrossValidationReport,
 ) -> anyhow::Result<PathBuf> {
-    let name = format!("{}-{}", dataset.name, report.config.model.name());
-    let directory = run_directory::create(&arguments.out, &name)?;
+    let directory = directory.to_path_buf();
     let classes = dataset.class_names.len();
     let confusion =
         run_directory::summed_confusion(report.folds.iter().map(|f| &f.test_confusion), classes);
@@ -441,6 +562,7 @@ fn with_progress<T>(quiet: bool, run: impl FnOnce(&mut dyn FnMut(TrainingEvent<'
             .progress_chars("=> "),
     );
     let mut observer = |event: TrainingEvent<'_>| match event {
+        TrainingEvent::FoldModel { .. } => {}
         TrainingEvent::FoldStarted {
             fold,
             folds,

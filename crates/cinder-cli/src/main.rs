@@ -71,6 +71,12 @@ enum TrainCommand {
 
 fn main() -> anyhow::Result<()> {
     let (arguments, config) = config_file::expand(std::env::args_os().collect())?;
+    run_directory::set_arguments(
+        arguments
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect(),
+    );
     let cli = match Cli::try_parse_from(arguments) {
         Ok(cli) => cli,
         Err(error) => {

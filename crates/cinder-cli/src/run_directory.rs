@@ -73,6 +73,37 @@ pub fn create(root: &Path, name: &str) -> anyhow::Result<PathBuf> {
     )
 }
 
+static ARGUMENTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+
+/// Records the command line as parsed (after `--config` expansion), for run directories.
+pub fn set_arguments(arguments: Vec<String>) {
+    let _ = ARGUMENTS.set(arguments);
+}
+
+/// The flags after the subcommand names `path` (e.g. `["train", "graph"]`) of the recorded
+/// command line, without `--resume` and its value.
+pub fn subcommand_flags(path: &[&str]) -> Vec<String> {
+    let all = ARGUMENTS
+        .get()
+        .cloned()
+        .unwrap_or_else(|| std::env::args().collect());
+    let mut rest = all.into_iter().skip(1).peekable();
+    for name in path {
+        if rest.peek().is_some_and(|a| a == name) {
+            rest.next();
+        }
+    }
+    let mut flags = Vec::new();
+    while let Some(flag) = rest.next() {
+        if flag == "--resume" {
+            rest.next();
+        } else if !flag.starts_with("--resume=") {
+            flags.push(flag);
+        }
+    }
+    flags
+}
+
 /// Writes `text` to `directory/name` atomically.
 pub fn write(directory: &Path, name: &str, text: &str) -> anyhow::Result<()> {
     let path = directory.join(name);

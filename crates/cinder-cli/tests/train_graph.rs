@@ -142,3 +142,95 @@ fn flags_come_from_a_config_file_and_the_command_line_wins() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_killed_run_resumes_to_the_uninterrupted_result() {
+    let out = std::env::temp_dir().join(format!("cinder-resume-{}", std::process::id()));
+    let flags = [
+        "train",
+        "graph",
+        "--dataset",
+        "solubility",
+        "--model",
+        "rgcn",
+        "--folds",
+        "3",
+        "--epochs",
+        "25",
+        "--json",
+        "--out",
+    ];
+    // The uninterrupted reference.
+    let reference = std::process::Command::new(env!("CARGO_BIN_EXE_cinder"))
+        .args(flags)
+        .arg(out.join("reference"))
+        .output()
+        .unwrap();
+    assert!(
+        reference.status.success(),
+        "{}",
+        String::from_utf8_lossy(&reference.stderr)
+    );
+    let reference: serde_json::Value = serde_json::from_slice(&reference.stdout).unwrap();
+
+    // The same run, killed once its first fold is saved.
+    let killed_root = out.join("killed");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_cinder"))
+        .args(flags)
+        .arg(&killed_root)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let run = loop {
+        let run = std::fs::read_dir(&killed_root)
+            .ok()
+            .and_then(|mut entries| entries.next())
+            .and_then(|entry| entry.ok())
+            .map(|entry| entry.path());
+        if let Some(run) = run.filter(|r| r.join("progress/fold-1.json").exists()) {
+            break run;
+        }
+        assert!(started.elapsed().as_secs() < 120, "fold 1 never finished");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        !run.join("report.html").exists(),
+        "the run was killed before its report"
+    );
+    assert!(
+        !run.join("progress/fold-3.json").exists(),
+        "killed too late to test resuming"
+    );
+
+    let resumed = std::process::Command::new(env!("CARGO_BIN_EXE_cinder"))
+        .args(["train", "graph", "--resume"])
+        .arg(&run)
+        .output()
+        .unwrap();
+    assert!(
+        resumed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    let resumed: serde_json::Value = serde_json::from_slice(&resumed.stdout).unwrap();
+    assert_eq!(
+        resumed["per_fold_test_accuracy"],
+        reference["per_fold_test_accuracy"]
+    );
+    assert_eq!(
+        resumed["run_directory"].as_str().unwrap(),
+        run.to_str().unwrap()
+    );
+    for fold in 1..=3 {
+        assert!(
+            run.join(format!("checkpoints/fold-{fold}.bpk")).exists(),
+            "checkpoint of fold {fold}"
+        );
+    }
+    assert!(run.join("report.html").exists());
+    std::fs::remove_dir_all(&out).unwrap();
+}

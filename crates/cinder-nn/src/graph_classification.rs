@@ -191,6 +191,13 @@ pub struct FoldReport {
 /// What a caller may display while training runs.
 #[derive(Debug)]
 pub enum TrainingEvent<'a> {
+    /// A fold's kept model, right before [`TrainingEvent::FoldFinished`] (to checkpoint it).
+    FoldModel {
+        /// Fold number, from 1.
+        fold: usize,
+        /// The kept weights.
+        model: &'a GraphClassifier,
+    },
     /// A fold starts.
     FoldStarted {
         /// Fold number, from 1.
@@ -406,17 +413,75 @@ pub fn cross_validate(
     device: &Device,
     observer: &mut dyn FnMut(TrainingEvent<'_>),
 ) -> crate::Result<CrossValidationReport> {
+    cross_validate_resuming(
+        set,
+        folds,
+        fixed_folds,
+        config,
+        device,
+        Vec::new(),
+        observer,
+    )
+}
+
+/// [`cross_validate`] continuing an interrupted run: `done` holds the reports of folds 1..=k
+/// already trained (in order; their sizes must match `folds`), and only folds k+1.. are trained.
+/// Each fold is trained from its own seed, so a resumed run gives the same numbers as an
+/// uninterrupted one.
+pub fn cross_validate_resuming(
+    set: &GraphSet,
+    folds: &[Fold],
+    fixed_folds: bool,
+    config: &GraphTrainingConfig,
+    device: &Device,
+    done: Vec<FoldReport>,
+    observer: &mut dyn FnMut(TrainingEvent<'_>),
+) -> crate::Result<CrossValidationReport> {
     if folds.is_empty() {
         return Err(NnError::Empty("the list of folds".into()));
     }
-    let mut reports = Vec::with_capacity(folds.len());
-    for (index, fold) in folds.iter().enumerate() {
+    if done.len() > folds.len() {
+        return Err(NnError::InvalidOption {
+            option: "finished folds",
+            reason: format!(
+                "{} finished folds given for a {}-fold run",
+                done.len(),
+                folds.len()
+            ),
+        });
+    }
+    for (index, report) in done.iter().enumerate() {
+        let fold = &folds[index];
+        if report.fold != index + 1
+            || report.sizes[0] + report.sizes[1] != fold.train.len()
+            || report.sizes[2] != fold.test.len()
+        {
+            return Err(NnError::InvalidOption {
+                option: "finished folds",
+                reason: format!(
+                    "finished fold {} (fold number {}, sizes {:?}) does not match fold {} of this run ({} training, {} test graphs)",
+                    index + 1,
+                    report.fold,
+                    report.sizes,
+                    index + 1,
+                    fold.train.len(),
+                    fold.test.len()
+                ),
+            });
+        }
+    }
+    let mut reports = done;
+    for (index, fold) in folds.iter().enumerate().skip(reports.len()) {
         observer(TrainingEvent::FoldStarted {
             fold: index + 1,
             folds: folds.len(),
             epochs: config.epochs,
         });
-        let (_, report) = train_graph_fold(set, fold, index + 1, config, device, observer)?;
+        let (model, report) = train_graph_fold(set, fold, index + 1, config, device, observer)?;
+        observer(TrainingEvent::FoldModel {
+            fold: index + 1,
+            model: &model,
+        });
         observer(TrainingEvent::FoldFinished(&report));
         reports.push(report);
     }

@@ -36,7 +36,7 @@ pub use gin_conv::{GinConv, GinConvConfig};
 pub use graph_batches::{GraphMiniBatch, GraphSet, InputFeatures, Propagation};
 pub use graph_classification::{
     CrossValidationReport, FoldReport, GraphEpochRecord, GraphTrainingConfig, Selection,
-    TrainingEvent, cross_validate, train_graph_fold,
+    TrainingEvent, cross_validate, cross_validate_resuming, train_graph_fold,
 };
 pub use graph_models::{
     GraphClassifier, GraphGcn, GraphGin, GraphModelKind, GraphModelOptions, GraphRgcn,
