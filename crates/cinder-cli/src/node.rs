@@ -199,6 +199,7 @@ pub fn run(arguments: &NodeArguments) -> anyhow::Result<()> {
     let device = Device::flex().autodiff();
     let seeds: Vec<u64> = (arguments.first_seed..arguments.first_seed + arguments.seeds).collect();
     let mut reports: Vec<NodeTrainingReport> = Vec::new();
+    let mut models = Vec::new();
     let start = std::time::Instant::now();
     for &seed in &seeds {
         let config = NodeTrainingConfig::new()
@@ -210,8 +211,11 @@ pub fn run(arguments: &NodeArguments) -> anyhow::Result<()> {
             .with_weight_decay(arguments.weight_decay)
             .with_row_normalize(arguments.row_normalize.resolve(arguments))
             .with_seed(seed);
-        let (_, report) = train_node_classifier(&graph, &split, &config, &device)
+        let (model, report) = train_node_classifier(&graph, &split, &config, &device)
             .with_context(|| format!("training on {dataset} with seed {seed}"))?;
+        if !arguments.no_report {
+            models.push(model);
+        }
         if !arguments.json {
             println!(
                 "seed {seed:>3}: test accuracy {:.4}  macro-F1 {:.4}  epochs {:>3} (best {:>3})  validation accuracy {}",
@@ -231,7 +235,22 @@ pub fn run(arguments: &NodeArguments) -> anyhow::Result<()> {
     let run_directory = if arguments.no_report {
         None
     } else {
-        Some(write_run(&dataset, &graph, &seeds, &reports, arguments)?)
+        let directory = write_run(&dataset, &graph, &seeds, &reports, arguments)?;
+        let checkpoints = directory.join("checkpoints");
+        std::fs::create_dir_all(&checkpoints)
+            .with_context(|| format!("creating {}", checkpoints.display()))?;
+        for (model, seed) in models.into_iter().zip(&seeds) {
+            use burn::module::Module;
+            let path = checkpoints.join(format!("seed-{seed}.bpk"));
+            let temporary =
+                checkpoints.join(format!(".seed-{seed}.{}.tmp.bpk", std::process::id()));
+            model
+                .save_file(&temporary)
+                .with_context(|| format!("writing {}", path.display()))?;
+            std::fs::rename(&temporary, &path)
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
+        Some(directory)
     };
     let mut summary = summarize(
         dataset,

@@ -156,7 +156,7 @@ fn a_killed_run_resumes_to_the_uninterrupted_result() {
         "--folds",
         "3",
         "--epochs",
-        "25",
+        "15",
         "--json",
         "--out",
     ];

@@ -36,6 +36,12 @@ fn karate_runs_write_a_report_per_seed_run() {
         2
     );
     let run = std::path::PathBuf::from(summary["run_directory"].as_str().unwrap());
+    for seed in [0, 1] {
+        assert!(
+            run.join(format!("checkpoints/seed-{seed}.bpk")).exists(),
+            "checkpoint of seed {seed}"
+        );
+    }
     let metrics = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
     assert_eq!(metrics.lines().count(), 1 + 2 * 30);
     let html = std::fs::read_to_string(run.join("report.html")).unwrap();
