@@ -98,6 +98,7 @@ fn main() -> anyhow::Result<()> {
             image::ImageCommand::FeatureMaps(arguments) => image::feature_maps_command(&arguments),
             image::ImageCommand::Finetune(arguments) => image::finetune(&arguments),
             image::ImageCommand::Convert(arguments) => image::convert(&arguments),
+            image::ImageCommand::Graph(arguments) => image::graph(&arguments),
         },
         Command::Demo(arguments) => demo::run(&arguments),
         Command::Data(DataCommand::List) => {

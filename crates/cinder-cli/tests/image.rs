@@ -186,3 +186,114 @@ fn finetune_compares_strategies_and_features_writes_one_row_per_image() {
     assert!(lines[1..].iter().all(|l| l.split(',').count() == 2 + 256));
     std::fs::remove_dir_all(out).unwrap();
 }
+
+/// Writes the first `per_class` test images of each Fashion-MNIST class as PNGs in class
+/// subfolders.
+fn fashion_folder(root: &std::path::Path, per_class: usize) -> Option<PathBuf> {
+    let source = cinder_datasets::require_fashion_mnist()?;
+    let data = cinder_datasets::load_fashion_mnist(&source, false).unwrap();
+    let folder = root.join("fashion");
+    let mut counts = [0usize; 10];
+    for i in 0..data.len() {
+        let label = data.labels[i] as usize;
+        if counts[label] == per_class {
+            continue;
+        }
+        counts[label] += 1;
+        let class = folder.join(format!(
+            "{label}-{}",
+            cinder_datasets::FASHION_MNIST_CLASSES[label].replace('/', "-")
+        ));
+        std::fs::create_dir_all(&class).unwrap();
+        image::GrayImage::from_raw(28, 28, data.image(i).to_vec())
+            .unwrap()
+            .save(class.join(format!("{i:05}.png")))
+            .unwrap();
+    }
+    Some(folder)
+}
+
+#[test]
+fn image_similarity_graph_beats_chance_and_hits_the_cache_on_a_second_run() {
+    let Some(weights) = shared("weights", "mobilenet_v1_0.25_128_imagenet.safetensors") else {
+        return;
+    };
+    let root = std::env::temp_dir().join(format!("cinder-image-graph-{}", std::process::id()));
+    let Some(folder) = fashion_folder(&root, 40) else {
+        return;
+    };
+    let run = |out: &str| -> serde_json::Value {
+        let output = cinder(&[
+            "image",
+            "graph",
+            "--weights",
+            weights.to_str().unwrap(),
+            "--images",
+            folder.to_str().unwrap(),
+            "--k",
+            "8",
+            "--out",
+            root.join(out).to_str().unwrap(),
+            "--cache",
+            root.join("cache").to_str().unwrap(),
+            "--labels-per-class",
+            "5",
+            "--seeds",
+            "2",
+            "--json",
+        ]);
+        serde_json::from_slice(&output.stdout).unwrap()
+    };
+    let first = run("graph1");
+    assert_eq!(first["images"], 400);
+    assert_eq!(
+        (
+            first["embeddings_computed"].as_u64(),
+            first["embeddings_from_cache"].as_u64()
+        ),
+        (Some(400), Some(0))
+    );
+    let same_class = first["same_class_edge_fraction"].as_f64().unwrap();
+    assert!(
+        same_class > 0.5,
+        "neighbours share a class far above chance (0.1): {same_class}"
+    );
+    let (gcn, mlp) = (
+        first["gcn_mean"].as_f64().unwrap(),
+        first["mlp_mean"].as_f64().unwrap(),
+    );
+    assert!(
+        gcn > 0.5 && mlp > 0.3,
+        "10 classes, 5 labels each: GCN {gcn}, MLP {mlp}"
+    );
+
+    let second = run("graph2");
+    assert_eq!(
+        (
+            second["embeddings_computed"].as_u64(),
+            second["embeddings_from_cache"].as_u64()
+        ),
+        (Some(0), Some(400))
+    );
+    assert_eq!(
+        second["gcn_test_accuracy"], first["gcn_test_accuracy"],
+        "the cache returns the same embeddings"
+    );
+    let nodes1 = std::fs::read_to_string(root.join("graph1/nodes.csv")).unwrap();
+    assert_eq!(
+        nodes1,
+        std::fs::read_to_string(root.join("graph2/nodes.csv")).unwrap()
+    );
+
+    // cinder's own tools read the written graph.
+    let info = cinder(&[
+        "data",
+        "info",
+        root.join("graph1").to_str().unwrap(),
+        "--json",
+    ]);
+    let info: serde_json::Value = serde_json::from_slice(&info.stdout).unwrap();
+    assert_eq!(info["num_nodes"], 400);
+    assert_eq!(info["num_classes"], 10);
+    std::fs::remove_dir_all(&root).unwrap();
+}

@@ -198,3 +198,79 @@ pub fn load_csv_graph(directory: &Path, direction: Direction) -> Result<Graph> {
     }
     Ok(graph)
 }
+/// Writes `graph` in cinder's CSV format into `directory` (created if needed): `nodes.csv` with
+/// `id,label,f0,…` (ids are `ids` or the node indices; labels are `class_names[label]` or the
+/// label index; dense features only) and `edges.csv` with `source,target[,weight]`. Each file is
+/// written to a temporary name and renamed into place.
+pub fn write_csv_graph(
+    graph: &Graph,
+    ids: Option<&[String]>,
+    class_names: Option<&[String]>,
+    directory: &Path,
+) -> Result<()> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| DatasetError::Io { path, source }
+    };
+    std::fs::create_dir_all(directory).map_err(io(directory))?;
+    let clean = |text: &str| text.replace([',', '\n', '\r'], " ");
+    let id = |i: usize| ids.map_or_else(|| i.to_string(), |ids| clean(&ids[i]));
+    let features = match graph.node_features() {
+        Some(cinder_graph::FeatureMatrix::Dense(dense)) => Some(dense),
+        Some(_) => {
+            return Err(DatasetError::Format {
+                path: directory.join("nodes.csv"),
+                reason: "only dense node features can be written".into(),
+            });
+        }
+        None => None,
+    };
+    let mut nodes = String::from("id");
+    if graph.node_labels().is_some() {
+        nodes.push_str(",label");
+    }
+    if let Some(features) = features {
+        for c in 0..features.columns() {
+            nodes.push_str(&format!(",f{c}"));
+        }
+    }
+    nodes.push('\n');
+    for i in 0..graph.num_nodes() {
+        nodes.push_str(&id(i));
+        if let Some(labels) = graph.node_labels() {
+            let label = labels[i];
+            let name = class_names
+                .and_then(|names| names.get(label))
+                .map_or_else(|| label.to_string(), |n| clean(n));
+            nodes.push(',');
+            nodes.push_str(&name);
+        }
+        if let Some(features) = features {
+            for value in features.row(i) {
+                nodes.push_str(&format!(",{value}"));
+            }
+        }
+        nodes.push('\n');
+    }
+    let mut edges = String::from(if graph.edge_weights().is_some() {
+        "source,target,weight\n"
+    } else {
+        "source,target\n"
+    });
+    for (e, (s, t)) in graph.edges().enumerate() {
+        edges.push_str(&id(s));
+        edges.push(',');
+        edges.push_str(&id(t));
+        if let Some(weights) = graph.edge_weights() {
+            edges.push_str(&format!(",{}", weights[e]));
+        }
+        edges.push('\n');
+    }
+    for (name, text) in [("nodes.csv", nodes), ("edges.csv", edges)] {
+        let path = directory.join(name);
+        let temporary = directory.join(format!(".{name}.{}.tmp", std::process::id()));
+        std::fs::write(&temporary, text).map_err(io(&path))?;
+        std::fs::rename(&temporary, &path).map_err(io(&path))?;
+    }
+    Ok(())
+}

@@ -44,7 +44,7 @@ mod sdf;
 mod tu;
 
 pub use cinder_graph::{Fold, NodeSplit};
-pub use csv_graph::load_csv_graph;
+pub use csv_graph::{load_csv_graph, write_csv_graph};
 pub use download::{
     DOWNLOADS, RemoteFile, cache_directory, download_dataset, ensure_file, sha256_hex,
 };
@@ -56,7 +56,8 @@ pub use idx::{
 };
 pub use image_folder::{IMAGE_EXTENSIONS, ImageFolder, is_image, load_image_folder};
 pub use location::{
-    data_path, fixture_path, require_data, require_fixture, require_weights, weights_path,
+    data_path, fashion_mnist_directory, fixture_path, require_data, require_fashion_mnist,
+    require_fixture, require_weights, weights_path,
 };
 pub use mesh::{Mesh, load_mesh, load_mesh_graph, parse_obj, parse_off};
 pub use musae::load_musae;

@@ -82,3 +82,31 @@ pub fn require_weights(relative: &str) -> Option<PathBuf> {
     eprintln!("skipping: weights {relative} not found (set CINDER_WEIGHTS)");
     None
 }
+
+/// Fashion-MNIST's folder: `CINDER_FASHION_MNIST`, else `$CINDER_DATA/fashion-mnist`, else
+/// Debian's `/usr/share/datasets/fashion-mnist` (package `dataset-fashion-mnist`), whichever
+/// holds `t10k-images-idx3-ubyte.gz` first.
+pub fn fashion_mnist_directory() -> Option<PathBuf> {
+    std::env::var_os("CINDER_FASHION_MNIST")
+        .map(PathBuf::from)
+        .into_iter()
+        .chain(std::env::var_os("CINDER_DATA").map(|d| PathBuf::from(d).join("fashion-mnist")))
+        .chain(std::iter::once(PathBuf::from(
+            "/usr/share/datasets/fashion-mnist",
+        )))
+        .find(|d| d.join("t10k-images-idx3-ubyte.gz").exists())
+}
+
+/// [`require_data`] for Fashion-MNIST.
+pub fn require_fashion_mnist() -> Option<PathBuf> {
+    if let Some(path) = fashion_mnist_directory() {
+        return Some(path);
+    }
+    let required = std::env::var("CINDER_REQUIRE_DATA").is_ok_and(|v| v == "1");
+    assert!(
+        !required,
+        "CINDER_REQUIRE_DATA=1 but Fashion-MNIST is missing (set CINDER_FASHION_MNIST; Debian package dataset-fashion-mnist)"
+    );
+    eprintln!("skipping: Fashion-MNIST not found (set CINDER_FASHION_MNIST)");
+    None
+}

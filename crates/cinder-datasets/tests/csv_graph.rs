@@ -89,3 +89,43 @@ fn unknown_node_and_bad_weight_name_file_and_line() {
     );
     std::fs::remove_dir_all(&directory).unwrap();
 }
+
+#[test]
+fn written_graphs_read_back_unchanged() {
+    use cinder_graph::{Direction, FeatureMatrix, Graph};
+    let graph = Graph::from_coordinates(3, vec![0, 1], vec![1, 2], Direction::Undirected)
+        .unwrap()
+        .with_edge_weights(vec![0.5, 0.25])
+        .unwrap()
+        .with_node_features(
+            FeatureMatrix::dense(3, 2, vec![1.0, 2.0, 3.0, 4.0, 5.5, -6.0]).unwrap(),
+        )
+        .unwrap()
+        .with_node_labels(vec![1, 0, 1])
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!("cinder-csv-write-{}", std::process::id()));
+    let names = ["cat".to_string(), "dog".to_string()];
+    let ids = [
+        "a.png".to_string(),
+        "b.png".to_string(),
+        "c,d.png".to_string(),
+    ];
+    cinder_datasets::write_csv_graph(&graph, Some(&ids), Some(&names), &dir).unwrap();
+    let back = cinder_datasets::load_csv_graph(&dir, Direction::Undirected).unwrap();
+    assert_eq!(back.num_nodes(), 3);
+    assert_eq!(
+        back.edges().collect::<Vec<_>>(),
+        graph.edges().collect::<Vec<_>>()
+    );
+    assert_eq!(back.edge_weights(), graph.edge_weights());
+    assert_eq!(
+        back.node_labels(),
+        Some(&[1, 0, 1][..]),
+        "class names sort as cat < dog"
+    );
+    match back.node_features() {
+        Some(FeatureMatrix::Dense(d)) => assert_eq!(d.row(2), &[5.5, -6.0]),
+        other => panic!("features {other:?}"),
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -24,6 +24,7 @@ mod folds;
 mod graph;
 mod interop;
 mod karate;
+mod knn;
 mod normalize;
 mod sparse;
 mod split;
@@ -36,6 +37,7 @@ pub use folds::{Fold, seeded_shuffle, splitmix64, stratified_folds, stratified_h
 pub use graph::{BondType, Direction, EdgeLabel, Graph};
 pub use interop::EdgeWeightValue;
 pub use karate::{KARATE_CLUB_NODES, karate_club};
+pub use knn::{cosine_knn_graph, few_labels_split};
 pub use normalize::{
     GcnNormalization, add_missing_self_loops, gcn_normalization, gcn_normalize_matrix,
     random_walk_normalization, random_walk_normalize_matrix,

@@ -14,6 +14,7 @@
 
 pub mod architecture;
 pub mod checkpoint;
+pub mod embed;
 pub mod error;
 pub mod explain;
 pub mod head;
