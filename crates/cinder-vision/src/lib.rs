@@ -25,6 +25,7 @@ pub mod mobilenet;
 pub mod model;
 pub mod preprocess;
 pub mod pretrained;
+pub mod regions;
 pub mod resnet;
 pub mod small;
 pub mod taps;
