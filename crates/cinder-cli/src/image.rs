@@ -35,6 +35,164 @@ pub enum ImageCommand {
     /// the k most similar images (cosine), written in cinder's CSV graph format; optionally a
     /// few-labels GCN vs the same model without edges (an MLP).
     Graph(GraphArguments),
+    /// Node features from images: for a CSV graph folder whose `nodes.csv` has a column of image
+    /// paths, embed every node's image and write the graph with the embeddings as features.
+    NodeFeatures(NodeFeaturesArguments),
+}
+
+/// Options of `cinder image node-features`.
+#[derive(Debug, Args)]
+pub struct NodeFeaturesArguments {
+    #[command(flatten)]
+    model: ModelArguments,
+    /// A cinder CSV graph folder (`nodes.csv` with a header, `edges.csv`).
+    #[arg(long)]
+    graph: PathBuf,
+    /// The column of `nodes.csv` holding image paths (relative to --graph, or absolute).
+    #[arg(long, default_value = "image")]
+    image_column: String,
+    /// Output folder: `nodes.csv` without the image column, with `e0, e1, …` embedding columns
+    /// appended, and `edges.csv` copied.
+    #[arg(long)]
+    out: PathBuf,
+    /// Embedding cache (default as `cinder image graph`).
+    #[arg(long)]
+    cache: Option<PathBuf>,
+    /// Do not read or write the embedding cache.
+    #[arg(long)]
+    no_cache: bool,
+    /// Images per forward pass.
+    #[arg(long, default_value_t = 32)]
+    batch_size: usize,
+}
+
+fn embedding_cache(
+    model: &Pretrained,
+    cache: &Option<PathBuf>,
+    no_cache: bool,
+) -> anyhow::Result<Option<cinder_vision::embed::EmbeddingCache>> {
+    if no_cache {
+        return Ok(None);
+    }
+    let root = match cache {
+        Some(root) => root.clone(),
+        None => cinder_datasets::cache_directory()
+            .context("no cache folder (set CINDER_CACHE or give --cache, or use --no-cache)")?
+            .join("embeddings"),
+    };
+    Ok(Some(cinder_vision::embed::EmbeddingCache::new(
+        &root, model,
+    )?))
+}
+
+/// Runs `cinder image node-features`.
+pub fn node_features(arguments: &NodeFeaturesArguments) -> anyhow::Result<()> {
+    use cinder_vision::embed::{ImageSource, embed_images};
+    let device = Device::flex();
+    let model = arguments.model.open(HeadChoice::Drop, &device)?;
+    let nodes_path = arguments.graph.join("nodes.csv");
+    let text = std::fs::read_to_string(&nodes_path)
+        .with_context(|| format!("reading {}", nodes_path.display()))?;
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'));
+    let Some((_, header)) = lines.next() else {
+        bail!("{}: empty", nodes_path.display());
+    };
+    let header: Vec<&str> = header.split(',').map(str::trim).collect();
+    let Some(column) = header
+        .iter()
+        .position(|c| c.eq_ignore_ascii_case(&arguments.image_column))
+    else {
+        bail!(
+            "{}: no column named {:?} (columns: {})",
+            nodes_path.display(),
+            arguments.image_column,
+            header.join(", ")
+        );
+    };
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut sources = Vec::new();
+    for (number, line) in lines {
+        let fields: Vec<String> = line.split(',').map(|f| f.trim().to_string()).collect();
+        let Some(path) = fields.get(column).filter(|p| !p.is_empty()) else {
+            bail!(
+                "{}: line {}: no image path in column {:?}",
+                nodes_path.display(),
+                number + 1,
+                arguments.image_column
+            );
+        };
+        let path = PathBuf::from(path);
+        let path = if path.is_absolute() {
+            path
+        } else {
+            arguments.graph.join(path)
+        };
+        if !path.exists() {
+            bail!(
+                "{}: line {}: image {} does not exist",
+                nodes_path.display(),
+                number + 1,
+                path.display()
+            );
+        }
+        sources.push(ImageSource::File(path));
+        rows.push(fields);
+    }
+    let cache = embedding_cache(&model, &arguments.cache, arguments.no_cache)?;
+    let bar = progress(sources.len(), "embedding");
+    let embeddings = embed_images(
+        &model,
+        &sources,
+        cache.as_ref(),
+        arguments.batch_size,
+        &device,
+        |done| bar.set_position(done as u64),
+    )?;
+    bar.finish_and_clear();
+    let mut out = header
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != column)
+        .map(|(_, c)| c.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    for d in 0..embeddings.dims {
+        out.push_str(&format!(",e{d}"));
+    }
+    out.push('\n');
+    for (r, fields) in rows.iter().enumerate() {
+        let kept: Vec<&str> = fields
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != column)
+            .map(|(_, f)| f.as_str())
+            .collect();
+        out.push_str(&kept.join(","));
+        for value in &embeddings.values[r * embeddings.dims..(r + 1) * embeddings.dims] {
+            out.push_str(&format!(",{value}"));
+        }
+        out.push('\n');
+    }
+    std::fs::create_dir_all(&arguments.out)
+        .with_context(|| format!("creating {}", arguments.out.display()))?;
+    cinder_plot::write_atomically(&arguments.out.join("nodes.csv"), out.as_bytes())?;
+    let edges = arguments.graph.join("edges.csv");
+    let edges_text =
+        std::fs::read(&edges).with_context(|| format!("reading {}", edges.display()))?;
+    cinder_plot::write_atomically(&arguments.out.join("edges.csv"), &edges_text)?;
+    println!(
+        "{} nodes: {}-d embeddings of column {:?} ({} from the cache, {} computed) → {}",
+        rows.len(),
+        embeddings.dims,
+        arguments.image_column,
+        embeddings.cached,
+        embeddings.computed,
+        arguments.out.display()
+    );
+    Ok(())
 }
 
 /// Options of `cinder image graph`.
@@ -79,7 +237,7 @@ pub struct GraphArguments {
 /// Runs `cinder image graph`.
 pub fn graph(arguments: &GraphArguments) -> anyhow::Result<()> {
     use cinder_graph::{Direction, FeatureMatrix, Graph, cosine_knn_graph, few_labels_split};
-    use cinder_vision::embed::{EmbeddingCache, ImageSource, embed_images};
+    use cinder_vision::embed::{ImageSource, embed_images};
     let start = std::time::Instant::now();
     let device = Device::flex();
     let model = arguments.model.open(HeadChoice::Drop, &device)?;
@@ -91,17 +249,7 @@ pub fn graph(arguments: &GraphArguments) -> anyhow::Result<()> {
             folder.images.len()
         );
     }
-    let cache = if arguments.no_cache {
-        None
-    } else {
-        let root = match &arguments.cache {
-            Some(root) => root.clone(),
-            None => cinder_datasets::cache_directory()
-                .context("no cache folder (set CINDER_CACHE or give --cache, or use --no-cache)")?
-                .join("embeddings"),
-        };
-        Some(EmbeddingCache::new(&root, &model)?)
-    };
+    let cache = embedding_cache(&model, &arguments.cache, arguments.no_cache)?;
     let sources: Vec<ImageSource> = folder
         .images
         .iter()

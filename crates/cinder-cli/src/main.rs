@@ -99,6 +99,7 @@ fn main() -> anyhow::Result<()> {
             image::ImageCommand::Finetune(arguments) => image::finetune(&arguments),
             image::ImageCommand::Convert(arguments) => image::convert(&arguments),
             image::ImageCommand::Graph(arguments) => image::graph(&arguments),
+            image::ImageCommand::NodeFeatures(arguments) => image::node_features(&arguments),
         },
         Command::Demo(arguments) => demo::run(&arguments),
         Command::Data(DataCommand::List) => {

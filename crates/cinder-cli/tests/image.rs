@@ -297,3 +297,65 @@ fn image_similarity_graph_beats_chance_and_hits_the_cache_on_a_second_run() {
     assert_eq!(info["num_classes"], 10);
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+#[test]
+fn node_features_fill_a_csv_graph_from_its_image_column() {
+    let Some(weights) = shared("weights", "mobilenet_v1_0.25_128_imagenet.safetensors") else {
+        return;
+    };
+    let Some(images) = shared("data", "images/imprinting") else {
+        return;
+    };
+    let root = std::env::temp_dir().join(format!("cinder-node-features-{}", std::process::id()));
+    let graph = root.join("graph");
+    std::fs::create_dir_all(&graph).unwrap();
+    let names = [
+        "cat_train_0.bmp",
+        "dog_train_0.bmp",
+        "hotdog_train_0.bmp",
+        "hotdog_train_1.bmp",
+    ];
+    let mut nodes = String::from("id,label,image\n");
+    for (i, name) in names.iter().enumerate() {
+        let class = name.split('_').next().unwrap();
+        nodes.push_str(&format!("n{i},{class},{}\n", images.join(name).display()));
+    }
+    std::fs::write(graph.join("nodes.csv"), nodes).unwrap();
+    std::fs::write(graph.join("edges.csv"), "source,target\nn0,n1\nn2,n3\n").unwrap();
+    let out = root.join("with-features");
+    cinder(&[
+        "image",
+        "node-features",
+        "--weights",
+        weights.to_str().unwrap(),
+        "--graph",
+        graph.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--no-cache",
+    ]);
+    let info = cinder(&["data", "info", out.to_str().unwrap(), "--json"]);
+    let info: serde_json::Value = serde_json::from_slice(&info.stdout).unwrap();
+    assert_eq!(info["num_nodes"], 4);
+    assert_eq!(info["num_edges"], 2);
+    assert_eq!(info["num_features"], 256);
+    assert_eq!(info["num_classes"], 3);
+    let missing = Command::new(env!("CARGO_BIN_EXE_cinder"))
+        .args([
+            "image",
+            "node-features",
+            "--weights",
+            weights.to_str().unwrap(),
+            "--graph",
+            graph.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--image-column",
+            "photo",
+        ])
+        .output()
+        .unwrap();
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no column named \"photo\""));
+    std::fs::remove_dir_all(&root).unwrap();
+}
