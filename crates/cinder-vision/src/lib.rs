@@ -11,6 +11,12 @@
 //! - [`model`]: [`Cnn`], one type for all of them: base, pooling, optional head.
 //! - [`preprocess`]: decoding, Pillow-exact bilinear resizing, center crop, normalizations.
 //! - [`pretrained`]: a loaded network with its preprocessing and class names; classification.
+//! - [`checkpoint`]: burnpack checkpoints of converted or fine-tuned networks.
+//! - [`transfer`]: feature extraction and fine-tuning strategies (head only, top units, full).
+//! - [`explain`]: feature maps of named stages and Grad-CAM.
+//! - [`embed`]: batched image embeddings with an on-disk cache (images → node features).
+//! - [`regions`]: grid and SLIC superpixels and region adjacency graphs of one image.
+//! - [`small`]: a small CNN for tiny images (the demo's digits).
 
 pub mod architecture;
 pub mod checkpoint;
