@@ -287,6 +287,7 @@ pub fn mobilenet(directory: &Path, report: &mut Report) -> anyhow::Result<bool> 
         None,
         32,
         &directory.join("charts"),
+        false,
     )?;
     println!(
         "MobileNet V2 on cat.bmp: {}",

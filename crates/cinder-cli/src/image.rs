@@ -232,6 +232,10 @@ pub struct GraphArguments {
     /// Print a JSON summary.
     #[arg(long)]
     json: bool,
+    /// Do not write `report.html` and its charts (embedding scatter, degrees, GCN vs MLP) into
+    /// the output folder.
+    #[arg(long)]
+    no_report: bool,
 }
 
 /// Runs `cinder image graph`.
@@ -392,10 +396,113 @@ pub fn graph(arguments: &GraphArguments) -> anyhow::Result<()> {
         summary["mlp_mean"] = mean(&mlp).into();
     }
     summary["seconds"] = start.elapsed().as_secs_f64().into();
+    if !arguments.no_report {
+        let report = graph_report(
+            &arguments.out,
+            &summary,
+            &embeddings.values,
+            embeddings.dims,
+            &graph,
+            labelled.then_some(&folder.class_names[..]),
+        )?;
+        summary["report"] = report.display().to_string().into();
+        if !arguments.json {
+            eprintln!("report: {}", report.display());
+        }
+    }
     if arguments.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     }
     Ok(())
+}
+
+/// `report.html` of an image graph: the embeddings in 2-D (PCA) by class, the degree
+/// distribution and, when run, GCN vs MLP.
+fn graph_report(
+    out: &Path,
+    summary: &serde_json::Value,
+    embeddings: &[f32],
+    dims: usize,
+    graph: &cinder_graph::Graph,
+    class_names: Option<&[String]>,
+) -> anyhow::Result<PathBuf> {
+    use cinder_plot::{DegreeDistribution, Scatter, pca_2d};
+    let charts = out.join("charts");
+    std::fs::create_dir_all(&charts).with_context(|| format!("creating {}", charts.display()))?;
+    let rows = graph.num_nodes();
+    let mut report =
+        Report::new("cinder: image similarity graph").with_command(&run_directory::command_line());
+    report.heading("Summary");
+    report.table(
+        &[
+            "images",
+            "model",
+            "embedding",
+            "k",
+            "edges",
+            "same-class edges",
+            "from cache",
+        ],
+        &[vec![
+            rows.to_string(),
+            summary["architecture"].as_str().unwrap_or("").into(),
+            format!("{}-d", dims),
+            summary["k"].to_string(),
+            graph.num_edges().to_string(),
+            summary["same_class_edge_fraction"]
+                .as_f64()
+                .map_or("n/a".into(), |f| format!("{:.1}%", 100.0 * f)),
+            format!("{} of {}", summary["embeddings_from_cache"], rows),
+        ]],
+    );
+    let labels: Vec<usize> = graph
+        .node_labels()
+        .map_or_else(|| vec![0; rows], <[usize]>::to_vec);
+    let names: Vec<String> =
+        class_names.map_or_else(|| vec!["images".to_string()], <[String]>::to_vec);
+    let scatter = Scatter::new(
+        "image embeddings, first two principal components",
+        pca_2d(embeddings, rows, dims),
+        labels,
+        names,
+    );
+    let scatter_path = charts.join("embeddings_pca.png");
+    save(&scatter, &scatter_path, (800, 640))?;
+    report.image(
+        &scatter_path,
+        "The CNN embeddings projected on their first two principal components, coloured by class.",
+    )?;
+    let degrees_path = charts.join("degrees.png");
+    save(
+        &DegreeDistribution::new("similarity graph: degree distribution", graph.degrees()),
+        &degrees_path,
+        (700, 500),
+    )?;
+    report.image(
+        &degrees_path,
+        "Degrees of the symmetrized k-nearest-neighbour graph (log-log).",
+    )?;
+    if let (Some(gcn), Some(mlp)) = (summary["gcn_mean"].as_f64(), summary["mlp_mean"].as_f64()) {
+        let bars = BarChart::new(
+            &format!(
+                "{} labelled images per class: test accuracy",
+                summary["labels_per_class"]
+            ),
+            "test accuracy",
+            vec![
+                "GCN on the similarity graph".into(),
+                "same model without edges (MLP)".into(),
+            ],
+            vec![gcn, mlp],
+        );
+        let bars_path = charts.join("gcn_vs_mlp.png");
+        save(&bars, &bars_path, (800, 520))?;
+        report.heading("Does the graph help?");
+        report.image(&bars_path, "Mean test accuracy over seeds: the same two-layer model with and without the similarity graph's edges.")?;
+    }
+    let path = out.join("report.html");
+    report.write(&path)?;
+    Ok(path)
 }
 
 /// Which network to load.
@@ -585,7 +692,7 @@ pub struct FeatureMapsArguments {
     /// stage and the last one.
     #[arg(long = "stage")]
     stages: Vec<String>,
-    /// Output folder: `<stage>.png` grids, `grad_cam.png`, `feature_maps.json`.
+    /// Output folder: `<stage>.png` grids, `grad_cam.png`, `feature_maps.json`, `report.html`.
     #[arg(long)]
     out: PathBuf,
     /// Class for Grad-CAM (index in the weights' class list). Default: the predicted class.
@@ -604,6 +711,7 @@ pub fn write_feature_maps(
     class: Option<usize>,
     channels: usize,
     out: &Path,
+    with_report: bool,
 ) -> anyhow::Result<Vec<(PathBuf, String)>> {
     let device = Device::flex();
     let image = load_rgb(image_path)?;
@@ -682,6 +790,17 @@ pub fn write_feature_maps(
         &out.join("feature_maps.json"),
         serde_json::to_string_pretty(&json)?.as_bytes(),
     )?;
+    let mut report = Report::new(&format!(
+        "cinder: {architecture} feature maps of {}",
+        image_path.display()
+    ))
+    .with_command(&run_directory::command_line());
+    for (path, caption) in &written {
+        report.image(path, caption)?;
+    }
+    if with_report {
+        report.write(&out.join("report.html"))?;
+    }
     Ok(written)
 }
 
@@ -699,6 +818,7 @@ pub fn feature_maps_command(arguments: &FeatureMapsArguments) -> anyhow::Result<
         arguments.class,
         arguments.channels,
         &arguments.out,
+        true,
     )?;
     for (path, _) in written {
         println!("{}", path.display());
@@ -980,6 +1100,16 @@ pub fn finetune(arguments: &FinetuneArguments) -> anyhow::Result<()> {
             }
         }
         run_directory::write(&directory, "metrics.csv", &metrics)?;
+        if let Some((_, model)) = &best {
+            let checkpoint = Pretrained {
+                model: model.model.clone(),
+                architecture: pretrained.architecture,
+                preprocessing: pretrained.preprocessing,
+                labels: Some(split.classes.clone()),
+                source: directory.join("checkpoints/best.bpk"),
+            };
+            save_checkpoint(&checkpoint, &directory.join("checkpoints/best.bpk"))?;
+        }
         let report = build_finetune_report(&directory)?;
         eprintln!("report: {}", report.display());
     }

@@ -88,6 +88,8 @@ fn feature_maps_write_grids_grad_cam_and_a_summary() {
             .unwrap();
     assert_eq!(summary["stages"][0]["channels"], 32);
     assert_eq!(summary["grad_cam"]["class"], 286);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert_eq!(html.matches("data:image/png;base64,").count(), 2);
     std::fs::remove_dir_all(out).unwrap();
 }
 
@@ -278,6 +280,12 @@ fn image_similarity_graph_beats_chance_and_hits_the_cache_on_a_second_run() {
     assert_eq!(
         second["gcn_test_accuracy"], first["gcn_test_accuracy"],
         "the cache returns the same embeddings"
+    );
+    let report = std::fs::read_to_string(root.join("graph1/report.html")).unwrap();
+    assert_eq!(
+        report.matches("data:image/png;base64,").count(),
+        3,
+        "PCA scatter, degrees, GCN vs MLP"
     );
     let nodes1 = std::fs::read_to_string(root.join("graph1/nodes.csv")).unwrap();
     assert_eq!(
