@@ -224,13 +224,50 @@ fn cross_validation_reports_every_fold_and_is_reproducible() {
     let report =
         cross_validate(&set, &folds, false, &config, &device, &mut |_| events += 1).unwrap();
     assert_eq!(report.folds.len(), 3);
-    assert_eq!(events, 3 * (5 + 2));
+    // Per fold: started, 5 epochs, the kept model, finished.
+    assert_eq!(events, 3 * (5 + 3));
     let mean = report.per_fold_test_accuracy.iter().sum::<f64>() / 3.0;
     assert!((mean - report.mean_test_accuracy).abs() < 1e-12);
     assert!(report.epoch_ms_median > 0.0);
     assert!(report.protocol.contains("3-fold") && report.protocol.contains("seeded"));
     let again = cross_validate(&set, &folds, false, &config, &device, &mut |_| {}).unwrap();
     assert_eq!(report.per_fold_test_accuracy, again.per_fold_test_accuracy);
+    // Resuming after fold 1 trains folds 2 and 3 only and gives the same result.
+    let mut trained = 0;
+    let resumed = cinder_nn::cross_validate_resuming(
+        &set,
+        &folds,
+        false,
+        &config,
+        &device,
+        report.folds[..1].to_vec(),
+        &mut |event| {
+            if matches!(event, cinder_nn::TrainingEvent::FoldStarted { .. }) {
+                trained += 1;
+            }
+        },
+    )
+    .unwrap();
+    assert_eq!(trained, 2);
+    assert_eq!(
+        resumed.per_fold_test_accuracy,
+        report.per_fold_test_accuracy
+    );
+    // A finished fold that is not this run's fold 1 is refused.
+    let error = cinder_nn::cross_validate_resuming(
+        &set,
+        &folds,
+        false,
+        &config,
+        &device,
+        report.folds[1..2].to_vec(),
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(
+        error.to_string().contains("does not match fold 1"),
+        "{error}"
+    );
     // A fold whose test graphs overlap its training graphs is refused.
     let leaking = Fold {
         train: vec![0, 1, 2],
