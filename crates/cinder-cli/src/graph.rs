@@ -159,16 +159,10 @@ fn persist(directory: &Path, event: &TrainingEvent<'_>) -> anyhow::Result<()> {
             let checkpoints = directory.join("checkpoints");
             std::fs::create_dir_all(&checkpoints)
                 .with_context(|| format!("creating {}", checkpoints.display()))?;
-            let path = checkpoints.join(format!("fold-{fold}.bpk"));
-            let temporary =
-                checkpoints.join(format!(".fold-{fold}.{}.tmp.bpk", std::process::id()));
-            use burn::module::Module;
-            (*model)
-                .clone()
-                .save_file(&temporary)
-                .with_context(|| format!("writing {}", path.display()))?;
-            std::fs::rename(&temporary, &path)
-                .with_context(|| format!("writing {}", path.display()))?;
+            run_directory::save_checkpoint(
+                (*model).clone(),
+                &checkpoints.join(format!("fold-{fold}.bpk")),
+            )?;
         }
         TrainingEvent::FoldFinished(report) => {
             let progress = directory.join("progress");

@@ -85,9 +85,26 @@ fn embedding_cache(
     )?))
 }
 
+/// Embeds `sources` (cache first), with a progress bar on stderr.
+fn embed_with_progress(
+    model: &Pretrained,
+    sources: &[cinder_vision::embed::ImageSource],
+    cache: Option<&cinder_vision::embed::EmbeddingCache>,
+    batch_size: usize,
+    device: &Device,
+) -> anyhow::Result<cinder_vision::embed::Embeddings> {
+    let bar = progress(sources.len(), "embedding");
+    let embeddings =
+        cinder_vision::embed::embed_images(model, sources, cache, batch_size, device, |done| {
+            bar.set_position(done as u64)
+        })?;
+    bar.finish_and_clear();
+    Ok(embeddings)
+}
+
 /// Runs `cinder image node-features`.
 pub fn node_features(arguments: &NodeFeaturesArguments) -> anyhow::Result<()> {
-    use cinder_vision::embed::{ImageSource, embed_images};
+    use cinder_vision::embed::ImageSource;
     let device = Device::flex();
     let model = arguments.model.open(HeadChoice::Drop, &device)?;
     let nodes_path = arguments.graph.join("nodes.csv");
@@ -142,16 +159,13 @@ pub fn node_features(arguments: &NodeFeaturesArguments) -> anyhow::Result<()> {
         rows.push(fields);
     }
     let cache = embedding_cache(&model, &arguments.cache, arguments.no_cache)?;
-    let bar = progress(sources.len(), "embedding");
-    let embeddings = embed_images(
+    let embeddings = embed_with_progress(
         &model,
         &sources,
         cache.as_ref(),
         arguments.batch_size,
         &device,
-        |done| bar.set_position(done as u64),
     )?;
-    bar.finish_and_clear();
     let mut out = header
         .iter()
         .enumerate()
@@ -241,7 +255,7 @@ pub struct GraphArguments {
 /// Runs `cinder image graph`.
 pub fn graph(arguments: &GraphArguments) -> anyhow::Result<()> {
     use cinder_graph::{Direction, FeatureMatrix, Graph, cosine_knn_graph, few_labels_split};
-    use cinder_vision::embed::{ImageSource, embed_images};
+    use cinder_vision::embed::ImageSource;
     let start = std::time::Instant::now();
     let device = Device::flex();
     let model = arguments.model.open(HeadChoice::Drop, &device)?;
@@ -260,16 +274,13 @@ pub fn graph(arguments: &GraphArguments) -> anyhow::Result<()> {
         .cloned()
         .map(ImageSource::File)
         .collect();
-    let bar = progress(sources.len(), "embedding");
-    let embeddings = embed_images(
+    let embeddings = embed_with_progress(
         &model,
         &sources,
         cache.as_ref(),
         arguments.batch_size,
         &device,
-        |done| bar.set_position(done as u64),
     )?;
-    bar.finish_and_clear();
     let mut graph = cosine_knn_graph(
         &embeddings.values,
         embeddings.rows,

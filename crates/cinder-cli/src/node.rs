@@ -240,15 +240,7 @@ pub fn run(arguments: &NodeArguments) -> anyhow::Result<()> {
         std::fs::create_dir_all(&checkpoints)
             .with_context(|| format!("creating {}", checkpoints.display()))?;
         for (model, seed) in models.into_iter().zip(&seeds) {
-            use burn::module::Module;
-            let path = checkpoints.join(format!("seed-{seed}.bpk"));
-            let temporary =
-                checkpoints.join(format!(".seed-{seed}.{}.tmp.bpk", std::process::id()));
-            model
-                .save_file(&temporary)
-                .with_context(|| format!("writing {}", path.display()))?;
-            std::fs::rename(&temporary, &path)
-                .with_context(|| format!("writing {}", path.display()))?;
+            run_directory::save_checkpoint(model, &checkpoints.join(format!("seed-{seed}.bpk")))?;
         }
         Some(directory)
     };

@@ -104,6 +104,14 @@ pub fn subcommand_flags(path: &[&str]) -> Vec<String> {
     flags
 }
 
+/// Saves a module as a burnpack checkpoint at `path`, through a temporary file renamed into place.
+pub fn save_checkpoint<M: burn::module::Module>(module: M, path: &Path) -> anyhow::Result<()> {
+    cinder_vision::weights::write_through_temporary(path, |temporary| {
+        module.save_file(temporary).map_err(std::io::Error::other)
+    })
+    .with_context(|| format!("writing {}", path.display()))
+}
+
 /// Writes `text` to `directory/name` atomically.
 pub fn write(directory: &Path, name: &str, text: &str) -> anyhow::Result<()> {
     let path = directory.join(name);

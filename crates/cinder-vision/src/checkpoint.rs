@@ -57,34 +57,10 @@ pub fn save_checkpoint(pretrained: &Pretrained, path: &Path) -> Result<()> {
         .into(),
         labels: pretrained.labels.clone(),
     };
-    let io = |source| VisionError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let directory = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(directory).map_err(io)?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temporary = directory.join(format!(".{name}.{}.tmp.bpk", std::process::id()));
-    pretrained
-        .model
-        .clone()
-        .save_file(&temporary)
-        .map_err(|e| {
-            VisionError::InvalidArgument(format!("{}: cannot save: {e}", path.display()))
-        })?;
-    // Burn may append its extension; find what it wrote.
-    let written = if temporary.exists() {
-        temporary.clone()
-    } else {
-        temporary.with_extension("bpk")
-    };
-    std::fs::rename(&written, path).map_err(io)?;
+    let model = pretrained.model.clone();
+    crate::weights::write_through_temporary(path, |temporary| {
+        model.save_file(temporary).map_err(std::io::Error::other)
+    })?;
     let json = serde_json::to_string_pretty(&sidecar).expect("serializable");
     crate::weights::write_atomically(&sidecar_path(path), json.as_bytes())
 }

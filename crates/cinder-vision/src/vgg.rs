@@ -27,6 +27,18 @@ pub struct Vgg {
     pub pool_indices: Vec<usize>,
 }
 
+/// One block: its convolutions (each with ReLU), then 2×2 max pooling.
+fn forward_block(block: &[VggConv], x: Tensor<4>) -> Tensor<4> {
+    let x = block
+        .iter()
+        .fold(x, |x, conv| match (&conv.plain, &conv.normed) {
+            (Some(plain), _) => relu(plain.forward(x)),
+            (None, Some(normed)) => normed.forward(x),
+            (None, None) => x,
+        });
+    max_pool(x, 2, 2, 0)
+}
+
 fn block_counts(depth: usize) -> [usize; 5] {
     match depth {
         11 => [1, 1, 2, 2, 2],
@@ -100,32 +112,16 @@ impl Vgg {
 
     /// Runs units `from..to` on `x`.
     pub fn forward_units(&self, x: Tensor<4>, from: usize, to: usize) -> Tensor<4> {
-        let mut x = x;
-        for block in &self.blocks[from..to] {
-            for conv in block {
-                x = match (&conv.plain, &conv.normed) {
-                    (Some(plain), _) => relu(plain.forward(x)),
-                    (None, Some(normed)) => normed.forward(x),
-                    (None, None) => x,
-                };
-            }
-            x = max_pool(x, 2, 2, 0);
-        }
-        x
+        self.blocks[from..to]
+            .iter()
+            .fold(x, |x, block| forward_block(block, x))
     }
 
     /// The last block's pooled output (512 channels), recording stages into `taps`.
     pub fn forward_map(&self, x: Tensor<4>, taps: &mut Taps) -> Tensor<4> {
         let mut x = x;
         for (block, pool) in self.blocks.iter().zip(&self.pool_indices) {
-            for conv in block {
-                x = match (&conv.plain, &conv.normed) {
-                    (Some(plain), _) => relu(plain.forward(x)),
-                    (None, Some(normed)) => normed.forward(x),
-                    (None, None) => x,
-                };
-            }
-            x = max_pool(x, 2, 2, 0);
+            x = forward_block(block, x);
             taps.record(&format!("features.{pool}"), &x);
         }
         x

@@ -79,24 +79,12 @@ impl WeightFile {
         let mut tensors = BTreeMap::new();
         for (key, view) in parsed.iter() {
             let data = view.data();
-            let values: Vec<f32> = match view.dtype() {
-                Dtype::F32 => data
-                    .chunks_exact(4)
-                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                    .collect(),
-                Dtype::F64 => data
-                    .chunks_exact(8)
-                    .map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes")) as f32)
-                    .collect(),
-                Dtype::F16 => data
-                    .chunks_exact(2)
-                    .map(|b| half_to_f32(u16::from_le_bytes([b[0], b[1]])))
-                    .collect(),
-                Dtype::BF16 => data
-                    .chunks_exact(2)
-                    .map(|b| f32::from_bits((u16::from_le_bytes([b[0], b[1]]) as u32) << 16))
-                    .collect(),
-                Dtype::I64 if key.ends_with("num_batches_tracked") => Vec::new(),
+            let kind = match view.dtype() {
+                Dtype::F32 => Some(FloatKind::F32),
+                Dtype::F64 => Some(FloatKind::F64),
+                Dtype::F16 => Some(FloatKind::F16),
+                Dtype::BF16 => Some(FloatKind::BF16),
+                Dtype::I64 if key.ends_with("num_batches_tracked") => None,
                 other => {
                     return Err(VisionError::UnsupportedDtype {
                         path: PathBuf::from(&source),
@@ -105,6 +93,7 @@ impl WeightFile {
                     });
                 }
             };
+            let values = kind.map_or_else(Vec::new, |k| float_values(k, data, true));
             tensors.insert(
                 key.to_string(),
                 StoredTensor {
@@ -144,24 +133,12 @@ impl WeightFile {
         let mut tensors = BTreeMap::new();
         for (key, tensor) in reader.into_tensors() {
             let bytes = tensor.read().map_err(|e| error(e.to_string()))?;
-            let values: Vec<f32> = match tensor.dtype() {
-                DType::F32 => bytes
-                    .chunks_exact(4)
-                    .map(|b| f32::from_ne_bytes([b[0], b[1], b[2], b[3]]))
-                    .collect(),
-                DType::F64 => bytes
-                    .chunks_exact(8)
-                    .map(|b| f64::from_ne_bytes(b.try_into().expect("8 bytes")) as f32)
-                    .collect(),
-                DType::F16 => bytes
-                    .chunks_exact(2)
-                    .map(|b| half_to_f32(u16::from_ne_bytes([b[0], b[1]])))
-                    .collect(),
-                DType::BF16 => bytes
-                    .chunks_exact(2)
-                    .map(|b| f32::from_bits((u16::from_ne_bytes([b[0], b[1]]) as u32) << 16))
-                    .collect(),
-                DType::I64 if key.ends_with("num_batches_tracked") => Vec::new(),
+            let kind = match tensor.dtype() {
+                DType::F32 => Some(FloatKind::F32),
+                DType::F64 => Some(FloatKind::F64),
+                DType::F16 => Some(FloatKind::F16),
+                DType::BF16 => Some(FloatKind::BF16),
+                DType::I64 if key.ends_with("num_batches_tracked") => None,
                 other => {
                     return Err(VisionError::UnsupportedDtype {
                         path: path.to_path_buf(),
@@ -170,6 +147,9 @@ impl WeightFile {
                     });
                 }
             };
+            // pytorch-reader hands back native-endian bytes.
+            let little = cfg!(target_endian = "little");
+            let values = kind.map_or_else(Vec::new, |k| float_values(k, &bytes, little));
             tensors.insert(
                 key,
                 StoredTensor {
@@ -233,6 +213,19 @@ impl WeightFile {
 /// Writes `bytes` to `path` through a temporary file in the same folder, renamed into place, so
 /// an interrupted write never leaves a half-written file.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_through_temporary(path, |temporary| {
+        let mut file = std::fs::File::create(temporary)?;
+        file.write_all(bytes)?;
+        file.sync_all()
+    })
+}
+
+/// Lets `write` create a temporary file beside `path` (same folder, `.<name>.<pid>.tmp`), then
+/// renames it into place; on failure the temporary file is removed and `path` is untouched.
+pub fn write_through_temporary(
+    path: &Path,
+    write: impl FnOnce(&Path) -> std::io::Result<()>,
+) -> Result<()> {
     let io = |source| VisionError::Io {
         path: path.to_path_buf(),
         source,
@@ -247,12 +240,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let temporary = directory.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&temporary)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&temporary, path)
-    })();
+    let result = write(&temporary).and_then(|()| std::fs::rename(&temporary, path));
     if result.is_err() {
         let _ = std::fs::remove_file(&temporary);
     }
@@ -264,6 +252,59 @@ fn read_bytes(path: &Path) -> Result<Vec<u8>> {
         path: path.to_path_buf(),
         source,
     })
+}
+
+/// A stored floating-point type.
+#[derive(Debug, Clone, Copy)]
+enum FloatKind {
+    F32,
+    F64,
+    F16,
+    BF16,
+}
+
+/// Decodes `bytes` of `kind` (little- or big-endian) to float32.
+fn float_values(kind: FloatKind, bytes: &[u8], little_endian: bool) -> Vec<f32> {
+    let u16_of = |b: &[u8]| {
+        let pair = [b[0], b[1]];
+        if little_endian {
+            u16::from_le_bytes(pair)
+        } else {
+            u16::from_be_bytes(pair)
+        }
+    };
+    match kind {
+        FloatKind::F32 => bytes
+            .chunks_exact(4)
+            .map(|b| {
+                let quad = [b[0], b[1], b[2], b[3]];
+                if little_endian {
+                    f32::from_le_bytes(quad)
+                } else {
+                    f32::from_be_bytes(quad)
+                }
+            })
+            .collect(),
+        FloatKind::F64 => bytes
+            .chunks_exact(8)
+            .map(|b| {
+                let octet: [u8; 8] = b.try_into().expect("8 bytes");
+                (if little_endian {
+                    f64::from_le_bytes(octet)
+                } else {
+                    f64::from_be_bytes(octet)
+                }) as f32
+            })
+            .collect(),
+        FloatKind::F16 => bytes
+            .chunks_exact(2)
+            .map(|b| half_to_f32(u16_of(b)))
+            .collect(),
+        FloatKind::BF16 => bytes
+            .chunks_exact(2)
+            .map(|b| f32::from_bits((u16_of(b) as u32) << 16))
+            .collect(),
+    }
 }
 
 /// IEEE half precision to single.
