@@ -64,6 +64,23 @@ pub struct NodeFeaturesArguments {
     /// Images per forward pass.
     #[arg(long, default_value_t = 32)]
     batch_size: usize,
+    /// Reduce the embeddings to their first K principal components.
+    #[arg(long, value_name = "K")]
+    pca: Option<usize>,
+}
+
+/// The embeddings as node features: reduced to `pca` principal components when asked.
+fn feature_values(
+    embeddings: &cinder_vision::embed::Embeddings,
+    pca: Option<usize>,
+) -> anyhow::Result<(Vec<f32>, usize)> {
+    match pca {
+        Some(k) => Ok((
+            cinder_graph::pca_reduce(&embeddings.values, embeddings.rows, embeddings.dims, k)?,
+            k,
+        )),
+        None => Ok((embeddings.values.clone(), embeddings.dims)),
+    }
 }
 
 fn embedding_cache(
@@ -173,7 +190,8 @@ pub fn node_features(arguments: &NodeFeaturesArguments) -> anyhow::Result<()> {
         .map(|(_, c)| c.to_string())
         .collect::<Vec<_>>()
         .join(",");
-    for d in 0..embeddings.dims {
+    let (features, width) = feature_values(&embeddings, arguments.pca)?;
+    for d in 0..width {
         out.push_str(&format!(",e{d}"));
     }
     out.push('\n');
@@ -185,7 +203,7 @@ pub fn node_features(arguments: &NodeFeaturesArguments) -> anyhow::Result<()> {
             .map(|(_, f)| f.as_str())
             .collect();
         out.push_str(&kept.join(","));
-        for value in &embeddings.values[r * embeddings.dims..(r + 1) * embeddings.dims] {
+        for value in &features[r * width..(r + 1) * width] {
             out.push_str(&format!(",{value}"));
         }
         out.push('\n');
@@ -250,6 +268,10 @@ pub struct GraphArguments {
     /// the output folder.
     #[arg(long)]
     no_report: bool,
+    /// Reduce the node features to their first K principal components (the neighbours are
+    /// still found on the full embeddings).
+    #[arg(long, value_name = "K")]
+    pca: Option<usize>,
 }
 
 /// Runs `cinder image graph`.
@@ -281,6 +303,7 @@ pub fn graph(arguments: &GraphArguments) -> anyhow::Result<()> {
         arguments.batch_size,
         &device,
     )?;
+    let (features, width) = feature_values(&embeddings, arguments.pca)?;
     let mut graph = cosine_knn_graph(
         &embeddings.values,
         embeddings.rows,
@@ -289,8 +312,8 @@ pub fn graph(arguments: &GraphArguments) -> anyhow::Result<()> {
     )?
     .with_node_features(FeatureMatrix::dense(
         embeddings.rows,
-        embeddings.dims,
-        embeddings.values.clone(),
+        width,
+        features.clone(),
     )?)?;
     let labelled = folder.labels.iter().all(Option::is_some) && !folder.class_names.is_empty();
     let labels: Vec<usize> = folder.labels.iter().map(|l| l.unwrap_or(0)).collect();
@@ -327,6 +350,7 @@ pub fn graph(arguments: &GraphArguments) -> anyhow::Result<()> {
         "images": folder.images.len(),
         "architecture": model.architecture.to_string(),
         "embedding_dims": embeddings.dims,
+        "feature_dims": width,
         "embeddings_from_cache": embeddings.cached,
         "embeddings_computed": embeddings.computed,
         "k": arguments.k,
@@ -366,8 +390,8 @@ pub fn graph(arguments: &GraphArguments) -> anyhow::Result<()> {
         )?
         .with_node_features(FeatureMatrix::dense(
             embeddings.rows,
-            embeddings.dims,
-            embeddings.values.clone(),
+            width,
+            features.clone(),
         )?)?
         .with_node_labels(labels.clone())?;
         let autodiff = device.clone().autodiff();

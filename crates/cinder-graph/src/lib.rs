@@ -26,6 +26,7 @@ mod interop;
 mod karate;
 mod knn;
 mod normalize;
+mod pca;
 mod sparse;
 mod split;
 
@@ -42,5 +43,6 @@ pub use normalize::{
     GcnNormalization, add_missing_self_loops, gcn_normalization, gcn_normalize_matrix,
     random_walk_normalization, random_walk_normalize_matrix,
 };
+pub use pca::pca_reduce;
 pub use sparse::{DuplicateEdges, SparseMatrix, to_sparse_matrix, transpose};
 pub use split::NodeSplit;
