@@ -4,10 +4,10 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::colors::class_color;
 use crate::error::{PlotError, Result};
 use crate::layout::force_directed_layout;
 use crate::output::{Chart, FONT, check_finite};
+use crate::scatter::draw_class_points;
 
 /// A graph to draw.
 #[derive(Debug, Clone, PartialEq)]
@@ -109,26 +109,12 @@ impl Chart for GraphDrawing {
                 )))
                 .map_err(|e| e.to_string())?;
         }
-        for (class, name) in self.class_names.iter().enumerate() {
-            let color = class_color(class);
-            let nodes = self
-                .positions
-                .iter()
-                .zip(&self.labels)
-                .filter(|&(_, &l)| l == class)
-                .map(|(p, _)| Circle::new((p[0], p[1]), radius, color.filled()));
-            chart
-                .draw_series(nodes)
-                .map_err(|e| e.to_string())?
-                .label(name.as_str())
-                .legend(move |(x, y)| Circle::new((x + 8, y), 5, color.filled()));
-        }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font((FONT, 13))
-            .draw()
-            .map_err(|e| e.to_string())
+        draw_class_points(
+            &mut chart,
+            &self.positions,
+            &self.labels,
+            &self.class_names,
+            radius,
+        )
     }
 }

@@ -1,6 +1,7 @@
 //! 2-D scatter of embeddings coloured by class (use [`crate::pca_2d`] for high-dimensional ones).
 
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use crate::colors::class_color;
@@ -82,26 +83,36 @@ impl Chart for Scatter {
             .axis_desc_style((FONT, 16))
             .draw()
             .map_err(|e| e.to_string())?;
-        for (class, name) in self.class_names.iter().enumerate() {
-            let color = class_color(class);
-            let points = self
-                .points
-                .iter()
-                .zip(&self.labels)
-                .filter(|&(_, &l)| l == class)
-                .map(|(p, _)| Circle::new((p[0], p[1]), 4, color.filled()));
-            chart
-                .draw_series(points)
-                .map_err(|e| e.to_string())?
-                .label(name.as_str())
-                .legend(move |(x, y)| Circle::new((x + 8, y), 5, color.filled()));
-        }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font((FONT, 13))
-            .draw()
-            .map_err(|e| e.to_string())
+        draw_class_points(&mut chart, &self.points, &self.labels, &self.class_names, 4)
     }
+}
+
+/// Draws points coloured by class, one legend entry per class, and the legend box.
+pub(crate) fn draw_class_points<'a, DB: DrawingBackend + 'a>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    points: &[[f64; 2]],
+    labels: &[usize],
+    class_names: &[String],
+    radius: i32,
+) -> std::result::Result<(), String> {
+    for (class, name) in class_names.iter().enumerate() {
+        let color = class_color(class);
+        let members = points
+            .iter()
+            .zip(labels)
+            .filter(|&(_, &l)| l == class)
+            .map(|(p, _)| Circle::new((p[0], p[1]), radius, color.filled()));
+        chart
+            .draw_series(members)
+            .map_err(|e| e.to_string())?
+            .label(name.as_str())
+            .legend(move |(x, y)| Circle::new((x + 8, y), 5, color.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font((FONT, 13))
+        .draw()
+        .map_err(|e| e.to_string())
 }
