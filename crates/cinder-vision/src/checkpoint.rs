@@ -12,7 +12,6 @@ use crate::architecture::Architecture;
 use crate::error::{Result, VisionError};
 use crate::head::Head;
 use crate::loader::{MatrixLayout, WeightLoader};
-use crate::mobilenet::{MobileNetV1, MobileNetV2, Naming};
 use crate::model::{Backbone, Cnn};
 use crate::preprocess::{Normalization, Preprocessing, Resize};
 use crate::pretrained::Pretrained;
@@ -79,26 +78,20 @@ pub fn load_checkpoint(path: &Path, device: &Device) -> Result<Pretrained> {
         ))
     })?;
     let architecture = Architecture::parse(&sidecar.architecture)?;
+    if let (Some(labels), Some(classes)) = (&sidecar.labels, sidecar.classes)
+        && labels.len() != classes
+    {
+        return Err(VisionError::InvalidArgument(format!(
+            "{}: {} labels for {classes} classes",
+            sidecar_file.display(),
+            labels.len()
+        )));
+    }
     // A skeleton of the same structure, then the stored values.
     let mut loader = WeightLoader::random(0, device);
-    let mut skeleton = Cnn::random(architecture, sidecar.classes.unwrap_or(1), 0, device)?;
-    if sidecar.keras {
-        let padding = crate::layers::Padding::TfSame;
-        skeleton.backbone = match architecture {
-            Architecture::MobileNetV1 { alpha } => Backbone::MobileNetV1(MobileNetV1::load(
-                &mut loader,
-                alpha,
-                Naming::Keras,
-                padding,
-                1e-3,
-            )),
-            _ => {
-                Backbone::MobileNetV2(MobileNetV2::load(&mut loader, Naming::Keras, padding, 1e-3))
-            }
-        };
-    }
+    let mut skeleton = Cnn::random_base(architecture, sidecar.keras, 0, device)?;
     if let Some(classes) = sidecar.classes {
-        let features = skeleton.feature_count()?;
+        let features = skeleton.feature_count();
         let hidden = if matches!(architecture, Architecture::Vgg { .. }) {
             vec![
                 Head::linear(
@@ -133,8 +126,6 @@ pub fn load_checkpoint(path: &Path, device: &Device) -> Result<Pretrained> {
                 classes,
             ),
         });
-    } else {
-        skeleton.head = None;
     }
     let model = skeleton.try_load_file(path).map_err(|e| {
         VisionError::InvalidArgument(format!("{}: cannot load checkpoint: {e}", path.display()))

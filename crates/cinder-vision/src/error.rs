@@ -69,6 +69,9 @@ pub enum VisionError {
         /// The decoder's message.
         message: String,
     },
+    /// A graph could not be built (region graphs).
+    #[error("{0}")]
+    Graph(#[from] cinder_graph::GraphError),
     /// An argument is out of range (names the argument).
     #[error("{0}")]
     InvalidArgument(String),

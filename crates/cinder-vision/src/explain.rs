@@ -95,10 +95,9 @@ pub fn grad_cam(
             "Grad-CAM needs a classifier head; these weights have none".into(),
         ));
     };
-    let [_, _, input_h, input_w] = input.dims();
-    let [batch, channels, height, width] = input.dims();
+    let [batch, channels, input_h, input_w] = input.dims();
     let input = if batch > 1 {
-        input.slice([0..1, 0..channels, 0..height, 0..width])
+        input.slice([0..1, 0..channels, 0..input_h, 0..input_w])
     } else {
         input
     };
@@ -106,13 +105,9 @@ pub fn grad_cam(
     let [_, channels, height, width] = map.dims();
     let autodiff = device.clone().autodiff();
     let head = head.clone().fork(&autodiff);
+    // Only the pooling and the head run with gradients: the map is the leaf Grad-CAM needs.
     let tracked = map.clone().autodiff().require_grad();
-    let pooled = Cnn {
-        backbone: model.backbone.clone(),
-        head: None,
-        grid_pool: model.grid_pool,
-    }
-    .pool(tracked.clone());
+    let pooled = model.pool(tracked.clone());
     let logits = head.forward(pooled);
     let classes = logits.dims()[1];
     let class = class.unwrap_or_else(|| argmax(logits.clone().inner())[0]);

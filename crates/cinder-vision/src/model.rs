@@ -162,7 +162,7 @@ impl Cnn {
     ) -> Result<Self> {
         let mut loader = WeightLoader::random(seed, device);
         let (mut model, _) = Self::build(&mut loader, architecture, false, HeadChoice::Drop)?;
-        let features = model.feature_count()?;
+        let features = model.feature_count();
         model.head = Some(Head {
             hidden: Vec::new(),
             output: Head::linear(
@@ -271,8 +271,20 @@ impl Cnn {
         Ok((model, skippable))
     }
 
+    /// A freshly initialized base without a head, in the structure (padding, stage names) of a
+    /// Keras-layout file when `keras` (MobileNets only) or of torchvision/timm otherwise.
+    pub fn random_base(
+        architecture: Architecture,
+        keras: bool,
+        seed: u64,
+        device: &Device,
+    ) -> Result<Self> {
+        let mut loader = WeightLoader::random(seed, device);
+        Ok(Self::build(&mut loader, architecture, keras, HeadChoice::Drop)?.0)
+    }
+
     /// Number of pooled features fed to the classifier.
-    pub fn feature_count(&self) -> Result<usize> {
+    pub fn feature_count(&self) -> usize {
         let channels = match &self.backbone {
             Backbone::MobileNetV1(m) => m.channels(),
             Backbone::MobileNetV2(_) => 1280,
@@ -281,11 +293,11 @@ impl Cnn {
             Backbone::InceptionV3(_) | Backbone::Xception(_) => 2048,
             Backbone::Small(_) => crate::small::SMALL_LAYERS[2].0,
         };
-        Ok(if self.grid_pool > 0 {
+        if self.grid_pool > 0 {
             channels * self.grid_pool * self.grid_pool
         } else {
             channels
-        })
+        }
     }
 
     /// Number of classes of the head (`None` without one).

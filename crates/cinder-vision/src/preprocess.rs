@@ -190,6 +190,10 @@ pub fn resize_bilinear(image: &RgbImage, width: u32, height: u32) -> RgbImage {
     if (in_w, in_h) == (width, height) {
         return image.clone();
     }
+    if width == 0 || height == 0 || in_w == 0 || in_h == 0 {
+        // Nothing to sample from, or nothing to fill: an all-black image of the asked size.
+        return RgbImage::new(width, height);
+    }
     let (horizontal_bounds, horizontal) = coefficients(in_w as usize, width as usize);
     let (vertical_bounds, vertical) = coefficients(in_h as usize, height as usize);
     // Rows of the source the vertical pass reads.
@@ -310,6 +314,15 @@ mod tests {
             left < right && (3..=8).contains(&left) && (22..=27).contains(&right),
             "{left} {right}"
         );
+    }
+
+    #[test]
+    fn empty_sizes_give_empty_or_black_images_instead_of_panicking() {
+        let image = RgbImage::from_pixel(3, 2, image::Rgb([200, 10, 10]));
+        assert_eq!(resize_bilinear(&image, 0, 5).dimensions(), (0, 5));
+        let from_nothing = resize_bilinear(&RgbImage::new(0, 0), 4, 4);
+        assert_eq!(from_nothing.dimensions(), (4, 4));
+        assert!(from_nothing.pixels().all(|p| p.0 == [0, 0, 0]));
     }
 
     #[test]

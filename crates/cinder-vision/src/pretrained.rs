@@ -58,6 +58,12 @@ impl Pretrained {
                     .find(|t| !t.is_empty())
             })
             .and_then(|s| s.parse().ok());
+        if input_size == Some(0) {
+            return Err(VisionError::InvalidArgument(format!(
+                "{}: metadata input_size is 0",
+                path.display()
+            )));
+        }
         let (model, architecture) = Cnn::load(file, LoadOptions { architecture, head }, device)?;
         let (default_h, _) = architecture.default_input();
         let size = input_size.unwrap_or(default_h);

@@ -275,9 +275,9 @@ pub fn region_graph(
         .flat_map(|(row, &n)| row.iter().map(move |v| (v / n.max(1) as f64) as f32))
         .collect();
     let (sources, targets): (Vec<u32>, Vec<u32>) = region_adjacency(regions).into_iter().unzip();
-    let mut graph = Graph::from_coordinates(regions.count, sources, targets, Direction::Undirected)
-        .and_then(|g| g.with_node_features(FeatureMatrix::dense(regions.count, width, values)?))
-        .map_err(|e| VisionError::InvalidArgument(format!("region graph: {e}")))?;
+    let mut graph =
+        Graph::from_coordinates(regions.count, sources, targets, Direction::Undirected)?
+            .with_node_features(FeatureMatrix::dense(regions.count, width, values)?)?;
     if let Some(label) = label {
         graph = graph.with_graph_label(label);
     }

@@ -222,7 +222,7 @@ pub fn fine_tune(
         head: None,
         grid_pool: pretrained.model.grid_pool,
     };
-    let features = model.feature_count()?;
+    let features = model.feature_count();
     let mut loader = WeightLoader::random(config.seed, device);
     model.head = Some(Head {
         hidden: Vec::new(),

@@ -45,6 +45,17 @@ fn burnpack_checkpoint_round_trips_keras_mobilenets() {
             .try_to_vec::<f32>()
             .unwrap();
         assert_eq!(a, b, "{name}: logits after reload");
+        // A sidecar whose labels do not fit the head is refused, naming the file.
+        let sidecar = path.with_extension("json");
+        let mut json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&sidecar).unwrap()).unwrap();
+        json["labels"] = serde_json::json!(["cat", "dog"]);
+        std::fs::write(&sidecar, json.to_string()).unwrap();
+        let err = load_checkpoint(&path, &device).unwrap_err().to_string();
+        assert!(
+            err.contains("model.json") && err.contains("2 labels"),
+            "{err}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
