@@ -55,7 +55,16 @@ pub struct NodeFeaturesArguments {
     /// appended, and `edges.csv` copied.
     #[arg(long)]
     out: PathBuf,
-    /// Embedding cache (default as `cinder image graph`).
+    #[command(flatten)]
+    embedding: EmbeddingArguments,
+}
+
+/// How images become node features (shared by `image graph` and `image node-features`).
+#[derive(Debug, Args)]
+pub struct EmbeddingArguments {
+    /// Embedding cache (keyed by image bytes, weights and preprocessing). Default:
+    /// `$CINDER_CACHE/embeddings`, else `$XDG_CACHE_HOME/cinder/embeddings`, else
+    /// `~/.cache/cinder/embeddings`.
     #[arg(long)]
     cache: Option<PathBuf>,
     /// Do not read or write the embedding cache.
@@ -64,59 +73,60 @@ pub struct NodeFeaturesArguments {
     /// Images per forward pass.
     #[arg(long, default_value_t = 32)]
     batch_size: usize,
-    /// Reduce the embeddings to their first K principal components.
+    /// Reduce the node features to their first K principal components (`image graph` still
+    /// finds neighbours on the full embeddings).
     #[arg(long, value_name = "K")]
     pca: Option<usize>,
 }
 
-/// The embeddings as node features: reduced to `pca` principal components when asked.
-fn feature_values(
-    embeddings: &cinder_vision::embed::Embeddings,
-    pca: Option<usize>,
-) -> anyhow::Result<(Vec<f32>, usize)> {
-    match pca {
-        Some(k) => Ok((
-            cinder_graph::pca_reduce(&embeddings.values, embeddings.rows, embeddings.dims, k)?,
-            k,
-        )),
-        None => Ok((embeddings.values.clone(), embeddings.dims)),
+impl EmbeddingArguments {
+    /// Embeds `sources` (cache first), with a progress bar on stderr.
+    fn embed(
+        &self,
+        model: &Pretrained,
+        sources: &[cinder_vision::embed::ImageSource],
+        device: &Device,
+    ) -> anyhow::Result<cinder_vision::embed::Embeddings> {
+        let cache = if self.no_cache {
+            None
+        } else {
+            let root = match &self.cache {
+                Some(root) => root.clone(),
+                None => cinder_datasets::cache_directory()
+                    .context(
+                        "no cache folder (set CINDER_CACHE or give --cache, or use --no-cache)",
+                    )?
+                    .join("embeddings"),
+            };
+            Some(cinder_vision::embed::EmbeddingCache::new(&root, model)?)
+        };
+        let bar = progress(sources.len(), "embedding");
+        let embeddings = cinder_vision::embed::embed_images(
+            model,
+            sources,
+            cache.as_ref(),
+            self.batch_size,
+            device,
+            |done| bar.set_position(done as u64),
+        )?;
+        bar.finish_and_clear();
+        Ok(embeddings)
     }
-}
 
-fn embedding_cache(
-    model: &Pretrained,
-    cache: &Option<PathBuf>,
-    no_cache: bool,
-) -> anyhow::Result<Option<cinder_vision::embed::EmbeddingCache>> {
-    if no_cache {
-        return Ok(None);
+    /// The embeddings as node features `(values, width)`: reduced to `--pca` components when
+    /// asked.
+    fn features(
+        &self,
+        embeddings: &cinder_vision::embed::Embeddings,
+    ) -> anyhow::Result<(Vec<f32>, usize)> {
+        match self.pca {
+            Some(k) => Ok((
+                cinder_graph::pca_reduce(&embeddings.values, embeddings.rows, embeddings.dims, k)?,
+                k,
+            )),
+            None => Ok((embeddings.values.clone(), embeddings.dims)),
+        }
     }
-    let root = match cache {
-        Some(root) => root.clone(),
-        None => cinder_datasets::cache_directory()
-            .context("no cache folder (set CINDER_CACHE or give --cache, or use --no-cache)")?
-            .join("embeddings"),
-    };
-    Ok(Some(cinder_vision::embed::EmbeddingCache::new(
-        &root, model,
-    )?))
-}
-
-/// Embeds `sources` (cache first), with a progress bar on stderr.
-fn embed_with_progress(
-    model: &Pretrained,
-    sources: &[cinder_vision::embed::ImageSource],
-    cache: Option<&cinder_vision::embed::EmbeddingCache>,
-    batch_size: usize,
-    device: &Device,
-) -> anyhow::Result<cinder_vision::embed::Embeddings> {
-    let bar = progress(sources.len(), "embedding");
-    let embeddings =
-        cinder_vision::embed::embed_images(model, sources, cache, batch_size, device, |done| {
-            bar.set_position(done as u64)
-        })?;
-    bar.finish_and_clear();
-    Ok(embeddings)
 }
 
 /// Runs `cinder image node-features`.
@@ -175,14 +185,7 @@ pub fn node_features(arguments: &NodeFeaturesArguments) -> anyhow::Result<()> {
         sources.push(ImageSource::File(path));
         rows.push(fields);
     }
-    let cache = embedding_cache(&model, &arguments.cache, arguments.no_cache)?;
-    let embeddings = embed_with_progress(
-        &model,
-        &sources,
-        cache.as_ref(),
-        arguments.batch_size,
-        &device,
-    )?;
+    let embeddings = arguments.embedding.embed(&model, &sources, &device)?;
     let mut out = header
         .iter()
         .enumerate()
@@ -190,7 +193,7 @@ pub fn node_features(arguments: &NodeFeaturesArguments) -> anyhow::Result<()> {
         .map(|(_, c)| c.to_string())
         .collect::<Vec<_>>()
         .join(",");
-    let (features, width) = feature_values(&embeddings, arguments.pca)?;
+    let (features, width) = arguments.embedding.features(&embeddings)?;
     for d in 0..width {
         out.push_str(&format!(",e{d}"));
     }
@@ -242,14 +245,8 @@ pub struct GraphArguments {
     /// `edges.csv` (source, target, cosine similarity); `cinder data info` reads it.
     #[arg(long)]
     out: PathBuf,
-    /// Embedding cache (keyed by image bytes, weights and preprocessing). Default:
-    /// `$CINDER_CACHE/embeddings`, else `$XDG_CACHE_HOME/cinder/embeddings`, else
-    /// `~/.cache/cinder/embeddings`.
-    #[arg(long)]
-    cache: Option<PathBuf>,
-    /// Do not read or write the embedding cache.
-    #[arg(long)]
-    no_cache: bool,
+    #[command(flatten)]
+    embedding: EmbeddingArguments,
     /// Also train a two-layer GCN on the graph from this many labelled images per class (as many
     /// again for validation, the rest for testing) and the same model without the graph's edges
     /// (an MLP on the embeddings), and report both test accuracies.
@@ -258,9 +255,6 @@ pub struct GraphArguments {
     /// Seeds (splits and initializations) averaged by --labels-per-class.
     #[arg(long, default_value_t = 5)]
     seeds: u64,
-    /// Images per forward pass.
-    #[arg(long, default_value_t = 32)]
-    batch_size: usize,
     /// Print a JSON summary.
     #[arg(long)]
     json: bool,
@@ -268,10 +262,6 @@ pub struct GraphArguments {
     /// the output folder.
     #[arg(long)]
     no_report: bool,
-    /// Reduce the node features to their first K principal components (the neighbours are
-    /// still found on the full embeddings).
-    #[arg(long, value_name = "K")]
-    pca: Option<usize>,
 }
 
 /// Runs `cinder image graph`.
@@ -289,21 +279,14 @@ pub fn graph(arguments: &GraphArguments) -> anyhow::Result<()> {
             folder.images.len()
         );
     }
-    let cache = embedding_cache(&model, &arguments.cache, arguments.no_cache)?;
     let sources: Vec<ImageSource> = folder
         .images
         .iter()
         .cloned()
         .map(ImageSource::File)
         .collect();
-    let embeddings = embed_with_progress(
-        &model,
-        &sources,
-        cache.as_ref(),
-        arguments.batch_size,
-        &device,
-    )?;
-    let (features, width) = feature_values(&embeddings, arguments.pca)?;
+    let embeddings = arguments.embedding.embed(&model, &sources, &device)?;
+    let (features, width) = arguments.embedding.features(&embeddings)?;
     let mut graph = cosine_knn_graph(
         &embeddings.values,
         embeddings.rows,
