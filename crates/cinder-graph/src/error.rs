@@ -146,6 +146,14 @@ pub enum GraphError {
     /// A cross-validation fold or hold-out split that cannot be made or used.
     #[error("invalid split: {0}")]
     InvalidSplit(String),
+    /// A numeric parameter outside its domain.
+    #[error("invalid {name}: {reason}")]
+    InvalidParameter {
+        /// The parameter.
+        name: &'static str,
+        /// Why it is invalid.
+        reason: String,
+    },
 }
 
 /// Result alias of `cinder-graph`.

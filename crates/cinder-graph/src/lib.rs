@@ -40,8 +40,8 @@ pub use interop::EdgeWeightValue;
 pub use karate::{KARATE_CLUB_NODES, karate_club};
 pub use knn::{cosine_knn_graph, few_labels_split};
 pub use normalize::{
-    GcnNormalization, add_missing_self_loops, gcn_normalization, gcn_normalize_matrix,
-    random_walk_normalization, random_walk_normalize_matrix,
+    GcnNormalization, add_missing_self_loops, chebyshev_laplacian, gcn_normalization,
+    gcn_normalize_matrix, random_walk_normalization, random_walk_normalize_matrix,
 };
 pub use pca::pca_reduce;
 pub use sparse::{DuplicateEdges, SparseMatrix, to_sparse_matrix, transpose};

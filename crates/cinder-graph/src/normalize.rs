@@ -91,6 +91,46 @@ pub fn random_walk_normalize_matrix(matrix: &SparseMatrix) -> Result<SparseMatri
     Ok(scale_rows(matrix.clone()))
 }
 
+/// The scaled Laplacian `L̂ = 2L / λ_max − I` of ChebNet (Defferrard et al. 2016) with the
+/// symmetric Laplacian `L = I − D^-1/2 A D^-1/2`, as PyG's `ChebConv(normalization='sym')`:
+/// self-loops of the input are dropped first, and the degree `dⱼ` sums the weights of the edges
+/// *leaving* node `j` (PyG's `get_laplacian` scatters over the source index), so
+/// `L̂[i, j] = −(2/λ_max) · w(j → i) / √(dᵢ dⱼ)` off the diagonal and `2/λ_max − 1` on it
+/// (0 for the usual `λ_max = 2`). Nodes of degree 0 get no off-diagonal entries.
+pub fn chebyshev_laplacian(graph: &Graph, lambda_max: f32) -> Result<SparseMatrix> {
+    check_non_negative(graph.edge_weights(), "Chebyshev Laplacian")?;
+    if !(lambda_max.is_finite() && lambda_max > 0.0) {
+        return Err(GraphError::InvalidParameter {
+            name: "lambda_max",
+            reason: format!("{lambda_max} must be positive and finite"),
+        });
+    }
+    let adjacency = AdjacencyBuilder::new()
+        .orientation(Orientation::TargetRows)
+        .self_loops(SelfLoops::Remove)
+        .duplicates(DuplicateEdges::Sum)
+        .build(graph);
+    let mut out_degree = vec![0.0f32; adjacency.cols()];
+    for (&column, &value) in adjacency.indices().iter().zip(adjacency.data()) {
+        out_degree[column as usize] += value;
+    }
+    let inverse_sqrt: Vec<f32> = out_degree
+        .iter()
+        .map(|&d| if d > 0.0 { d.sqrt().recip() } else { 0.0 })
+        .collect();
+    let scale = 2.0 / lambda_max;
+    let with_diagonal = add_missing_self_loops(&adjacency, 0.0);
+    Ok(map_rows(with_diagonal, |row, columns, values| {
+        for (value, &column) in values.iter_mut().zip(columns) {
+            *value = if column as usize == row {
+                scale - 1.0
+            } else {
+                -scale * *value * inverse_sqrt[row] * inverse_sqrt[column as usize]
+            };
+        }
+    }))
+}
+
 /// Adds a `fill`-weighted diagonal entry to every row that has none.
 pub fn add_missing_self_loops(matrix: &SparseMatrix, fill: f32) -> SparseMatrix {
     let mut rows = Vec::with_capacity(matrix.nnz() + matrix.rows());

@@ -64,6 +64,16 @@ pub enum NnError {
         /// Why it is invalid.
         reason: String,
     },
+    /// Training produced a non-finite loss (a learning rate too large, exploding inputs).
+    #[error(
+        "training diverged at epoch {epoch}: the {what} is not finite; lower the learning rate or check the inputs"
+    )]
+    Diverged {
+        /// The epoch (from 1).
+        epoch: usize,
+        /// Which quantity.
+        what: String,
+    },
     /// Reading or writing a checkpoint failed.
     #[error("checkpoint {path}: {reason}")]
     Checkpoint {

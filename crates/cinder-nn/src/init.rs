@@ -30,3 +30,10 @@ pub(crate) fn seeded_linear(
         bias,
     }
 }
+
+/// A `rows x columns` Glorot-uniform matrix (`±√(6 / (rows + columns))`), PyG's `glorot`.
+pub(crate) fn glorot(rows: usize, columns: usize, seed: u64, device: &Device) -> Tensor<2> {
+    let limit = (6.0 / (rows + columns).max(1) as f32).sqrt();
+    let values = uniform(rows * columns, -limit, limit, seed);
+    Tensor::from_data(TensorData::new(values, [rows, columns]), device)
+}

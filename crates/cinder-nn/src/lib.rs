@@ -4,33 +4,58 @@
 //!
 //! - [`propagate`]: a differentiable sparse-dense product `S · X` (custom autodiff op with a
 //!   multithreaded CPU kernel on Flex, Burn tensor ops elsewhere);
-//! - layers [`GcnConv`], [`GinConv`], [`SageConv`] and graph [`readout`]s (mean, sum, max);
+//! - layers [`GcnConv`], [`GinConv`], [`SageConv`], [`GraphConv`], the propagation layers
+//!   [`SgConv`], [`Appnp`], [`ChebConv`], [`TagConv`], the edge layer [`EdgeConv`], and graph
+//!   attention [`GatConv`] / [`Gatv2Conv`] on the fused sparse op [`attention_aggregate`];
+//! - graph [`readout`]s (mean, sum, max);
 //! - cheap [`dropout`] and [`sparse_dropout`];
 //! - node classification ([`NodeGcn`], [`train_node_classifier`]) with accuracy and macro-F1;
 //! - graph classification: cached mini-batches ([`GraphSet`]), GCN / GIN / relational GCN models
 //!   ([`GraphClassifier`]) and k-fold cross-validation ([`cross_validate`]).
 
+mod appnp;
+mod attention;
+mod attention_edges;
+mod attention_kernel;
+mod cheb_conv;
 mod dropout;
+mod edge_conv;
 mod error;
 mod flex;
+mod gat_conv;
+mod gatv2_conv;
 mod gcn_conv;
 mod gin_conv;
 mod graph_batches;
 mod graph_classification;
+mod graph_conv;
 mod graph_models;
 mod init;
 mod kernel;
 mod metrics;
 mod node_classification;
+mod node_models;
+mod node_training;
 mod operator;
 mod propagate;
 mod random;
 mod readout;
 mod relational_conv;
 mod sage_conv;
+mod sg_conv;
+mod tag_conv;
 
+pub use appnp::{Appnp, AppnpConfig};
+pub use attention::{
+    AttentionOptions, AttentionOutput, attention_aggregate, attention_aggregate_generic,
+};
+pub use attention_edges::AttentionEdges;
+pub use cheb_conv::{ChebConv, ChebConvConfig};
 pub use dropout::{dropout, sparse_dropout};
+pub use edge_conv::{EdgeConv, EdgeConvConfig, EdgeNeighbourhood};
 pub use error::{NnError, Result};
+pub use gat_conv::{GatConv, GatConvConfig};
+pub use gatv2_conv::{Gatv2Conv, Gatv2ConvConfig};
 pub use gcn_conv::{GcnConv, GcnConvConfig};
 pub use gin_conv::{GinConv, GinConvConfig};
 pub use graph_batches::{GraphMiniBatch, GraphSet, InputFeatures, Propagation};
@@ -38,16 +63,23 @@ pub use graph_classification::{
     CrossValidationReport, FoldReport, GraphEpochRecord, GraphTrainingConfig, Selection,
     TrainingEvent, cross_validate, cross_validate_resuming, train_graph_fold,
 };
+pub use graph_conv::{GraphConv, GraphConvConfig};
 pub use graph_models::{
     GraphClassifier, GraphGcn, GraphGin, GraphModelKind, GraphModelOptions, GraphRgcn,
 };
 pub use metrics::{accuracy, argmax_rows, confusion_matrix, macro_f1};
-pub use node_classification::{
-    EpochRecord, NodeFeatures, NodeGcn, NodeGcnConfig, NodeTrainingConfig, NodeTrainingReport,
-    train_node_classifier,
+pub use node_classification::{NodeFeatures, NodeGcn, NodeGcnConfig};
+pub use node_models::{
+    NodeAppnp, NodeCheb, NodeGat, NodeModel, NodeModelKind, NodeModelOptions, NodePropagation,
+    NodeSage, NodeSgc, node_propagation,
+};
+pub use node_training::{
+    EpochRecord, NodeTrainingConfig, NodeTrainingReport, train_node_classifier, train_node_model,
 };
 pub use operator::SparseOperator;
 pub use propagate::{propagate, propagate_generic};
 pub use readout::{Readout, readout};
 pub use relational_conv::{RelationalGcnConv, RelationalGcnConvConfig};
 pub use sage_conv::{SageConv, SageConvConfig};
+pub use sg_conv::{SgConv, SgConvConfig};
+pub use tag_conv::{TagConv, TagConvConfig};

@@ -77,7 +77,7 @@ pub struct SparseOperator {
     pub(crate) backward: Arc<Csr>,
     /// For each stored entry of `Sᵀ`, the index of the same entry in `S` (to re-use the
     /// transpose's structure when only values change, e.g. under dropout).
-    transpose_source: Arc<Vec<u32>>,
+    pub(crate) transpose_source: Arc<Vec<u32>>,
 }
 
 impl SparseOperator {
@@ -92,12 +92,30 @@ impl SparseOperator {
         if matrix.nnz() > u32::MAX as usize {
             return Err(NnError::TooManyEntries { nnz: matrix.nnz() });
         }
-        let forward = Csr::from_matrix(matrix);
+        Ok(Self::from_csr(Csr::from_matrix(matrix)))
+    }
+
+    /// Wraps CSR storage built by this crate (values finite; rows may repeat a column, as
+    /// parallel edges of a multigraph do).
+    pub(crate) fn from_csr(forward: Csr) -> Self {
         let (backward, transpose_source) = forward.transpose_with_source();
-        Ok(Self {
+        Self {
             forward: Arc::new(forward),
             backward: Arc::new(backward),
             transpose_source: Arc::new(transpose_source),
+        }
+    }
+
+    /// `(row, column)` of every stored entry, in CSR order (for an operator in the
+    /// message-passing layout: `(target, source)` of every edge).
+    pub fn entries(&self) -> impl ExactSizeIterator<Item = (usize, usize)> + '_ {
+        let csr = &self.forward;
+        let mut row = 0;
+        (0..csr.nnz()).map(move |k| {
+            while csr.indptr[row + 1] <= k {
+                row += 1;
+            }
+            (row, csr.indices[k] as usize)
         })
     }
 

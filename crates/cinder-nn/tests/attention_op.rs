@@ -1,0 +1,334 @@
+//! The fused attention op against a dense f64 oracle and central finite differences of that
+//! oracle, on random directed graphs (duplicate-free, with isolated nodes and nodes with one
+//! neighbour), with soft and with sharp attention; and the generic Burn-ops path against the
+//! fused op (forward, gradients, attention dropout).
+
+use std::collections::BTreeSet;
+
+use burn::tensor::{Device, Gradients, Tensor, TensorData};
+use cinder_graph::{Direction, Graph};
+use cinder_nn::{
+    AttentionEdges, AttentionOptions, attention_aggregate, attention_aggregate_generic,
+};
+
+const SLOPE: f64 = 0.2;
+
+struct Stream(u64);
+
+impl Stream {
+    fn next(&mut self) -> f64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() * n as f64) as usize
+    }
+    fn values(&mut self, n: usize, scale: f64) -> Vec<f64> {
+        (0..n).map(|_| (self.next() * 2.0 - 1.0) * scale).collect()
+    }
+}
+
+/// A random problem: edges `(source, target)` and every input of the op, in f64.
+struct Problem {
+    nodes: usize,
+    heads: usize,
+    channels: usize,
+    edges: AttentionEdges,
+    pairs: Vec<(usize, usize)>,
+    features: Vec<f64>,
+    source_scores: Vec<f64>,
+    target_scores: Vec<f64>,
+    edge_scores: Vec<f64>,
+    loss_weights: Vec<f64>,
+}
+
+/// Node 0 is isolated, node 1 has exactly one in-neighbour, the rest random (no duplicates).
+fn problem(seed: u64, score_scale: f64) -> Problem {
+    let mut stream = Stream(seed);
+    let nodes = 6 + stream.below(10);
+    let mut set = BTreeSet::new();
+    set.insert((2, 1));
+    for _ in 0..3 * nodes {
+        let (s, t) = (stream.below(nodes), stream.below(nodes));
+        if s != 0 && t > 1 {
+            set.insert((s, t));
+        }
+    }
+    let graph = Graph::from_edges(nodes, set.iter().copied(), Direction::Directed).unwrap();
+    let edges = AttentionEdges::new(&graph, false).unwrap();
+    let pairs = edges.edges();
+    let (heads, channels) = (1 + stream.below(3), 1 + stream.below(4));
+    Problem {
+        nodes,
+        heads,
+        channels,
+        features: stream.values(nodes * heads * channels, 1.0),
+        source_scores: stream.values(nodes * heads, score_scale),
+        target_scores: stream.values(nodes * heads, score_scale),
+        edge_scores: stream.values(pairs.len() * heads, score_scale),
+        loss_weights: stream.values(nodes * heads * channels, 1.0),
+        edges,
+        pairs,
+    }
+}
+
+/// The dense f64 oracle: `Σ_e out ⊙ R` and the output.
+fn oracle(
+    p: &Problem,
+    features: &[f64],
+    source: &[f64],
+    target: &[f64],
+    edge: &[f64],
+) -> (f64, Vec<f64>) {
+    let (h, c) = (p.heads, p.channels);
+    let mut output = vec![0.0; p.nodes * h * c];
+    for i in 0..p.nodes {
+        for head in 0..h {
+            let incoming: Vec<(usize, usize)> = p
+                .pairs
+                .iter()
+                .enumerate()
+                .filter(|(_, (_, t))| *t == i)
+                .map(|(k, (s, _))| (k, *s))
+                .collect();
+            let scores: Vec<f64> = incoming
+                .iter()
+                .map(|&(k, j)| {
+                    let raw = source[j * h + head] + target[i * h + head] + edge[k * h + head];
+                    if raw > 0.0 { raw } else { SLOPE * raw }
+                })
+                .collect();
+            let maximum = scores.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            let total: f64 = scores.iter().map(|s| (s - maximum).exp()).sum();
+            for (&(_, j), s) in incoming.iter().zip(&scores) {
+                let alpha = (s - maximum).exp() / total;
+                for ch in 0..c {
+                    output[(i * h + head) * c + ch] += alpha * features[(j * h + head) * c + ch];
+                }
+            }
+        }
+    }
+    let loss = output.iter().zip(&p.loss_weights).map(|(o, r)| o * r).sum();
+    (loss, output)
+}
+
+fn tensor(values: &[f64], rows: usize, device: &Device) -> Tensor<2> {
+    let data: Vec<f32> = values.iter().map(|&v| v as f32).collect();
+    let columns = data.len() / rows.max(1);
+    Tensor::from_data(TensorData::new(data, [rows, columns]), device).require_grad()
+}
+
+fn read(t: Tensor<2>) -> Vec<f64> {
+    t.into_data()
+        .try_to_vec::<f32>()
+        .unwrap()
+        .into_iter()
+        .map(f64::from)
+        .collect()
+}
+
+type Op = fn(
+    &cinder_nn::SparseOperator,
+    Tensor<2>,
+    Tensor<2>,
+    Tensor<2>,
+    Option<Tensor<2>>,
+    &AttentionOptions,
+) -> cinder_nn::Result<cinder_nn::AttentionOutput>;
+
+/// Runs `op`, returns the output and the four input gradients.
+fn run(op: Op, p: &Problem, dropout: Option<(f32, u64)>) -> (Vec<f64>, [Vec<f64>; 4]) {
+    let device = Device::flex().autodiff();
+    let inputs = [
+        tensor(&p.features, p.nodes, &device),
+        tensor(&p.source_scores, p.nodes, &device),
+        tensor(&p.target_scores, p.nodes, &device),
+        tensor(&p.edge_scores, p.pairs.len(), &device),
+    ];
+    let options = AttentionOptions {
+        heads: p.heads,
+        negative_slope: SLOPE as f32,
+        dropout: dropout.map_or(0.0, |d| d.0),
+        dropout_seed: dropout.map(|d| d.1),
+    };
+    let out = op(
+        p.edges.structure(),
+        inputs[0].clone(),
+        inputs[1].clone(),
+        inputs[2].clone(),
+        Some(inputs[3].clone()),
+        &options,
+    )
+    .unwrap()
+    .output;
+    let r = tensor(&p.loss_weights, p.nodes, &device);
+    let gradients: Gradients = (out.clone() * r).sum().backward();
+    let grads = inputs.map(|t| read(t.grad(&gradients).unwrap()));
+    (read(out), grads)
+}
+
+fn assert_relative(actual: &[f64], expected: &[f64], tolerance: f64, what: &str) {
+    assert_eq!(actual.len(), expected.len(), "{what}: length");
+    let scale = expected.iter().map(|v| v * v).sum::<f64>().sqrt().max(1e-3);
+    for (k, (a, e)) in actual.iter().zip(expected).enumerate() {
+        assert!(
+            (a - e).abs() <= tolerance * scale.max(e.abs()),
+            "{what}[{k}]: {a} vs {e} (scale {scale})"
+        );
+    }
+}
+
+/// Central differences of the f64 oracle's loss in each input of the op.
+fn finite_differences(p: &Problem) -> [Vec<f64>; 4] {
+    let step = 1e-6;
+    let base = [
+        p.features.clone(),
+        p.source_scores.clone(),
+        p.target_scores.clone(),
+        p.edge_scores.clone(),
+    ];
+    std::array::from_fn(|which| {
+        (0..base[which].len())
+            .map(|k| {
+                let mut plus = base.clone();
+                let mut minus = base.clone();
+                plus[which][k] += step;
+                minus[which][k] -= step;
+                let f = |x: &[Vec<f64>; 4]| oracle(p, &x[0], &x[1], &x[2], &x[3]).0;
+                (f(&plus) - f(&minus)) / (2.0 * step)
+            })
+            .collect()
+    })
+}
+
+fn check_against_oracle(p: &Problem, what: &str) {
+    let (_, expected) = oracle(
+        p,
+        &p.features,
+        &p.source_scores,
+        &p.target_scores,
+        &p.edge_scores,
+    );
+    let (output, grads) = run(attention_aggregate, p, None);
+    assert_relative(&output, &expected, 1e-4, &format!("{what} output"));
+    let numeric = finite_differences(p);
+    for (k, name) in ["features", "source scores", "target scores", "edge scores"]
+        .iter()
+        .enumerate()
+    {
+        assert_relative(&grads[k], &numeric[k], 1e-4, &format!("{what} d/d {name}"));
+    }
+    // Node 0 has no incoming edge: its output is zero.
+    let width = p.heads * p.channels;
+    assert!(
+        output[..width].iter().all(|&v| v == 0.0),
+        "{what}: isolated node"
+    );
+}
+
+#[test]
+fn fused_op_matches_dense_oracle_and_finite_differences() {
+    for seed in 0..6 {
+        check_against_oracle(&problem(seed, 1.0), &format!("seed {seed}"));
+    }
+}
+
+#[test]
+fn sharp_attention_matches_the_oracle() {
+    // Scores ~±40: softmax rows dominated by one edge; a naive exp would overflow f32.
+    for seed in 10..14 {
+        let p = problem(seed, 40.0);
+        let (_, expected) = oracle(
+            &p,
+            &p.features,
+            &p.source_scores,
+            &p.target_scores,
+            &p.edge_scores,
+        );
+        let (output, grads) = run(attention_aggregate, &p, None);
+        assert!(output.iter().all(|v| v.is_finite()));
+        assert_relative(&output, &expected, 1e-4, &format!("sharp seed {seed}"));
+        let numeric = finite_differences(&p);
+        assert_relative(
+            &grads[0],
+            &numeric[0],
+            1e-4,
+            &format!("sharp seed {seed} d/d features"),
+        );
+    }
+    // One edge dominating a node's softmax: its coefficient is 1, the others 0.
+    let graph = Graph::from_edges(3, [(0, 2), (1, 2)], Direction::Directed).unwrap();
+    let edges = AttentionEdges::new(&graph, false).unwrap();
+    let device = Device::flex();
+    let features = Tensor::<2>::from_data(TensorData::new(vec![1.0f32, 5.0, 9.0], [3, 1]), &device);
+    let source = Tensor::<2>::from_data(TensorData::new(vec![200.0f32, 0.0, 0.0], [3, 1]), &device);
+    let target = Tensor::<2>::zeros([3, 1], &device);
+    let options = AttentionOptions {
+        heads: 1,
+        negative_slope: 0.2,
+        dropout: 0.0,
+        dropout_seed: None,
+    };
+    let out =
+        attention_aggregate(edges.structure(), features, source, target, None, &options).unwrap();
+    assert_eq!(read(out.output), vec![0.0, 0.0, 1.0]);
+    assert_eq!(read(out.attention), vec![1.0, 0.0]);
+}
+
+#[test]
+fn generic_path_equals_the_fused_op() {
+    for seed in 20..24 {
+        let p = problem(seed, 2.0);
+        for dropout in [None, Some((0.4f32, 7u64))] {
+            let (fused, fused_grads) = run(attention_aggregate, &p, dropout);
+            let (generic, generic_grads) = run(attention_aggregate_generic, &p, dropout);
+            let what = format!("seed {seed} dropout {dropout:?}");
+            assert_relative(&fused, &generic, 1e-5, &format!("{what} output"));
+            for k in 0..4 {
+                assert_relative(
+                    &fused_grads[k],
+                    &generic_grads[k],
+                    1e-5,
+                    &format!("{what} grad {k}"),
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn attention_dropout_zeroes_coefficients_only_while_training() {
+    let p = problem(30, 1.0);
+    let (evaluated, _) = run(attention_aggregate, &p, None);
+    let (dropped, _) = run(attention_aggregate, &p, Some((0.5, 1)));
+    let (again, _) = run(attention_aggregate, &p, Some((0.5, 1)));
+    assert_eq!(dropped, again, "same seed, same mask");
+    assert_ne!(dropped, evaluated);
+}
+
+#[test]
+fn shapes_are_checked() {
+    let p = problem(40, 1.0);
+    let device = Device::flex();
+    let features = Tensor::<2>::zeros([p.nodes + 1, p.heads], &device);
+    let scores = Tensor::<2>::zeros([p.nodes, p.heads], &device);
+    let options = AttentionOptions {
+        heads: p.heads,
+        negative_slope: 0.2,
+        dropout: 0.0,
+        dropout_seed: None,
+    };
+    let error = attention_aggregate(
+        p.edges.structure(),
+        features,
+        scores.clone(),
+        scores,
+        None,
+        &options,
+    )
+    .unwrap_err();
+    assert!(error.to_string().contains("feature rows"), "{error}");
+}
