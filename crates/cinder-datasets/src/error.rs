@@ -52,6 +52,46 @@ pub enum DatasetError {
         /// What went wrong.
         reason: String,
     },
+    /// A number in a file is not a valid value for its field: a negative or fractional id, a NaN or
+    /// out-of-range label, an unknown split code. `value` is what the file holds, never a cast.
+    #[error("{path}: {location}: {value} is not {expected}")]
+    InvalidValue {
+        /// The file.
+        path: PathBuf,
+        /// Where in the file: `line 7`, `labels[3]`, `adj_indices[12]`.
+        location: String,
+        /// The value as the file holds it (`-1`, `1e300`, `nan`).
+        value: String,
+        /// What the field needs, e.g. `a node id in 0..34`.
+        expected: String,
+    },
+    /// A size, count or id declared in a file is more than the file (or the data it describes)
+    /// holds; checked before any memory is reserved for it.
+    #[error("{path}: {field} declares {declared}, but {available}")]
+    DeclaredSize {
+        /// The file.
+        path: PathBuf,
+        /// The field or position that declares the size, e.g. `header shape` or `line 3`.
+        field: String,
+        /// What it declares.
+        declared: String,
+        /// What the file really holds.
+        available: String,
+    },
+    /// A cross-validation fold folder lacks a file its numbering implies.
+    #[error(
+        "{directory}: the fold files are incomplete: {missing} is missing ({complete} of {expected} folds complete); restore it, or remove the folder to use seeded folds"
+    )]
+    IncompleteFolds {
+        /// The fold folder (e.g. `10fold_idx`).
+        directory: PathBuf,
+        /// The first missing file.
+        missing: PathBuf,
+        /// Folds whose train and test files are both present.
+        complete: usize,
+        /// Folds the folder's name or files imply.
+        expected: usize,
+    },
     /// The files were read but do not form a valid graph.
     #[error("{path}: {source}")]
     Graph {

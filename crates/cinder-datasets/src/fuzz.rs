@@ -178,7 +178,7 @@ proptest! {
         std::fs::create_dir_all(&directory).unwrap();
         let gin = b"3\n2 0\n0 1 1\n1 1 0\n3 1\n0 2 1 2\n1 1 0\n2 1 0\n1 0\n5 0\n";
         std::fs::write(directory.join("G.txt"), apply(gin, &mutations)).unwrap();
-        let _ = crate::tu::load_gin_text(&directory.join("G.txt"));
+        let _ = crate::gin_text::load_gin_text(&directory.join("G.txt"));
         let tu = [
             ("G_A.txt", &b"1, 2\n2, 1\n2, 3\n3, 2\n"[..]),
             ("G_graph_indicator.txt", b"1\n1\n2\n"),

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use cinder_graph::{Direction, FeatureMatrix, Graph, NodeSplit};
 
+use crate::checked::{index_below, invalid_value, shown};
 use crate::error::{DatasetError, Result};
 use crate::npy::{NpyArray, read_npy};
 
@@ -27,88 +28,79 @@ pub struct GraphDirectory {
     pub split: NodeSplit,
 }
 
-/// Reads a graph directory.
+/// Reads a graph directory. Edge endpoints and labels must be integers below the node count (a
+/// class index beyond the node count is refused: it would size per-class tables by itself), split
+/// codes exactly -1, 0, 1 or 2.
 pub fn load_graph_directory(directory: &Path) -> Result<GraphDirectory> {
     let edges = read_item(directory, "edge_index", "edges.csv", true)?;
     let features = read_item(directory, "x", "features.csv", false)?;
     let labels = read_item(directory, "y", "labels.csv", false)?;
     let split = read_item(directory, "split", "split.csv", false)?;
 
-    let (edge_path, edges) = edges;
-    let num_edges = match edges.shape.as_slice() {
+    let num_edges = match edges.array.shape.as_slice() {
         [2, e] => *e,
         shape => {
             return Err(format_error(
-                &edge_path,
+                &edges.path,
                 format!("edge_index must have shape [2, E], found {shape:?}"),
             ));
         }
     };
-    let (feature_path, features) = features;
-    let (num_nodes, width) = match features.shape.as_slice() {
+    let (num_nodes, width) = match features.array.shape.as_slice() {
         [n, f] => (*n, *f),
         [n] => (*n, 1),
         shape => {
             return Err(format_error(
-                &feature_path,
+                &features.path,
                 format!("features must be [N, F], found {shape:?}"),
             ));
         }
     };
-    let to_index = |path: &PathBuf, what: &str, v: f64, position: usize| -> Result<usize> {
-        if v < 0.0 || v.fract() != 0.0 {
-            return Err(format_error(
-                path,
-                format!("{what} {position} is {v}, not a node id / class"),
-            ));
-        }
-        Ok(v as usize)
-    };
+    let node_id = format!("a node id in 0..{num_nodes}");
     let mut pairs = Vec::with_capacity(num_edges);
     for k in 0..num_edges {
-        let source = to_index(&edge_path, "edge", edges.values[k], k)?;
-        let target = to_index(&edge_path, "edge", edges.values[num_edges + k], k)?;
+        let source = edges.index(k, num_nodes, &node_id)?;
+        let target = edges.index(num_edges + k, num_nodes, &node_id)?;
         pairs.push((source, target));
     }
-    let (label_path, labels) = labels;
-    if labels.values.len() != num_nodes {
+    if labels.array.values.len() != num_nodes {
         return Err(format_error(
-            &label_path,
-            format!("{} labels for {num_nodes} nodes", labels.values.len()),
+            &labels.path,
+            format!("{} labels for {num_nodes} nodes", labels.array.values.len()),
         ));
     }
-    let labels = labels
-        .values
-        .iter()
-        .enumerate()
-        .map(|(i, &v)| to_index(&label_path, "label of node", v, i))
+    let class = format!("a class index: an integer in 0..{num_nodes} (the node count)");
+    let labels = (0..num_nodes)
+        .map(|node| labels.index(node, num_nodes, &class))
         .collect::<Result<Vec<_>>>()?;
-    let (split_path, split_values) = split;
-    if split_values.values.len() != num_nodes {
+    if split.array.values.len() != num_nodes {
         return Err(format_error(
-            &split_path,
+            &split.path,
             format!(
                 "{} split entries for {num_nodes} nodes",
-                split_values.values.len()
+                split.array.values.len()
             ),
         ));
     }
-    let mut split = NodeSplit::default();
-    for (node, &part) in split_values.values.iter().enumerate() {
-        match part as i64 {
-            0 => split.train.push(node),
-            1 => split.validation.push(node),
-            2 => split.test.push(node),
-            -1 => {}
-            other => {
-                return Err(format_error(
-                    &split_path,
-                    format!("node {node}: split value {other} is not -1, 0, 1 or 2"),
+    let mut node_split = NodeSplit::default();
+    for (node, &part) in split.array.values.iter().enumerate() {
+        let part = match part {
+            0.0 => &mut node_split.train,
+            1.0 => &mut node_split.validation,
+            2.0 => &mut node_split.test,
+            -1.0 => continue,
+            _ => {
+                return Err(invalid_value(
+                    &split.path,
+                    split.location(node),
+                    shown(part),
+                    "a split code: 0 train, 1 validation, 2 test or -1 none",
                 ));
             }
-        }
+        };
+        part.push(node);
     }
-    let values: Vec<f32> = features.values.iter().map(|&v| v as f32).collect();
+    let values: Vec<f32> = features.array.values.iter().map(|&v| v as f32).collect();
     let graph = Graph::from_edges(num_nodes, pairs, Direction::Directed)
         .and_then(|g| g.with_node_features(FeatureMatrix::dense(num_nodes, width, values)?))
         .and_then(|g| g.with_node_labels(labels))
@@ -116,7 +108,10 @@ pub fn load_graph_directory(directory: &Path) -> Result<GraphDirectory> {
             path: directory.to_path_buf(),
             source,
         })?;
-    Ok(GraphDirectory { graph, split })
+    Ok(GraphDirectory {
+        graph,
+        split: node_split,
+    })
 }
 
 fn format_error(path: &Path, reason: String) -> DatasetError {
@@ -126,16 +121,61 @@ fn format_error(path: &Path, reason: String) -> DatasetError {
     }
 }
 
+/// One item of the directory: its file, its values, and for CSV files the line of each row.
+struct Item {
+    path: PathBuf,
+    array: NpyArray,
+    /// `Some(lines)` for CSV: `lines[r]` is the 1-based line of row `r`.
+    lines: Option<Vec<usize>>,
+    /// CSV edges are stored transposed (one `src,dst` pair per line, `edge_index` is `[2, E]`).
+    transposed: bool,
+}
+
+impl Item {
+    /// Where value `position` (in `array.values` order) sits in the file, for errors.
+    fn location(&self, position: usize) -> String {
+        let Some(lines) = &self.lines else {
+            // The element's index in the array, e.g. `[1, 7]` for the target of edge 7.
+            let mut rest = position;
+            let mut index: Vec<String> = Vec::with_capacity(self.array.shape.len());
+            for &dimension in self.array.shape.iter().rev() {
+                index.push((rest % dimension.max(1)).to_string());
+                rest /= dimension.max(1);
+            }
+            index.reverse();
+            return format!("[{}]", index.join(", "));
+        };
+        let rows = lines.len().max(1);
+        let row = if self.transposed {
+            position % rows
+        } else {
+            position / (self.array.values.len() / rows).max(1)
+        };
+        lines.get(row).map_or_else(
+            || format!("entry {position}"),
+            |line| format!("line {line}"),
+        )
+    }
+
+    /// Value `position` as an index below `bound`, or an error showing the value the file holds.
+    fn index(&self, position: usize, bound: usize, expected: &str) -> Result<usize> {
+        let value = self.array.values[position];
+        index_below(value, bound).ok_or_else(|| {
+            invalid_value(&self.path, self.location(position), shown(value), expected)
+        })
+    }
+}
+
 /// `<stem>.npy` if present, else the CSV file (as a 1-D or 2-D array).
-fn read_item(
-    directory: &Path,
-    stem: &str,
-    csv_name: &str,
-    transpose_csv: bool,
-) -> Result<(PathBuf, NpyArray)> {
+fn read_item(directory: &Path, stem: &str, csv_name: &str, transpose_csv: bool) -> Result<Item> {
     let npy_path = directory.join(format!("{stem}.npy"));
     if npy_path.exists() {
-        return Ok((npy_path.clone(), read_npy(&npy_path)?));
+        return Ok(Item {
+            array: read_npy(&npy_path)?,
+            path: npy_path,
+            lines: None,
+            transposed: false,
+        });
     }
     let csv_path = directory.join(csv_name);
     if !csv_path.exists() {
@@ -149,6 +189,7 @@ fn read_item(
         source,
     })?;
     let mut rows: Vec<Vec<f64>> = Vec::new();
+    let mut lines = Vec::new();
     for (number, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
@@ -178,10 +219,10 @@ fn read_item(
             ));
         }
         rows.push(row);
+        lines.push(number + 1);
     }
     let width = rows.first().map_or(0, Vec::len);
     let array = if transpose_csv {
-        // edges.csv lists one (src, dst) pair per line; edge_index is [2, E].
         let mut values: Vec<f64> = rows.iter().map(|r| r[0]).collect();
         values.extend(rows.iter().map(|r| r.get(1).copied().unwrap_or(f64::NAN)));
         NpyArray {
@@ -199,5 +240,10 @@ fn read_item(
             values: rows.concat(),
         }
     };
-    Ok((csv_path, array))
+    Ok(Item {
+        path: csv_path,
+        array,
+        lines: Some(lines),
+        transposed: transpose_csv,
+    })
 }

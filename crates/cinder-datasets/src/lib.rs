@@ -22,11 +22,14 @@
 //!
 //! Every parser is fuzzed (random and mutated real files) on each `cargo test`.
 
+mod checked;
+mod csr;
 mod csv_graph;
 mod download;
 mod error;
 #[cfg(test)]
 mod fuzz;
+mod gin_text;
 mod graph_directory;
 mod idx;
 mod image_folder;
@@ -49,6 +52,7 @@ pub use download::{
     DOWNLOADS, RemoteFile, cache_directory, download_dataset, ensure_file, sha256_hex,
 };
 pub use error::{DatasetError, Result};
+pub use gin_text::{load_folds, load_gin_text};
 pub use graph_directory::{GraphDirectory, load_graph_directory};
 pub use idx::{
     FASHION_MNIST_CLASSES, IdxImages, embedded_digits, load_fashion_mnist, load_idx, parse_digits,
@@ -70,4 +74,4 @@ pub use registry::{
     load_registered_nodes, registered,
 };
 pub use sdf::{Molecules, load_sdf, parse_sdf};
-pub use tu::{GraphDataset, load_folds, load_gin_text, load_tu};
+pub use tu::{GraphDataset, load_tu};

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use cinder_graph::{Direction, FeatureMatrix, Graph};
 
+use crate::checked::declared_size;
 use crate::error::{DatasetError, Result};
 
 fn format_error(path: &Path, reason: impl Into<String>) -> DatasetError {
@@ -73,7 +74,17 @@ pub fn load_musae(directory: &Path, prefix: &str, target: &str) -> Result<Graph>
             }
         }
     }
-    let num_nodes = raw_labels.iter().map(|&(id, _)| id + 1).max().unwrap_or(0);
+    // Ids are 0..rows, one row each: an id beyond the row count is refused before anything is
+    // sized by it (one stray 4e9 would otherwise ask for a 32 GB label table).
+    let num_nodes = raw_labels.len();
+    if let Some(row) = raw_labels.iter().position(|&(id, _)| id >= num_nodes) {
+        return Err(declared_size(
+            &target_path,
+            format!("line {}", row + 2),
+            format!("node id {}", raw_labels[row].0),
+            format!("the file has {num_nodes} rows (ids must be 0..{num_nodes})"),
+        ));
+    }
     let mut classes: Vec<i64> = raw_labels.iter().map(|&(_, v)| v).collect();
     classes.sort_unstable();
     classes.dedup();

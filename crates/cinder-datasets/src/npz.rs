@@ -9,8 +9,10 @@ use std::path::Path;
 
 use cinder_graph::{Direction, FeatureMatrix, Graph, SparseMatrix};
 
+use crate::checked::{index_below, invalid_value, shown};
+use crate::csr::RawCsr;
 use crate::error::{DatasetError, Result};
-use crate::npy::{NpyArray, parse_npy};
+use crate::npy::{NpyArray, NpyError, parse_npy};
 
 fn error(path: &Path, reason: impl Into<String>) -> DatasetError {
     DatasetError::Format {
@@ -52,6 +54,7 @@ pub(crate) fn read_zip(bytes: &[u8], path: &Path) -> Result<HashMap<String, Vec<
             .ok_or_else(|| corrupt(&format!("central directory entry {entry}")))
         };
         let method = field(10, 2)?;
+        let crc = field(16, 4)? as u32;
         let compressed = field(20, 4)?;
         let uncompressed = field(24, 4)?;
         let (name_length, extra_length, comment_length) =
@@ -95,6 +98,14 @@ pub(crate) fn read_zip(bytes: &[u8], path: &Path) -> Result<HashMap<String, Vec<
                 ));
             }
         };
+        let mut computed = flate2::Crc::new();
+        computed.update(&content);
+        if computed.sum() != crc {
+            return Err(corrupt(&format!(
+                "member {name} fails its CRC-32 check (stored {crc:08x}, computed {:08x})",
+                computed.sum()
+            )));
+        }
         members.insert(name, content);
     }
     Ok(members)
@@ -103,22 +114,26 @@ pub(crate) fn read_zip(bytes: &[u8], path: &Path) -> Result<HashMap<String, Vec<
 /// The numeric arrays of an archive: name → (shape, values).
 pub type NpzArrays = HashMap<String, (Vec<usize>, Vec<f64>)>;
 
-/// Reads every numeric array of an `.npz` archive (members with other dtypes, such as pickled
-/// object arrays of names, are left out). Keys drop the `.npy` suffix.
+/// Reads every numeric array of an `.npz` archive (members with non-numeric dtypes, such as pickled
+/// object arrays of names, are left out; a corrupt numeric member is an error). Keys drop the
+/// `.npy` suffix.
 pub fn load_npz(path: &Path) -> Result<NpzArrays> {
     let bytes = std::fs::read(path).map_err(|source| DatasetError::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    Ok(read_zip(&bytes, path)?
-        .into_iter()
-        .filter_map(|(name, content)| {
-            let key = name.strip_suffix(".npy").unwrap_or(&name).to_string();
-            parse_npy(&content)
-                .ok()
-                .map(|NpyArray { shape, values }| (key, (shape, values)))
-        })
-        .collect())
+    let mut arrays = NpzArrays::new();
+    for (name, content) in read_zip(&bytes, path)? {
+        match parse_npy(&content) {
+            Ok(NpyArray { shape, values }) => {
+                let key = name.strip_suffix(".npy").unwrap_or(&name).to_string();
+                arrays.insert(key, (shape, values));
+            }
+            Err(NpyError::NotNumeric(_)) => {}
+            Err(other) => return Err(other.at(path, &name)),
+        }
+    }
+    Ok(arrays)
 }
 
 fn csr(arrays: &NpzArrays, prefix: &str, path: &Path) -> Result<Option<SparseMatrix>> {
@@ -128,28 +143,26 @@ fn csr(arrays: &NpzArrays, prefix: &str, path: &Path) -> Result<Option<SparseMat
     else {
         return Ok(None);
     };
-    let bad = |reason: String| error(path, format!("{prefix}_*: {reason}"));
-    let [rows, columns] = shape.as_slice() else {
-        return Err(bad(format!(
-            "shape has {} entries, expected 2",
-            shape.len()
-        )));
+    let raw = RawCsr {
+        shape,
+        indptr,
+        indices,
+        data,
     };
-    let (rows, columns) = (*rows as usize, *columns as usize);
-    let indptr: Vec<usize> = indptr.iter().map(|&v| v as usize).collect();
-    let indices: Vec<u32> = indices.iter().map(|&v| v as u32).collect();
-    let values: Vec<f32> = data.iter().map(|&v| v as f32).collect();
-    SparseMatrix::try_new((rows, columns), indptr, indices, values)
-        .map_err(|(_, _, _, e)| bad(format!("invalid CSR arrays ({e})")))
-        .map(Some)
+    let matrix = raw.canonical(path, &format!("{prefix}_"))?;
+    matrix.into_sparse(path).map(Some)
 }
 
 /// Loads a GNN-benchmark `.npz` graph: directed edges exactly as the adjacency stores them (the
 /// files list both directions of undirected graphs), edge weights where they are not all 1,
-/// features (sparse) and labels.
+/// features (sparse) and labels. Column indices may be unsorted within rows, as scipy allows.
 pub fn load_npz_graph(path: &Path) -> Result<Graph> {
-    let arrays = load_npz(path)?;
-    let adjacency = csr(&arrays, "adj", path)?
+    npz_graph(&load_npz(path)?, path)
+}
+
+/// [`load_npz_graph`] for arrays already read; `path` names their file in errors.
+pub(crate) fn npz_graph(arrays: &NpzArrays, path: &Path) -> Result<Graph> {
+    let adjacency = csr(arrays, "adj", path)?
         .ok_or_else(|| error(path, "missing adj_data/adj_indices/adj_indptr/adj_shape"))?;
     if adjacency.rows() != adjacency.cols() {
         return Err(error(
@@ -176,7 +189,7 @@ pub fn load_npz_graph(path: &Path) -> Result<Graph> {
     if weights.iter().any(|&w| w != 1.0) {
         graph = graph.with_edge_weights(weights).map_err(graph_error)?;
     }
-    let features = match csr(&arrays, "attr", path)? {
+    let features = match csr(arrays, "attr", path)? {
         Some(matrix) => Some(FeatureMatrix::Sparse(matrix)),
         None => match arrays.get("attr_matrix") {
             Some((shape, values)) if shape.len() == 2 => Some(
@@ -194,12 +207,28 @@ pub fn load_npz_graph(path: &Path) -> Result<Graph> {
         graph = graph.with_node_features(features).map_err(graph_error)?;
     }
     if let Some((_, labels)) = arrays.get("labels") {
-        if let Some(bad) = labels.iter().find(|&&l| l < 0.0 || l.fract() != 0.0) {
-            return Err(error(path, format!("label {bad} is not a class index")));
-        }
         graph = graph
-            .with_node_labels(labels.iter().map(|&l| l as usize).collect())
+            .with_node_labels(class_indices(labels, nodes, path)?)
             .map_err(graph_error)?;
     }
     Ok(graph)
+}
+
+/// Labels as class indices. A class index is below the node count: a larger one (1e300, 2^40)
+/// would size every per-class table of the model by itself.
+fn class_indices(labels: &[f64], nodes: usize, path: &Path) -> Result<Vec<usize>> {
+    labels
+        .iter()
+        .enumerate()
+        .map(|(node, &label)| {
+            index_below(label, nodes).ok_or_else(|| {
+                invalid_value(
+                    path,
+                    format!("labels[{node}]"),
+                    shown(label),
+                    format!("a class index: an integer in 0..{nodes} (the node count)"),
+                )
+            })
+        })
+        .collect()
 }

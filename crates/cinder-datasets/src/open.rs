@@ -7,6 +7,7 @@ use cinder_graph::Direction;
 
 use crate::csv_graph::load_csv_graph;
 use crate::error::{DatasetError, Result};
+use crate::gin_text::{load_folds, load_gin_text};
 use crate::graph_directory::load_graph_directory;
 use crate::image_folder::{ImageFolder, is_image, load_image_folder};
 use crate::mesh::load_mesh_graph;
@@ -18,7 +19,7 @@ use crate::registry::{
     load_registered_nodes,
 };
 use crate::sdf::load_sdf;
-use crate::tu::{load_folds, load_gin_text, load_tu};
+use crate::tu::load_tu;
 
 /// The file formats cinder reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -378,11 +378,10 @@ pub(crate) fn numpy_array(value: &Value) -> Result<NumpyArray, String> {
         .ok_or("shape is not a tuple")?
         .iter()
         .map(|d| {
-            d.as_int()
-                .map(|d| d as usize)
-                .ok_or("shape entry is not an int")
+            let d = d.as_int().ok_or("shape entry is not an int")?;
+            usize::try_from(d).map_err(|_| format!("shape entry {d} is negative"))
         })
-        .collect::<Result<_, _>>()?;
+        .collect::<Result<_, String>>()?;
     if fortran.as_int() == Some(1) && shape.len() > 1 {
         return Err("Fortran-ordered arrays are not supported".into());
     }
@@ -459,13 +458,26 @@ fn decode_element(kind: char, chunk: &[u8], big_endian: bool) -> Result<f64, Str
     })
 }
 
-/// A scipy CSR matrix decoded from its pickled `__dict__`.
+/// A scipy CSR matrix decoded from its pickled `__dict__`: the arrays as stored, unchecked
+/// (see [`crate::csr::RawCsr::canonical`]).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ScipyCsr {
-    pub(crate) shape: (usize, usize),
-    pub(crate) indptr: Vec<usize>,
-    pub(crate) indices: Vec<usize>,
+    pub(crate) shape: [f64; 2],
+    pub(crate) indptr: Vec<f64>,
+    pub(crate) indices: Vec<f64>,
     pub(crate) data: Vec<f64>,
+}
+
+impl ScipyCsr {
+    /// The arrays, for checking.
+    pub(crate) fn raw(&self) -> crate::csr::RawCsr<'_> {
+        crate::csr::RawCsr {
+            shape: &self.shape,
+            indptr: &self.indptr,
+            indices: &self.indices,
+            data: &self.data,
+        }
+    }
 }
 
 /// Interprets a pickled `scipy.sparse.csr_matrix`.
@@ -492,42 +504,14 @@ pub(crate) fn scipy_csr(value: &Value) -> Result<ScipyCsr, String> {
         shape
             .get(i)
             .and_then(Value::as_int)
-            .map(|d| d as usize)
+            .map(|d| d as f64)
             .ok_or("bad _shape")
     };
-    let shape = (dimension(0)?, dimension(1)?);
-    let to_indices = |array: NumpyArray| {
-        array
-            .values
-            .into_iter()
-            .map(|v| v as usize)
-            .collect::<Vec<_>>()
-    };
-    let indptr = to_indices(numpy_array(&field("indptr")?)?);
-    let indices = to_indices(numpy_array(&field("indices")?)?);
-    let data = numpy_array(&field("data")?)?.values;
-    if indptr.len() != shape.0 + 1
-        || indices.len() != data.len()
-        || indptr.last() != Some(&data.len())
-    {
-        return Err(format!(
-            "inconsistent CSR arrays: shape {shape:?}, indptr {}, indices {}, data {}",
-            indptr.len(),
-            indices.len(),
-            data.len()
-        ));
-    }
-    if let Some(&bad) = indices.iter().find(|&&c| c >= shape.1) {
-        return Err(format!(
-            "column index {bad} out of range for {} columns",
-            shape.1
-        ));
-    }
     Ok(ScipyCsr {
-        shape,
-        indptr,
-        indices,
-        data,
+        shape: [dimension(0)?, dimension(1)?],
+        indptr: numpy_array(&field("indptr")?)?.values,
+        indices: numpy_array(&field("indices")?)?.values,
+        data: numpy_array(&field("data")?)?.values,
     })
 }
 

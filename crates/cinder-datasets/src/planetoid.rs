@@ -9,8 +9,10 @@ use std::path::{Path, PathBuf};
 
 use cinder_graph::{Direction, FeatureMatrix, Graph, NodeSplit};
 
+use crate::checked::{declared_size, invalid_value};
+use crate::csr::Csr;
 use crate::error::{DatasetError, Result};
-use crate::pickle::{self, NumpyArray, ScipyCsr, Value};
+use crate::pickle::{self, NumpyArray, Value};
 
 /// The Planetoid datasets.
 pub const PLANETOID_NAMES: [&str; 3] = ["cora", "citeseer", "pubmed"];
@@ -33,6 +35,10 @@ pub struct Planetoid {
 }
 
 /// Loads `ind.<name>.*` from `directory`.
+///
+/// Every id is checked before memory is sized by it: test indices against the nodes the files
+/// hold (the rows of `allx` and `tx`, or the entries of `graph` where CiteSeer lists more), and
+/// the keys and neighbours of `graph` against the node count (no phantom nodes).
 pub fn load_planetoid(directory: &Path, name: &str) -> Result<Planetoid> {
     let name = name.to_lowercase();
     if !PLANETOID_NAMES.contains(&name.as_str()) {
@@ -43,9 +49,12 @@ pub fn load_planetoid(directory: &Path, name: &str) -> Result<Planetoid> {
         });
     }
     let file = |part: &str| directory.join(format!("ind.{name}.{part}"));
-    let csr = |part: &str| -> Result<ScipyCsr> {
+    let csr = |part: &str| -> Result<Csr> {
         let path = file(part);
-        pickle::scipy_csr(&read_pickle(&path)?).map_err(|reason| format_error(&path, reason))
+        pickle::scipy_csr(&read_pickle(&path)?)
+            .map_err(|reason| format_error(&path, reason))?
+            .raw()
+            .canonical(&path, "")
     };
     let array = |part: &str| -> Result<NumpyArray> {
         let path = file(part);
@@ -57,11 +66,6 @@ pub fn load_planetoid(directory: &Path, name: &str) -> Result<Planetoid> {
     let y = array("y")?;
     let ty = array("ty")?;
     let ally = array("ally")?;
-    let test_index_path = file("test.index");
-    let test_order = read_index_file(&test_index_path)?;
-    let graph_path = file("graph");
-    let adjacency = read_adjacency_lists(&graph_path)?;
-
     let width = allx.shape.1;
     for (part, matrix) in [("x", &x), ("tx", &tx)] {
         if matrix.shape.1 != width {
@@ -72,8 +76,34 @@ pub fn load_planetoid(directory: &Path, name: &str) -> Result<Planetoid> {
         }
     }
     let num_classes = label_width(&ally, &file("ally"))?;
+    for (part, labels, rows) in [
+        ("y", &y, x.shape.0),
+        ("ty", &ty, tx.shape.0),
+        ("ally", &ally, allx.shape.0),
+    ] {
+        if labels.shape != [rows, num_classes] {
+            return Err(format_error(
+                &file(part),
+                format!(
+                    "labels have shape {:?}, expected [{rows}, {num_classes}] (one one-hot row per feature row)",
+                    labels.shape
+                ),
+            ));
+        }
+    }
+    let graph_path = file("graph");
+    let adjacency = read_adjacency_lists(&graph_path)?;
+    let listed = (allx.shape.0 + tx.shape.0).max(adjacency.len());
+    let test_index_path = file("test.index");
+    let test_order = read_index_file(&test_index_path, listed)?;
     let mut test_sorted = test_order.clone();
     test_sorted.sort_unstable();
+    if let Some(pair) = test_sorted.windows(2).find(|pair| pair[0] == pair[1]) {
+        return Err(format_error(
+            &test_index_path,
+            format!("test node {} is listed twice", pair[0]),
+        ));
+    }
     let (test_min, test_max) = match (test_sorted.first(), test_sorted.last()) {
         (Some(&min), Some(&max)) => (min, max),
         _ => return Err(format_error(&test_index_path, "no test indices".into())),
@@ -87,21 +117,20 @@ pub fn load_planetoid(directory: &Path, name: &str) -> Result<Planetoid> {
             ),
         ));
     }
-    // CiteSeer: some test ids have no features (isolated nodes). As the reference GCN code does,
-    // the test block spans min..=max of the ids, and missing rows stay zero.
-    let test_span = test_max - test_min + 1;
-    let num_nodes = allx.shape.0 + test_span;
-    if tx.shape.0 != test_order.len() || ty.shape.first() != Some(&test_order.len()) {
+    if tx.shape.0 != test_order.len() {
         return Err(format_error(
             &file("tx"),
             format!(
-                "tx has {} rows and ty {:?}, but test.index lists {} nodes",
+                "tx has {} rows, but test.index lists {} nodes",
                 tx.shape.0,
-                ty.shape,
                 test_order.len()
             ),
         ));
     }
+    // CiteSeer: some test ids have no features (isolated nodes). As the reference GCN code does,
+    // the test block spans min..=max of the ids, and missing rows stay zero.
+    let num_nodes = test_max + 1;
+    let edges = checked_edges(&adjacency, num_nodes, &graph_path)?;
     // [allx; tx] with tx row i placed at node test_sorted[i] (zero rows where CiteSeer has no
     // features); then, as the reference code does, node test_order[i] takes the row that sat at
     // test_sorted[i].
@@ -119,22 +148,6 @@ pub fn load_planetoid(directory: &Path, name: &str) -> Result<Planetoid> {
 
     let features = gather_rows(&source_of_node, &allx, &tx, width, directory)?;
     let labels = gather_labels(&source_of_node, &ally, &ty, num_classes);
-    let graph_nodes = adjacency
-        .iter()
-        .map(|(u, vs)| vs.iter().fold(*u, |m, &v| m.max(v)))
-        .max()
-        .map_or(0, |m| m + 1);
-    let num_nodes = num_nodes.max(graph_nodes);
-    let features = pad_rows(features, num_nodes);
-    let mut labels = labels;
-    labels.resize(num_nodes, 0);
-
-    let mut edges: Vec<(usize, usize)> = adjacency
-        .iter()
-        .flat_map(|(u, vs)| vs.iter().map(move |&v| (*u.min(&v), *u.max(&v))))
-        .collect();
-    edges.sort_unstable();
-    edges.dedup();
     let graph = Graph::from_edges(num_nodes, edges, Direction::Undirected)
         .and_then(|g| g.with_node_features(features))
         .and_then(|g| g.with_node_labels(labels))
@@ -143,16 +156,10 @@ pub fn load_planetoid(directory: &Path, name: &str) -> Result<Planetoid> {
             source,
         })?;
 
-    let train_count = y.shape.first().copied().unwrap_or(0);
-    if x.shape.0 != train_count {
-        return Err(format_error(
-            &file("x"),
-            format!("x has {} rows but y has {train_count}", x.shape.0),
-        ));
-    }
+    let train_count = x.shape.0;
     let split = NodeSplit {
         train: (0..train_count).collect(),
-        validation: (train_count..train_count + VALIDATION_NODES).collect(),
+        validation: (train_count..(train_count + VALIDATION_NODES).min(allx.shape.0)).collect(),
         test: test_sorted,
     };
     Ok(Planetoid {
@@ -161,6 +168,35 @@ pub fn load_planetoid(directory: &Path, name: &str) -> Result<Planetoid> {
         num_classes,
         split,
     })
+}
+
+/// The undirected edges of the adjacency lists, each once; every id must be below `num_nodes`.
+fn checked_edges(
+    adjacency: &[(usize, Vec<usize>)],
+    num_nodes: usize,
+    path: &Path,
+) -> Result<Vec<(usize, usize)>> {
+    let expected = || format!("a node id in 0..{num_nodes} (the rows of allx and the test span)");
+    let mut edges = Vec::new();
+    for (node, neighbours) in adjacency {
+        if *node >= num_nodes {
+            return Err(invalid_value(path, "a key", node.to_string(), expected()));
+        }
+        for &neighbour in neighbours {
+            if neighbour >= num_nodes {
+                return Err(invalid_value(
+                    path,
+                    format!("neighbours of node {node}"),
+                    neighbour.to_string(),
+                    expected(),
+                ));
+            }
+            edges.push((neighbour.min(*node), neighbour.max(*node)));
+        }
+    }
+    edges.sort_unstable();
+    edges.dedup();
+    Ok(edges)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -187,19 +223,29 @@ fn read_pickle(path: &Path) -> Result<Value> {
     pickle::parse(&read_bytes(path)?).map_err(|reason| format_error(path, reason))
 }
 
-fn read_index_file(path: &Path) -> Result<Vec<usize>> {
+/// Node indices, one a line; each must be below `listed`, the nodes the other files hold.
+fn read_index_file(path: &Path, listed: usize) -> Result<Vec<usize>> {
     let text = String::from_utf8(read_bytes(path)?)
         .map_err(|_| format_error(path, "not UTF-8 text".into()))?;
     text.lines()
         .enumerate()
         .filter(|(_, line)| !line.trim().is_empty())
         .map(|(number, line)| {
-            line.trim().parse().map_err(|_| {
+            let index: usize = line.trim().parse().map_err(|_| {
                 format_error(
                     path,
                     format!("line {}: {:?} is not a node index", number + 1, line.trim()),
                 )
-            })
+            })?;
+            if index >= listed {
+                return Err(declared_size(
+                    path,
+                    format!("line {}", number + 1),
+                    format!("node {index}"),
+                    format!("the feature and graph files hold {listed} nodes"),
+                ));
+            }
+            Ok(index)
         })
         .collect()
 }
@@ -257,8 +303,8 @@ fn label_width(labels: &NumpyArray, path: &Path) -> Result<usize> {
 
 fn gather_rows(
     sources: &[Option<Source>],
-    allx: &ScipyCsr,
-    tx: &ScipyCsr,
+    allx: &Csr,
+    tx: &Csr,
     width: usize,
     directory: &Path,
 ) -> Result<FeatureMatrix> {
@@ -274,10 +320,9 @@ fn gather_rows(
                 continue;
             }
         };
-        for k in matrix.indptr[row]..matrix.indptr[row + 1] {
-            indices.push(matrix.indices[k] as u32);
-            data.push(matrix.data[k] as f32);
-        }
+        let stored = matrix.indptr[row]..matrix.indptr[row + 1];
+        indices.extend_from_slice(&matrix.indices[stored.clone()]);
+        data.extend_from_slice(&matrix.data[stored]);
         indptr.push(indices.len());
     }
     let matrix =
@@ -289,23 +334,6 @@ fn gather_rows(
         path: directory.to_path_buf(),
         source,
     })
-}
-
-fn pad_rows(features: FeatureMatrix, rows: usize) -> FeatureMatrix {
-    match features {
-        FeatureMatrix::Sparse(matrix) if matrix.rows() < rows => {
-            let (mut indptr, indices, data) = matrix.clone().into_raw_storage();
-            let last = *indptr.last().unwrap_or(&0);
-            indptr.resize(rows + 1, last);
-            FeatureMatrix::Sparse(sprs::CsMatI::new(
-                (rows, matrix.cols()),
-                indptr,
-                indices,
-                data,
-            ))
-        }
-        other => other,
-    }
 }
 
 /// Class = position of the largest entry of a one-hot row (0 for an all-zero row, as PyG does).

@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 use cinder_graph::{Fold, Graph, NodeSplit, karate_club};
 
 use crate::error::{DatasetError, Result};
+use crate::gin_text::{load_folds, load_gin_text};
 use crate::location::data_path;
 use crate::musae::load_musae;
 use crate::planetoid::load_planetoid;
 use crate::sdf::parse_sdf;
-use crate::tu::{load_folds, load_gin_text};
 
 /// What a registered dataset holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

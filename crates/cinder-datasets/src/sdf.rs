@@ -181,15 +181,7 @@ fn parse_molecule(
         };
         bonds.push((u - 1, v - 1, bond));
     }
-    let mut value = None;
-    let mut index = counts_index + 1 + atoms + bond_count;
-    while index < lines.len() && lines[index].trim() != "$$$$" {
-        let line = lines[index];
-        if line.starts_with('>') && line.contains(&format!("<{property}>")) {
-            value = lines.get(index + 1).map(|v| v.trim().to_string());
-        }
-        index += 1;
-    }
+    let (value, next) = data_items(path, lines, counts_index + 1 + atoms + bond_count, property)?;
     let property_value = value.ok_or_else(|| {
         format_error(
             path,
@@ -206,6 +198,72 @@ fn parse_molecule(
             bonds,
             property: property_value,
         },
-        index + 1,
+        next,
     ))
+}
+
+/// Reads the rest of a record from `index` (the line after the bond block): the properties block
+/// up to `M  END`, then the data items (`> <name>`, value lines, a blank line) up to `$$$$`.
+/// Returns the first value line of `property` (if present) and the line after the record.
+///
+/// A record ends with `$$$$`, except that the last one of a file may end at the end of the file.
+/// Anything else after its data items (typically the next molecule, with `$$$$` missing) is an
+/// error: read on, the next molecules would be swallowed into this one.
+fn data_items(
+    path: &Path,
+    lines: &[&str],
+    mut index: usize,
+    property: &str,
+) -> Result<(Option<String>, usize)> {
+    let is_terminator = |line: &str| line.trim() == "$$$$";
+    let is_header = |line: &str| line.starts_with('>') && line.contains('<');
+    while let Some(line) = lines.get(index) {
+        if is_terminator(line) || is_header(line) {
+            break;
+        }
+        index += 1;
+        if line.trim_end() == "M  END" {
+            break;
+        }
+    }
+    let mut value = None;
+    let wanted = format!("<{property}>");
+    loop {
+        while lines.get(index).is_some_and(|line| line.trim().is_empty()) {
+            index += 1;
+        }
+        let Some(line) = lines.get(index) else {
+            return Ok((value, index));
+        };
+        if is_terminator(line) {
+            return Ok((value, index + 1));
+        }
+        if !is_header(line) {
+            return Err(format_error(
+                path,
+                index + 1,
+                format!(
+                    "expected a data item `> <name>` or the `$$$$` that ends a molecule record, found {:?}; every record but the last must end with a `$$$$` line",
+                    line.trim()
+                ),
+            ));
+        }
+        let matches = line.contains(&wanted);
+        index += 1;
+        let first = index;
+        while lines
+            .get(index)
+            .is_some_and(|line| !line.trim().is_empty() && !is_terminator(line) && !is_header(line))
+        {
+            index += 1;
+        }
+        if matches {
+            value = Some(
+                lines[first..index]
+                    .first()
+                    .map_or("", |v| v.trim())
+                    .to_string(),
+            );
+        }
+    }
 }

@@ -3,8 +3,7 @@
 //! - the official TU format: `DS_A.txt` (1-based `i, j` edges, both directions),
 //!   `DS_graph_indicator.txt`, `DS_graph_labels.txt`, and optionally `DS_node_labels.txt`,
 //!   `DS_edge_labels.txt`, `DS_node_attributes.txt`;
-//! - the GIN/DGCNN text format (`DS.txt`: a graph count, then per graph `n label` and per node
-//!   `tag degree neighbours… [attributes…]`), with its fixed `10fold_idx/{train,test}_idx-K.txt`.
+//! - the GIN/DGCNN text format, read by [`crate::load_gin_text`] into the same [`GraphDataset`].
 //!
 //! Both give undirected graphs (each edge once), node labels mapped to `0..num_node_labels` and
 //! graph labels mapped to `0..num_classes` in sorted order of the raw values.
@@ -12,8 +11,9 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use cinder_graph::{Direction, EdgeLabel, FeatureMatrix, Fold, Graph};
+use cinder_graph::{Direction, EdgeLabel, FeatureMatrix, Graph};
 
+use crate::checked::{index_below, invalid_value, parse_integer};
 use crate::error::{DatasetError, Result};
 
 /// A list of labelled graphs.
@@ -41,14 +41,14 @@ impl GraphDataset {
     }
 }
 
-fn format_error(path: &Path, line: usize, reason: impl Into<String>) -> DatasetError {
+pub(crate) fn format_error(path: &Path, line: usize, reason: impl Into<String>) -> DatasetError {
     DatasetError::Format {
         path: path.to_path_buf(),
         reason: format!("line {line}: {}", reason.into()),
     }
 }
 
-fn read_text(path: &Path) -> Result<String> {
+pub(crate) fn read_text(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).map_err(|source| DatasetError::Io {
         path: path.to_path_buf(),
         source,
@@ -69,16 +69,17 @@ fn position(sorted: &[i64], value: i64) -> usize {
 }
 
 /// Parsed per-graph data before label mapping.
-struct RawGraph {
-    num_nodes: usize,
-    edges: Vec<(usize, usize)>,
-    edge_labels: Option<Vec<i64>>,
-    node_labels: Option<Vec<i64>>,
-    attributes: Option<Vec<Vec<f32>>>,
-    label: i64,
+pub(crate) struct RawGraph {
+    pub(crate) num_nodes: usize,
+    pub(crate) edges: Vec<(usize, usize)>,
+    /// Edge categories, already mapped to `0..categories`.
+    pub(crate) edge_labels: Option<Vec<u32>>,
+    pub(crate) node_labels: Option<Vec<i64>>,
+    pub(crate) attributes: Option<Vec<Vec<f32>>>,
+    pub(crate) label: i64,
 }
 
-fn finish(name: String, raw: Vec<RawGraph>, source: &Path) -> Result<GraphDataset> {
+pub(crate) fn finish(name: String, raw: Vec<RawGraph>, source: &Path) -> Result<GraphDataset> {
     let class_values = index_values(raw.iter().map(|g| g.label));
     let node_label_values = index_values(
         raw.iter()
@@ -109,7 +110,7 @@ fn finish(name: String, raw: Vec<RawGraph>, source: &Path) -> Result<GraphDatase
                 built.with_edge_labels(
                     labels
                         .iter()
-                        .map(|&l| EdgeLabel::Category(l.max(0) as u32))
+                        .map(|&category| EdgeLabel::Category(category))
                         .collect(),
                 ),
             )?;
@@ -143,7 +144,9 @@ fn attach<T>(path: &Path, result: cinder_graph::Result<T>) -> Result<T> {
 }
 
 /// Keeps each undirected edge once (`u <= v`), dropping the mirrored duplicate.
-fn undirected_once(pairs: impl IntoIterator<Item = (usize, usize)>) -> Vec<(usize, usize)> {
+pub(crate) fn undirected_once(
+    pairs: impl IntoIterator<Item = (usize, usize)>,
+) -> Vec<(usize, usize)> {
     let mut edges: Vec<(usize, usize)> = pairs
         .into_iter()
         .map(|(u, v)| (u.min(v), u.max(v)))
@@ -153,196 +156,60 @@ fn undirected_once(pairs: impl IntoIterator<Item = (usize, usize)>) -> Vec<(usiz
     edges
 }
 
-/// Reads the GIN/DGCNN text format (`MUTAG.txt`).
-pub fn load_gin_text(path: &Path) -> Result<GraphDataset> {
-    let text = read_text(path)?;
-    let mut lines = text
-        .lines()
-        .enumerate()
-        .map(|(i, l)| (i + 1, l.trim()))
-        .filter(|(_, l)| !l.is_empty());
-    let mut next = |what: &str| -> Result<(usize, Vec<&str>)> {
-        lines
-            .next()
-            .map(|(n, l)| (n, l.split_whitespace().collect()))
-            .ok_or_else(|| {
-                format_error(
-                    path,
-                    text.lines().count(),
-                    format!("file ends where {what} was expected"),
-                )
-            })
-    };
-    let parse = |line: usize, field: &str, what: &str| -> Result<i64> {
-        field
-            .parse()
-            .map_err(|_| format_error(path, line, format!("{what} {field:?} is not an integer")))
-    };
-    let (line, header) = next("the number of graphs")?;
-    let count = parse(line, header.first().copied().unwrap_or(""), "graph count")?.max(0) as usize;
-    // Counts come from the file: reserve no more than its lines could hold.
-    let mut raw = Vec::with_capacity(count.min(text.len()));
-    for graph in 0..count {
-        let (line, fields) = next(&format!("the header of graph {graph}"))?;
-        if fields.len() < 2 {
-            return Err(format_error(
-                path,
-                line,
-                format!("graph {graph}: expected `nodes label`"),
-            ));
-        }
-        let num_nodes = parse(line, fields[0], "node count")?.max(0) as usize;
-        let label = parse(line, fields[1], "graph label")?;
-        let mut tags = Vec::with_capacity(num_nodes.min(text.len()));
-        let mut pairs = Vec::new();
-        let mut attributes = Vec::with_capacity(num_nodes.min(text.len()));
-        for node in 0..num_nodes {
-            let (line, fields) = next(&format!("node {node} of graph {graph}"))?;
-            if fields.len() < 2 {
-                return Err(format_error(
-                    path,
-                    line,
-                    format!("graph {graph}, node {node}: expected `tag degree neighbours…`"),
-                ));
-            }
-            tags.push(parse(line, fields[0], "node tag")?);
-            let degree = parse(line, fields[1], "neighbour count")?.max(0) as usize;
-            if fields.len() < 2 + degree {
-                return Err(format_error(
-                    path,
-                    line,
-                    format!(
-                        "graph {graph}, node {node}: {degree} neighbours announced, {} given",
-                        fields.len() - 2
-                    ),
-                ));
-            }
-            for field in &fields[2..2 + degree] {
-                let neighbour = parse(line, field, "neighbour")?;
-                if neighbour < 0 || neighbour as usize >= num_nodes {
-                    return Err(format_error(
-                        path,
-                        line,
-                        format!(
-                            "graph {graph}, node {node}: neighbour {neighbour} is not one of its {num_nodes} nodes"
-                        ),
-                    ));
-                }
-                pairs.push((node, neighbour as usize));
-            }
-            let extra = fields[2 + degree..]
-                .iter()
-                .map(|f| {
-                    f.parse::<f32>().map_err(|_| {
-                        format_error(path, line, format!("attribute {f:?} is not a number"))
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?;
-            attributes.push(extra);
-        }
-        raw.push(RawGraph {
-            num_nodes,
-            edges: undirected_once(pairs),
-            edge_labels: None,
-            node_labels: Some(tags),
-            attributes: Some(attributes),
-            label,
-        });
-    }
-    let name = path
-        .file_stem()
-        .map_or_else(|| "graphs".into(), |s| s.to_string_lossy().into_owned());
-    finish(name, raw, path)
-}
-
-/// Reads `10fold_idx/train_idx-K.txt` and `test_idx-K.txt` (0-based graph indices, K = 1..).
-pub fn load_folds(directory: &Path, num_graphs: usize) -> Result<Vec<Fold>> {
-    let mut folds = Vec::new();
-    for k in 1.. {
-        let train_path = directory.join(format!("train_idx-{k}.txt"));
-        if !train_path.exists() {
-            break;
-        }
-        let read = |path: PathBuf| -> Result<Vec<usize>> {
-            read_text(&path)?
-                .lines()
-                .enumerate()
-                .filter(|(_, l)| !l.trim().is_empty())
-                .map(|(i, l)| match l.trim().parse::<usize>() {
-                    Ok(index) if index < num_graphs => Ok(index),
-                    _ => Err(format_error(
-                        &path,
-                        i + 1,
-                        format!("{:?} is not a graph index below {num_graphs}", l.trim()),
-                    )),
-                })
-                .collect()
-        };
-        folds.push(Fold {
-            train: read(train_path)?,
-            test: read(directory.join(format!("test_idx-{k}.txt")))?,
-        });
-    }
-    if folds.is_empty() {
-        return Err(DatasetError::NotFound {
-            what: "train_idx-1.txt".into(),
-            looked_in: directory.display().to_string(),
-        });
-    }
-    Ok(folds)
-}
-
-/// Reads the official TU format: `<directory>/<name>_A.txt` and its companions.
+/// Reads the official TU format: `<directory>/<name>_A.txt` and its companions. Ids and labels
+/// must be integers (`nan` or `0.5` is an error naming file and line); the optional label and
+/// attribute files must have one line per node (per edge line for edge labels).
 pub fn load_tu(directory: &Path, name: &str) -> Result<GraphDataset> {
     let file = |part: &str| directory.join(format!("{name}_{part}.txt"));
-    let numbers = |path: &Path| -> Result<Vec<Vec<f64>>> {
-        read_text(path)?
-            .lines()
-            .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty())
-            .map(|(i, l)| {
-                l.split(',')
-                    .map(|f| {
-                        f.trim().parse::<f64>().map_err(|_| {
-                            format_error(path, i + 1, format!("{:?} is not a number", f.trim()))
-                        })
-                    })
-                    .collect()
-            })
-            .collect()
-    };
-    let optional = |part: &str| -> Result<Option<Vec<Vec<f64>>>> {
-        let path = file(part);
-        if path.exists() {
-            numbers(&path).map(Some)
-        } else {
-            Ok(None)
-        }
-    };
+    let optional = |part: &str| file(part).exists().then(|| file(part));
     let indicator_path = file("graph_indicator");
-    let indicator: Vec<usize> = numbers(&indicator_path)?
-        .iter()
-        .map(|r| r[0] as usize)
-        .collect();
-    let labels: Vec<i64> = numbers(&file("graph_labels"))?
-        .iter()
-        .map(|r| r[0] as i64)
-        .collect();
+    let labels = integers(&file("graph_labels"), "graph label")?;
     let num_graphs = labels.len();
-    if let Some((line, &g)) = indicator
-        .iter()
+    let indicator = integers(&indicator_path, "graph id")?
+        .into_iter()
         .enumerate()
-        .find(|&(_, &g)| g == 0 || g > num_graphs)
-    {
-        return Err(format_error(
-            &indicator_path,
-            line + 1,
-            format!("graph id {g} is not in 1..={num_graphs}"),
-        ));
-    }
-    let node_labels = optional("node_labels")?;
-    let edge_labels = optional("edge_labels")?;
-    let attributes = optional("node_attributes")?;
+        .map(|(line, g)| match usize::try_from(g) {
+            Ok(g) if (1..=num_graphs).contains(&g) => Ok(g),
+            _ => Err(format_error(
+                &indicator_path,
+                line + 1,
+                format!("graph id {g} is not in 1..={num_graphs}"),
+            )),
+        })
+        .collect::<Result<Vec<usize>>>()?;
+    let per_node = |path: Option<PathBuf>, what: &str| -> Result<Option<Vec<i64>>> {
+        let Some(path) = path else { return Ok(None) };
+        let values = integers(&path, what)?;
+        same_length(&path, values.len(), indicator.len(), "nodes")?;
+        Ok(Some(values))
+    };
+    let node_labels = per_node(optional("node_labels"), "node label")?;
+    let attributes = match optional("node_attributes") {
+        Some(path) => {
+            let rows = numbers(&path)?;
+            same_length(&path, rows.len(), indicator.len(), "nodes")?;
+            Some(rows)
+        }
+        None => None,
+    };
+    let edges_path = file("A");
+    let edge_rows = numbers(&edges_path)?;
+    let edge_labels = match optional("edge_labels") {
+        Some(path) => {
+            let values = integers(&path, "edge label")?;
+            same_length(
+                &path,
+                values.len(),
+                edge_rows.len(),
+                "lines of the edge file",
+            )?;
+            Some(values)
+        }
+        None => None,
+    };
+    // Edge labels are categories: mapped through their distinct values, like node labels, so a
+    // stray 4e9 cannot make four billion relation types.
+    let edge_label_values = index_values(edge_labels.iter().flatten().copied());
     // Nodes of graph g are contiguous in the TU format; their local ids start at the first one.
     let mut first_node = vec![usize::MAX; num_graphs];
     let mut counts = vec![0usize; num_graphs];
@@ -362,35 +229,25 @@ pub fn load_tu(directory: &Path, name: &str) -> Result<GraphDataset> {
         .collect();
     for (node, &g) in indicator.iter().enumerate() {
         if let (Some(all), Some(mine)) = (&node_labels, raw[g - 1].node_labels.as_mut()) {
-            mine.push(all.get(node).map_or(0, |r| r[0] as i64));
+            mine.push(all[node]);
         }
         if let (Some(all), Some(mine)) = (&attributes, raw[g - 1].attributes.as_mut()) {
-            mine.push(
-                all.get(node)
-                    .map(|r| r.iter().map(|&v| v as f32).collect())
-                    .unwrap_or_default(),
-            );
+            mine.push(all[node].iter().map(|&v| v as f32).collect());
         }
     }
-    let edges_path = file("A");
     let mut seen = std::collections::HashSet::new();
-    for (line, row) in numbers(&edges_path)?.iter().enumerate() {
-        let (u, v) = match row.as_slice() {
-            [u, v]
-                if *u >= 1.0
-                    && *v >= 1.0
-                    && (*u as usize) <= indicator.len()
-                    && (*v as usize) <= indicator.len() =>
-            {
-                (*u as usize - 1, *v as usize - 1)
-            }
-            _ => {
-                return Err(format_error(
-                    &edges_path,
-                    line + 1,
-                    format!("expected two node ids in 1..={}", indicator.len()),
-                ));
-            }
+    for (line, row) in edge_rows.iter().enumerate() {
+        let endpoint = |value: &f64| index_below(value - 1.0, indicator.len());
+        let (Some(u), Some(v), 2) = (
+            row.first().and_then(endpoint),
+            row.get(1).and_then(endpoint),
+            row.len(),
+        ) else {
+            return Err(format_error(
+                &edges_path,
+                line + 1,
+                format!("expected two node ids in 1..={}", indicator.len()),
+            ));
         };
         let g = indicator[u];
         if indicator[v] != g {
@@ -404,9 +261,58 @@ pub fn load_tu(directory: &Path, name: &str) -> Result<GraphDataset> {
         if seen.insert((g, a, b)) {
             raw[g - 1].edges.push((a, b));
             if let (Some(all), Some(mine)) = (&edge_labels, raw[g - 1].edge_labels.as_mut()) {
-                mine.push(all.get(line).map_or(0, |r| r[0] as i64));
+                mine.push(position(&edge_label_values, all[line]) as u32);
             }
         }
     }
     finish(name.to_string(), raw, directory)
+}
+
+/// Every non-blank line of a comma-separated file as numbers.
+fn numbers(path: &Path) -> Result<Vec<Vec<f64>>> {
+    read_text(path)?
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            l.split(',')
+                .map(|f| {
+                    f.trim().parse::<f64>().map_err(|_| {
+                        format_error(path, i + 1, format!("{:?} is not a number", f.trim()))
+                    })
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The first field of every non-blank line as an integer; `what` names it in errors.
+fn integers(path: &Path, what: &str) -> Result<Vec<i64>> {
+    read_text(path)?
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            let field = l.split(',').next().unwrap_or("").trim();
+            parse_integer(field).ok_or_else(|| {
+                invalid_value(
+                    path,
+                    format!("line {}", i + 1),
+                    field,
+                    format!("a {what} (an integer)"),
+                )
+            })
+        })
+        .collect()
+}
+
+/// An error unless a per-node (or per-edge) file has one line per node (edge).
+fn same_length(path: &Path, lines: usize, expected: usize, per: &str) -> Result<()> {
+    if lines == expected {
+        return Ok(());
+    }
+    Err(DatasetError::Format {
+        path: path.to_path_buf(),
+        reason: format!("{lines} lines, but there are {expected} {per}"),
+    })
 }

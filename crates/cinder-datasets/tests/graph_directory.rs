@@ -62,3 +62,93 @@ fn bad_rows_and_missing_files_name_the_file() {
     let error = load_graph_directory(std::path::Path::new("/nonexistent-dir")).unwrap_err();
     assert!(matches!(error, DatasetError::NotFound { .. }), "{error}");
 }
+
+mod support;
+
+/// A three-node CSV graph directory with `split` and `labels` as given.
+fn directory_with(test: &str, labels: &str, split: &str) -> std::path::PathBuf {
+    let directory = support::temporary_directory(test);
+    for (name, content) in [
+        ("edges.csv", "0,1\n1,0\n"),
+        ("features.csv", "1\n2\n3\n"),
+        ("labels.csv", labels),
+        ("split.csv", split),
+    ] {
+        std::fs::write(directory.join(name), content).unwrap();
+    }
+    directory
+}
+
+#[test]
+fn split_values_other_than_the_four_codes_are_errors_naming_file_and_line() {
+    for (value, shown) in [("NaN", "NaN"), ("0.9", "0.9"), ("-0.5", "-0.5"), ("3", "3")] {
+        let directory = directory_with(
+            "graph-dir-split",
+            "0\n1\n1\n",
+            &format!("0\n# a comment\n{value}\n2\n"),
+        );
+        let error = load_graph_directory(&directory).unwrap_err();
+        let message = error.to_string();
+        assert!(
+            matches!(error, DatasetError::InvalidValue { .. }),
+            "{message}"
+        );
+        assert!(
+            message.contains("split.csv")
+                && message.contains(&format!("line 3: {shown} is not a split code")),
+            "{message}"
+        );
+        std::fs::remove_dir_all(&directory).unwrap();
+    }
+}
+
+#[test]
+fn labels_beyond_the_node_count_and_negative_ids_are_errors_showing_the_value() {
+    let directory = directory_with("graph-dir-labels", "0\n30000\n1\n", "0\n1\n2\n");
+    let message = load_graph_directory(&directory).unwrap_err().to_string();
+    assert!(
+        message.contains("labels.csv")
+            && message.contains("line 2: 30000 is not a class index: an integer in 0..3"),
+        "{message}"
+    );
+    std::fs::write(directory.join("labels.csv"), "0\n1\n1\n").unwrap();
+    std::fs::write(directory.join("edges.csv"), "0,1\n1,-1\n").unwrap();
+    let message = load_graph_directory(&directory).unwrap_err().to_string();
+    assert!(
+        message.contains("edges.csv") && message.contains("line 2: -1 is not a node id in 0..3"),
+        "{message}"
+    );
+    std::fs::remove_dir_all(&directory).unwrap();
+}
+
+#[test]
+fn a_y_npy_shape_beyond_its_data_is_refused_before_allocating() {
+    let directory = directory_with("graph-dir-npy", "0\n1\n1\n", "0\n1\n2\n");
+    std::fs::write(
+        directory.join("y.npy"),
+        support::npy("<i8", "(1125899906842624,)", &[0.0, 1.0, 1.0]),
+    )
+    .unwrap();
+    let error = load_graph_directory(&directory).unwrap_err();
+    let message = error.to_string();
+    assert!(
+        matches!(error, DatasetError::DeclaredSize { .. }),
+        "{message}"
+    );
+    assert!(
+        message.contains("y.npy") && message.contains("only 24 bytes"),
+        "{message}"
+    );
+    // The same labels as npy, one entry 2^40: named by its index.
+    std::fs::write(
+        directory.join("y.npy"),
+        support::vector("<i8", &[0.0, 2f64.powi(40), 1.0]),
+    )
+    .unwrap();
+    let message = load_graph_directory(&directory).unwrap_err().to_string();
+    assert!(
+        message.contains("y.npy: [1]: 1099511627776 is not a class index"),
+        "{message}"
+    );
+    std::fs::remove_dir_all(&directory).unwrap();
+}

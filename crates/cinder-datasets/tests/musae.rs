@@ -27,3 +27,30 @@ fn twitch_en_matches_published_statistics() {
         "{error}"
     );
 }
+
+#[test]
+fn a_node_id_beyond_the_rows_is_refused_before_anything_is_sized_by_it() {
+    let directory = std::env::temp_dir().join(format!("cinder-musae-{}", std::process::id()));
+    std::fs::create_dir_all(&directory).unwrap();
+    std::fs::write(
+        directory.join("X_target.csv"),
+        "id,mature,new_id\na,True,0\nb,False,4000000000\nc,True,1\n",
+    )
+    .unwrap();
+    std::fs::write(directory.join("X_edges.csv"), "from,to\n0,1\n").unwrap();
+    std::fs::write(directory.join("X.json"), "{}").unwrap();
+    let error = load_musae(&directory, "X", "mature").unwrap_err();
+    let message = error.to_string();
+    assert!(
+        matches!(error, cinder_datasets::DatasetError::DeclaredSize { .. }),
+        "{message}"
+    );
+    assert!(
+        message.contains("X_target.csv")
+            && message.contains("line 3")
+            && message.contains("node id 4000000000")
+            && message.contains("3 rows"),
+        "{message}"
+    );
+    std::fs::remove_dir_all(&directory).unwrap();
+}

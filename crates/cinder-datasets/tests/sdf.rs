@@ -70,3 +70,56 @@ fn malformed_molecules_name_file_and_line() {
     assert!(message.contains("<Q>"), "{message}");
     std::fs::remove_dir_all(&directory).unwrap();
 }
+
+/// The first `count` records of the shipped training set, each ending with its `$$$$` line.
+fn first_records(count: usize) -> String {
+    let text = std::fs::read_to_string(shipped("solubility.train.sdf")).unwrap();
+    let mut records = String::new();
+    let mut seen = 0;
+    for line in text.split_inclusive('\n') {
+        records.push_str(line);
+        if line.trim() == "$$$$" {
+            seen += 1;
+            if seen == count {
+                return records;
+            }
+        }
+    }
+    panic!("the training set has fewer than {count} records");
+}
+
+#[test]
+fn records_without_terminators_are_an_error_but_a_final_one_at_the_end_of_file_is_kept() {
+    let directory = std::env::temp_dir().join(format!("cinder-sdf-ends-{}", std::process::id()));
+    std::fs::create_dir_all(&directory).unwrap();
+    let path = directory.join("fifty.sdf");
+    let fifty = first_records(50);
+    std::fs::write(&path, &fifty).unwrap();
+    assert_eq!(
+        load_sdf(&path, "SOL_classification").unwrap().graphs.len(),
+        50
+    );
+    // The last `$$$$` missing, as files often end: still 50 molecules.
+    let unterminated = fifty.trim_end().strip_suffix("$$$$").unwrap();
+    std::fs::write(&path, unterminated).unwrap();
+    let molecules = load_sdf(&path, "SOL_classification").unwrap();
+    assert_eq!(molecules.graphs.len(), 50);
+    // Every `$$$$` missing: an error at the second molecule's name, not one molecule.
+    let bare: String = fifty
+        .split_inclusive('\n')
+        .filter(|line| line.trim() != "$$$$")
+        .collect();
+    std::fs::write(&path, bare).unwrap();
+    let message = load_sdf(&path, "SOL_classification")
+        .unwrap_err()
+        .to_string();
+    // Line numbers are 1-based; the second name takes the first `$$$$`'s place.
+    let second_name = fifty.lines().position(|l| l.trim() == "$$$$").unwrap() + 1;
+    assert!(
+        message.contains("fifty.sdf")
+            && message.contains(&format!("line {second_name}:"))
+            && message.contains("`$$$$`"),
+        "{message}"
+    );
+    std::fs::remove_dir_all(&directory).unwrap();
+}

@@ -3,6 +3,8 @@
 
 use std::io::Write;
 
+use cinder_graph::EdgeLabel;
+
 use cinder_datasets::{
     DatasetError, GraphDataset, load_folds, load_gin_text, load_tu, require_data,
 };
@@ -130,4 +132,112 @@ fn malformed_files_name_file_and_line() {
         "{error}"
     );
     std::fs::remove_dir_all(&directory).unwrap();
+}
+
+mod support;
+
+/// Writes the official TU files of two one-edge graphs, with `graph_labels` and `edge_labels`.
+fn write_two_graphs(directory: &std::path::Path, graph_labels: &str, edge_labels: &str) {
+    for (part, content) in [
+        ("A", "1, 2\n2, 1\n3, 4\n4, 3\n"),
+        ("graph_indicator", "1\n1\n2\n2\n"),
+        ("graph_labels", graph_labels),
+        ("edge_labels", edge_labels),
+    ] {
+        std::fs::write(directory.join(format!("T_{part}.txt")), content).unwrap();
+    }
+}
+
+#[test]
+fn non_integer_labels_are_errors_naming_file_and_line() {
+    let directory = support::temporary_directory("tu-nan");
+    for (label, shown) in [("nan", "nan"), ("0.5", "0.5"), ("1e300", "1e300")] {
+        write_two_graphs(&directory, &format!("1\n{label}\n"), "0\n0\n1\n1\n");
+        let error = load_tu(&directory, "T").unwrap_err();
+        let message = error.to_string();
+        assert!(
+            matches!(error, DatasetError::InvalidValue { .. }),
+            "{message}"
+        );
+        assert!(
+            message.contains("T_graph_labels.txt")
+                && message.contains(&format!("line 2: {shown} is not a graph label")),
+            "{message}"
+        );
+    }
+    std::fs::remove_dir_all(&directory).unwrap();
+}
+
+#[test]
+fn edge_labels_are_categories_of_their_distinct_values() {
+    let directory = support::temporary_directory("tu-edge-labels");
+    write_two_graphs(&directory, "1\n-1\n", "4000000000\n4000000000\n7\n7\n");
+    let dataset = load_tu(&directory, "T").unwrap();
+    let categories: Vec<_> = dataset
+        .graphs
+        .iter()
+        .map(|g| g.edge_labels().unwrap().to_vec())
+        .collect();
+    assert_eq!(
+        categories,
+        vec![vec![EdgeLabel::Category(1)], vec![EdgeLabel::Category(0)]]
+    );
+    assert_eq!(dataset.class_values, vec![-1, 1]);
+    // One edge label short: an error, not a silent category 0.
+    write_two_graphs(&directory, "1\n-1\n", "0\n0\n1\n");
+    let message = load_tu(&directory, "T").unwrap_err().to_string();
+    assert!(
+        message.contains("T_edge_labels.txt") && message.contains("3 lines"),
+        "{message}"
+    );
+    std::fs::remove_dir_all(&directory).unwrap();
+}
+
+/// `count` complete folds of 4 graphs in `directory` (train 0-2, test 3, rotated).
+fn write_folds(directory: &std::path::Path, count: usize) {
+    std::fs::create_dir_all(directory).unwrap();
+    for k in 1..=count {
+        let test = (k - 1) % 4;
+        let train: Vec<String> = (0..4)
+            .filter(|&g| g != test)
+            .map(|g| g.to_string())
+            .collect();
+        std::fs::write(
+            directory.join(format!("train_idx-{k}.txt")),
+            train.join("\n"),
+        )
+        .unwrap();
+        std::fs::write(
+            directory.join(format!("test_idx-{k}.txt")),
+            test.to_string(),
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn a_missing_fold_file_is_an_error_naming_it() {
+    let root = support::temporary_directory("tu-folds");
+    let ten = root.join("10fold_idx");
+    write_folds(&ten, 10);
+    assert_eq!(load_folds(&ten, 4).unwrap().len(), 10);
+    // Fold 10 gone entirely: the folder's name still says 10.
+    std::fs::remove_file(ten.join("train_idx-10.txt")).unwrap();
+    std::fs::remove_file(ten.join("test_idx-10.txt")).unwrap();
+    let error = load_folds(&ten, 4).unwrap_err();
+    assert!(
+        matches!(&error, DatasetError::IncompleteFolds { missing, complete: 9, expected: 10, .. }
+            if missing.ends_with("train_idx-10.txt")),
+        "{error}"
+    );
+    // Only the train file of a middle fold gone, in a folder whose name gives no count.
+    let plain = root.join("folds");
+    write_folds(&plain, 5);
+    std::fs::remove_file(plain.join("train_idx-3.txt")).unwrap();
+    let message = load_folds(&plain, 4).unwrap_err().to_string();
+    assert!(
+        message.contains("train_idx-3.txt is missing") && message.contains("4 of 5 folds"),
+        "{message}"
+    );
+    std::fs::remove_dir_all(&root).unwrap();
 }
