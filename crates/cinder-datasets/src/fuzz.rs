@@ -1,7 +1,10 @@
 //! Fuzzing every parser with random and mutated bytes (proptest, a short run on every `cargo test`):
 //! no panic, no hang, no allocation sized by an unchecked length field. Seeds are real files
 //! (shipped in `datasets/`) and hand-made pickles/npy headers; mutations flip, insert, delete,
-//! truncate and inflate digits (to provoke huge counts).
+//! truncate, inflate digits (to provoke huge counts) and replace numbers (ids, labels, counts,
+//! split codes) by hostile values: -1, NaN, 1e300, 0.9, 2^31-1, 2^32 and the like. Structured
+//! fuzzers also write `.npy` headers with arbitrary shapes and dtypes and mutate the arrays of a
+//! real `.npz` graph (sizes, indptr, indices, labels) before it is built.
 
 use std::path::Path;
 
@@ -16,6 +19,42 @@ enum Mutation {
     Truncate(usize),
     /// Replaces a digit by a long run of nines.
     Inflate(usize),
+    /// Replaces the i-th number of the text by a hostile value.
+    ReplaceNumber(usize, &'static str),
+}
+
+/// Values that ids, labels, counts and split codes must survive.
+const HOSTILE: [&str; 12] = [
+    "-1",
+    "nan",
+    "1e300",
+    "0.9",
+    "-0.5",
+    "inf",
+    "99999999999999",
+    "2147483647",
+    "4294967296",
+    "4000000000",
+    "18446744073709551615",
+    "0",
+];
+
+/// Starts and ends of the runs of ASCII digits in `bytes`.
+fn number_spans(bytes: &[u8]) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    let mut k = 0;
+    while k < bytes.len() {
+        if bytes[k].is_ascii_digit() {
+            let start = k;
+            while k < bytes.len() && (bytes[k].is_ascii_digit() || bytes[k] == b'.') {
+                k += 1;
+            }
+            spans.push((start, k));
+        } else {
+            k += 1;
+        }
+    }
+    spans
 }
 
 fn mutation() -> impl Strategy<Value = Mutation> {
@@ -26,6 +65,8 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         (any::<usize>(), 1usize..64).prop_map(|(i, n)| Mutation::Delete(i, n)),
         any::<usize>().prop_map(Mutation::Truncate),
         any::<usize>().prop_map(Mutation::Inflate),
+        (any::<usize>(), proptest::sample::select(HOSTILE.to_vec()))
+            .prop_map(|(i, value)| Mutation::ReplaceNumber(i, value)),
     ]
 }
 
@@ -58,6 +99,13 @@ fn apply(seed: &[u8], mutations: &[Mutation]) -> Vec<u8> {
                 if !digits.is_empty() {
                     let k = digits[at(*i, digits.len())];
                     bytes.splice(k..=k, b"99999999999".iter().copied());
+                }
+            }
+            Mutation::ReplaceNumber(i, value) => {
+                let spans = number_spans(&bytes);
+                if !spans.is_empty() {
+                    let (start, end) = spans[at(*i, spans.len())];
+                    bytes.splice(start..end, value.bytes());
                 }
             }
         }
@@ -197,6 +245,152 @@ proptest! {
         std::fs::write(directory.join("edges.csv"), apply(&shipped("karate/edges.csv", 600), &mutations)).unwrap();
         std::fs::write(directory.join("nodes.csv"), apply(&shipped("karate/nodes.csv", 300), &mutations)).unwrap();
         let _ = crate::csv_graph::load_csv_graph(&directory, cinder_graph::Direction::Undirected);
+        node_formats_keep_ids_and_labels_in_range(&directory, &mutations);
         std::fs::remove_dir_all(&directory).unwrap();
+    }
+
+    #[test]
+    fn npy_headers_never_request_more_than_the_data(
+        dimensions in proptest::collection::vec(
+            prop_oneof![0u64..8, any::<u64>(), Just(1u64 << 50)],
+            0..4,
+        ),
+        descr in proptest::sample::select(vec!["<f4", "<f8", "<i8", "|i1", "<u2", "|b1", "|O", "<U5", "<f0", "<i9", ">f8"]),
+        data in proptest::collection::vec(any::<u8>(), 0..96),
+    ) {
+        let shape: Vec<String> = dimensions.iter().map(u64::to_string).collect();
+        let bytes = npy_bytes(descr, &format!("({},)", shape.join(", ")), &data);
+        if let Ok(array) = crate::npy::parse_npy(&bytes) {
+            let elements: usize = array.shape.iter().product();
+            prop_assert_eq!(array.values.len(), elements);
+            prop_assert!(elements <= data.len());
+        }
+    }
+
+    #[test]
+    fn npz_graph_arrays_with_hostile_sizes_and_ids_never_panic(
+        edits in proptest::collection::vec(
+            (0usize..7, any::<usize>(), prop_oneof![
+                proptest::sample::select(vec![-1.0, f64::NAN, 1e300, 0.5, 2147483647.0, 4294967296.0, 1099511627776.0, f64::INFINITY]),
+                (0u8..8).prop_map(f64::from),
+            ], any::<bool>()),
+            1..5,
+        ),
+    ) {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny_graph.npz");
+        let mut arrays = crate::npz::load_npz(&path).unwrap();
+        let names = ["adj_shape", "adj_indptr", "adj_indices", "adj_data", "attr_indptr", "attr_indices", "labels"];
+        for (array, position, value, resize) in edits {
+            let Some((shape, values)) = arrays.get_mut(names[array]) else { continue };
+            if resize {
+                // A size field that disagrees with the data: one entry more or fewer.
+                if position % 2 == 0 { values.push(value) } else { values.pop(); }
+                *shape = vec![values.len()];
+            } else if !values.is_empty() {
+                let k = position % values.len();
+                values[k] = value;
+            }
+        }
+        if let Ok(graph) = crate::npz::npz_graph(&arrays, &path) {
+            let nodes = graph.num_nodes();
+            prop_assert!(nodes <= arrays["adj_indptr"].1.len());
+            if let Some(labels) = graph.node_labels() {
+                prop_assert!(labels.iter().all(|&l| l < nodes));
+            }
+        }
+    }
+}
+
+/// A `.npy` file with `descr` and `shape` written into its header, followed by `data`.
+fn npy_bytes(descr: &str, shape: &str, data: &[u8]) -> Vec<u8> {
+    let mut header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
+    while !(10 + header.len() + 1).is_multiple_of(64) {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    bytes.extend_from_slice(header.as_bytes());
+    bytes.extend_from_slice(data);
+    bytes
+}
+
+/// Graph-directory CSV files, a MUSAE triple and fold files, each mutated in turn: whatever loads
+/// has every edge, label and fold index in range.
+fn node_formats_keep_ids_and_labels_in_range(directory: &Path, mutations: &[Mutation]) {
+    let graph_directory = [
+        ("edges.csv", &b"0,1\n1,0\n1,2\n2,1\n"[..]),
+        ("features.csv", b"1.0,0.0\n0.5,0.5\n0.0,1.0\n"),
+        ("labels.csv", b"0\n1\n1\n"),
+        ("split.csv", b"0\n1\n2\n"),
+    ];
+    let musae = [
+        (
+            "M_target.csv",
+            &b"id,mature,new_id\n7,True,0\n8,False,2\n9,True,1\n"[..],
+        ),
+        ("M_edges.csv", b"from,to\n0,1\n1,2\n"),
+        ("M.json", b"{\"0\": [0, 3], \"1\": [1], \"2\": [2, 3]}"),
+    ];
+    let folds = [
+        ("train_idx-1.txt", &b"0\n1\n"[..]),
+        ("test_idx-1.txt", b"2\n"),
+        ("train_idx-2.txt", b"1\n2\n"),
+        ("test_idx-2.txt", b"0\n"),
+    ];
+    // Which file is mutated: spread over all eleven by the mutations themselves.
+    let target = format!("{mutations:?}").len();
+    let folds_directory = directory.join("2fold_idx");
+    std::fs::create_dir_all(&folds_directory).unwrap();
+    for (index, (name, content)) in graph_directory
+        .iter()
+        .chain(&musae)
+        .chain(&folds)
+        .enumerate()
+    {
+        let content = if index % 11 == target % 11 {
+            apply(content, mutations)
+        } else {
+            content.to_vec()
+        };
+        let folder = if name.contains("_idx-") {
+            &folds_directory
+        } else {
+            directory
+        };
+        std::fs::write(folder.join(name), content).unwrap();
+    }
+    let graph_directory = crate::graph_directory::load_graph_directory(directory);
+    let musae = crate::musae::load_musae(directory, "M", "mature");
+    let folds = crate::gin_text::load_folds(&folds_directory, 3);
+    if mutations.is_empty() {
+        // The seeds themselves are valid: the fuzzer starts from files that load.
+        assert!(graph_directory.is_ok() && musae.is_ok() && folds.is_ok());
+    }
+    if let Ok(loaded) = graph_directory {
+        let nodes = loaded.graph.num_nodes();
+        assert!(
+            loaded
+                .graph
+                .node_labels()
+                .is_some_and(|l| l.iter().all(|&l| l < nodes))
+        );
+        let split = [
+            &loaded.split.train,
+            &loaded.split.validation,
+            &loaded.split.test,
+        ];
+        assert!(split.iter().all(|part| part.iter().all(|&n| n < nodes)));
+    }
+    if let Ok(graph) = musae {
+        assert!(graph.num_nodes() <= 3);
+    }
+    if let Ok(folds) = folds {
+        assert_eq!(folds.len(), 2);
+        assert!(
+            folds
+                .iter()
+                .all(|f| f.train.iter().chain(&f.test).all(|&g| g < 3))
+        );
     }
 }

@@ -290,7 +290,7 @@ pub fn parse_off(bytes: &[u8], path: &Path) -> Result<Mesh> {
     let (vertices, faces) = (count(0, "vertex")?, count(1, "face")?);
     // Every vertex and face takes at least one line: larger counts are corrupt, not a reason to
     // allocate.
-    if vertices + faces > text.len() {
+    if vertices.saturating_add(faces) > text.len() {
         return Err(line_error(
             path,
             counts_line,

@@ -135,6 +135,9 @@ fn malformed_meshes_are_named_errors() {
     assert!(message(truncated).contains("after 2 of 3 vertices"));
     let huge = parse_off(b"OFF\n999999999 1 0\n", path).unwrap_err();
     assert!(message(huge).contains("exceed"));
+    // Counts whose sum overflows (found by the fuzzer): an error, not a panic.
+    let overflowing = parse_off(b"OFF\n18446744073709551615 1 0\n", path).unwrap_err();
+    assert!(message(overflowing).contains("exceed"));
     let not_number = parse_off(b"OFF\n1 0 0\n0 zero 0\n", path).unwrap_err();
     assert!(message(not_number).contains("line 3: vertex y \"zero\""));
 
