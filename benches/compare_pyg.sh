@@ -8,6 +8,8 @@
 #            $PEER/venv && $PEER/venv/bin/pip install -r requirements-pyg.lock.txt); graph files are
 #            generated under $PEER/data by the PyG script itself.
 #   REPS     repetitions per dataset (default 3); DATASET: cora pubmed large (default: all three)
+#   MODEL    gcn (default) or gat: PyG's examples/gcn.py or examples/gat.py against
+#            `cinder train node --model MODEL` with the same settings
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${PEER:?set PEER to the folder holding the PyG venv}"
@@ -16,6 +18,7 @@ REPS="${1:-3}"
 shift || true
 DATASETS=("${@:-cora pubmed large}")
 read -r -a DATASETS <<<"${DATASETS[*]}"
+MODEL="${MODEL:-gcn}"
 OUT="$(mktemp -d)"
 export RAYON_NUM_THREADS=2
 
@@ -24,16 +27,17 @@ for name in "${DATASETS[@]}"; do
   for rep in $(seq 1 "$REPS"); do
     python3 "$BENCH/wait_quiet.py" 0.10 5 600 >/dev/null || echo "warning: machine not quiet" >&2
     "$PEER/venv/bin/python" "$BENCH/pyg_gcn_bench.py" --dataset "$name" --data-root "$PEER/data" \
-      --threads 2 --json-out "$OUT/pyg_$name.jsonl" >/dev/null
+      --model "$MODEL" --threads 2 --json-out "$OUT/pyg_$name.jsonl" >/dev/null
     python3 "$BENCH/wait_quiet.py" 0.10 5 600 >/dev/null || echo "warning: machine not quiet" >&2
     ./target/release/cinder train node --data "$PEER/data/${name}_s0" --format graph-dir \
-      --epochs 200 --patience 0 --threads 2 --json --no-report >>"$OUT/cinder_$name.jsonl"
+      --model "$MODEL" --epochs 200 --patience 0 --threads 2 --json --no-report >>"$OUT/cinder_$name.jsonl"
   done
 done
 
-python3 - "$OUT" "${DATASETS[@]}" <<'PY'
+python3 - "$OUT" "$MODEL" "${DATASETS[@]}" <<'PY'
 import json, statistics, sys
-out, names = sys.argv[1], sys.argv[2:]
+out, model, names = sys.argv[1], sys.argv[2], sys.argv[3:]
+print(f"model: {model}")
 def rows(path):
     with open(path) as fh:
         return [json.loads(line) for line in fh if line.strip()]

@@ -1,4 +1,5 @@
-//! `cinder train node`: GCN node classification on Planetoid, a graph directory or the karate club.
+//! `cinder train node`: node classification (GCN, GAT, GATv2, GraphSAGE, SGC, APPNP, ChebNet) on
+//! Planetoid, a graph directory or the karate club.
 
 use std::path::PathBuf;
 
@@ -6,7 +7,7 @@ use anyhow::{Context, bail};
 use burn::tensor::Device;
 use cinder_datasets::{PLANETOID_NAMES, load_graph_directory, load_planetoid, planetoid_directory};
 use cinder_graph::{Graph, NodeSplit, karate_club};
-use cinder_nn::{NodeTrainingConfig, NodeTrainingReport, train_node_classifier};
+use cinder_nn::{NodeModelKind, NodeTrainingConfig, NodeTrainingReport, train_node_model};
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
@@ -36,24 +37,44 @@ pub struct NodeArguments {
     /// First seed.
     #[arg(long, default_value_t = 0)]
     first_seed: u64,
-    /// Maximum epochs.
-    #[arg(long, default_value_t = 200)]
-    epochs: usize,
-    /// Early-stopping patience on validation loss; 0 trains all epochs.
-    #[arg(long, default_value_t = 10)]
-    patience: usize,
-    /// Hidden units.
-    #[arg(long, default_value_t = 16)]
-    hidden: usize,
-    /// Dropout probability (input and hidden layer).
-    #[arg(long, default_value_t = 0.5)]
-    dropout: f32,
-    /// Adam learning rate.
-    #[arg(long, default_value_t = 0.01)]
-    lr: f64,
-    /// L2 penalty on the first layer's weights.
-    #[arg(long, default_value_t = 5e-4)]
-    weight_decay: f64,
+    /// Model: gcn (Kipf & Welling), gat (Veličković et al.), gatv2 (Brody et al.), sage (mean
+    /// GraphSAGE), sgc (Wu et al.), appnp (Klicpera et al.) or cheb (ChebNet, K = 3). Every
+    /// hyperparameter below defaults to that model's paper setting.
+    #[arg(long, value_enum, default_value_t = ModelArgument::Gcn)]
+    model: ModelArgument,
+    /// Maximum epochs [gcn, sage, cheb, appnp: 200; gat, gatv2: 1000; sgc: 100].
+    #[arg(long)]
+    epochs: Option<usize>,
+    /// Early-stopping patience on validation loss; 0 trains all epochs [gcn, sage, cheb: 10;
+    /// gat, gatv2, appnp: 100; sgc: 0].
+    #[arg(long)]
+    patience: Option<usize>,
+    /// Hidden units (per head for GAT) [gcn, sage, cheb: 16; gat, gatv2: 8; appnp: 64].
+    #[arg(long)]
+    hidden: Option<usize>,
+    /// Attention heads of the first GAT/GATv2 layer [8].
+    #[arg(long)]
+    heads: Option<usize>,
+    /// Attention heads of the GAT/GATv2 output layer, averaged [1].
+    #[arg(long)]
+    output_heads: Option<usize>,
+    /// Hops of SGC [2] and APPNP [10]; Chebyshev filter size of cheb [3].
+    #[arg(long)]
+    k: Option<usize>,
+    /// APPNP teleport probability [0.1].
+    #[arg(long)]
+    alpha: Option<f32>,
+    /// Dropout probability (inputs and hidden layer; attention too for GAT) [0.5; gat, gatv2:
+    /// 0.6; sgc: 0].
+    #[arg(long, allow_negative_numbers = true)]
+    dropout: Option<f32>,
+    /// Adam learning rate [0.01; gat, gatv2: 0.005; sgc: 0.2].
+    #[arg(long, allow_negative_numbers = true)]
+    lr: Option<f64>,
+    /// L2 penalty: on the first layer's weights for gcn, on every parameter for the other models
+    /// [5e-4; sgc: 5e-5].
+    #[arg(long, allow_negative_numbers = true)]
+    weight_decay: Option<f64>,
     /// Row-normalize input features (each row sums to 1, as Kipf & Welling do for bag-of-words).
     /// `auto`: yes for Planetoid and karate, no for graph directories (as the PyG peer does).
     #[arg(long, value_enum, default_value_t = RowNormalize::Auto)]
@@ -70,6 +91,79 @@ pub struct NodeArguments {
     /// Write no run directory or report.
     #[arg(long)]
     no_report: bool,
+}
+
+/// `--model` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModelArgument {
+    /// Two-layer GCN.
+    Gcn,
+    /// Two-layer GAT.
+    Gat,
+    /// Two-layer GATv2.
+    Gatv2,
+    /// Two-layer mean GraphSAGE.
+    Sage,
+    /// SGC.
+    Sgc,
+    /// APPNP.
+    Appnp,
+    /// ChebNet.
+    Cheb,
+}
+
+impl From<ModelArgument> for NodeModelKind {
+    fn from(model: ModelArgument) -> Self {
+        match model {
+            ModelArgument::Gcn => Self::Gcn,
+            ModelArgument::Gat => Self::Gat,
+            ModelArgument::Gatv2 => Self::Gatv2,
+            ModelArgument::Sage => Self::Sage,
+            ModelArgument::Sgc => Self::Sgc,
+            ModelArgument::Appnp => Self::Appnp,
+            ModelArgument::Cheb => Self::Cheb,
+        }
+    }
+}
+
+impl NodeArguments {
+    /// The training configuration: the model's paper settings, overridden by the flags given.
+    fn training_config(&self, seed: u64) -> NodeTrainingConfig {
+        let mut config = NodeTrainingConfig::for_model(self.model.into())
+            .with_row_normalize(self.row_normalize.resolve(self))
+            .with_seed(seed);
+        if let Some(epochs) = self.epochs {
+            config.epochs = epochs;
+        }
+        if let Some(patience) = self.patience {
+            config.patience = patience;
+        }
+        if let Some(hidden) = self.hidden {
+            config.hidden = hidden;
+        }
+        if let Some(heads) = self.heads {
+            config.heads = heads;
+        }
+        if let Some(heads) = self.output_heads {
+            config.output_heads = heads;
+        }
+        if self.k.is_some() {
+            config.k = self.k;
+        }
+        if let Some(alpha) = self.alpha {
+            config.alpha = alpha;
+        }
+        if let Some(dropout) = self.dropout {
+            config.dropout = dropout;
+        }
+        if let Some(lr) = self.lr {
+            config.learning_rate = lr;
+        }
+        if let Some(weight_decay) = self.weight_decay {
+            config.weight_decay = weight_decay;
+        }
+        config
+    }
 }
 
 /// Whether to row-normalize features.
@@ -106,7 +200,7 @@ pub enum DataFormat {
 #[derive(Debug, Serialize)]
 struct NodeSummary {
     dataset: String,
-    model: &'static str,
+    model: String,
     nodes: usize,
     edges: usize,
     features: usize,
@@ -131,7 +225,12 @@ struct NodeSummary {
 
 #[derive(Debug, Serialize)]
 struct NodeConfigSummary {
+    model: String,
     hidden: usize,
+    heads: usize,
+    output_heads: usize,
+    k: usize,
+    alpha: f32,
     dropout: f32,
     learning_rate: f64,
     weight_decay_first_layer: f64,
@@ -202,16 +301,8 @@ pub fn run(arguments: &NodeArguments) -> anyhow::Result<()> {
     let mut models = Vec::new();
     let start = std::time::Instant::now();
     for &seed in &seeds {
-        let config = NodeTrainingConfig::new()
-            .with_epochs(arguments.epochs)
-            .with_patience(arguments.patience)
-            .with_hidden(arguments.hidden)
-            .with_dropout(arguments.dropout)
-            .with_learning_rate(arguments.lr)
-            .with_weight_decay(arguments.weight_decay)
-            .with_row_normalize(arguments.row_normalize.resolve(arguments))
-            .with_seed(seed);
-        let (model, report) = train_node_classifier(&graph, &split, &config, &device)
+        let config = arguments.training_config(seed);
+        let (model, report) = train_node_model(&graph, &split, &config, &device)
             .with_context(|| format!("training on {dataset} with seed {seed}"))?;
         if !arguments.no_report {
             models.push(model);
@@ -257,8 +348,9 @@ pub fn run(arguments: &NodeArguments) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string(&summary)?);
     } else {
         println!(
-            "{}: GCN test accuracy {:.2}% ± {:.2} over {} seed(s); macro-F1 {:.4}; median epoch {:.2} ms; peak RSS {:.0} MB",
+            "{}: {} test accuracy {:.2}% ± {:.2} over {} seed(s); macro-F1 {:.4}; median epoch {:.2} ms; peak RSS {:.0} MB",
             summary.dataset,
+            summary.model.to_uppercase(),
             100.0 * summary.mean_test_accuracy,
             100.0 * summary.std_test_accuracy,
             seeds.len(),
@@ -295,7 +387,7 @@ fn summarize(
         .map_or(f64::NAN, |e| e.step_ms);
     NodeSummary {
         dataset,
-        model: "gcn",
+        model: NodeModelKind::from(arguments.model).name().to_string(),
         nodes: graph.num_nodes(),
         edges: graph.num_edges(),
         features: graph.features_or_identity().columns(),
@@ -316,14 +408,22 @@ fn summarize(
         train_seconds_total: seconds,
         peak_rss_mb: peak_rss_mb(),
         threads: rayon::current_num_threads(),
-        config: NodeConfigSummary {
-            hidden: arguments.hidden,
-            dropout: arguments.dropout,
-            learning_rate: arguments.lr,
-            weight_decay_first_layer: arguments.weight_decay,
-            max_epochs: arguments.epochs,
-            patience: arguments.patience,
-            row_normalize: arguments.row_normalize.resolve(arguments),
+        config: {
+            let config = arguments.training_config(arguments.first_seed);
+            NodeConfigSummary {
+                model: config.model.name().to_string(),
+                hidden: config.hidden,
+                heads: config.heads,
+                output_heads: config.output_heads,
+                k: config.hops(),
+                alpha: config.alpha,
+                dropout: config.dropout,
+                learning_rate: config.learning_rate,
+                weight_decay_first_layer: config.weight_decay,
+                max_epochs: config.epochs,
+                patience: config.patience,
+                row_normalize: config.row_normalize,
+            }
         },
         run_directory: None,
     }
@@ -337,7 +437,8 @@ fn write_run(
     reports: &[NodeTrainingReport],
     arguments: &NodeArguments,
 ) -> anyhow::Result<std::path::PathBuf> {
-    let directory = run_directory::create(&arguments.out, &format!("{dataset}-gcn"))?;
+    let model = NodeModelKind::from(arguments.model).name();
+    let directory = run_directory::create(&arguments.out, &format!("{dataset}-{model}"))?;
     let classes = graph
         .node_labels()
         .and_then(|l| l.iter().max())
@@ -348,13 +449,14 @@ fn write_run(
     let (mean, std) = mean_std(&accuracies);
     let config = serde_json::json!({
         "dataset": dataset,
-        "model": "gcn",
+        "model": model,
+        "hyperparameters": serde_json::to_value(arguments.training_config(arguments.first_seed))?,
         "unit": "run",
         "seeds": seeds,
         "command": run_directory::command_line(),
         "protocol": format!(
             "semi-supervised node classification, {} run(s) (seeds {:?}); each keeps the epoch with the lowest validation loss (patience {}) and is tested once",
-            seeds.len(), seeds, arguments.patience
+            seeds.len(), seeds, arguments.training_config(arguments.first_seed).patience
         ),
         "class_names": (0..classes).map(|c| c.to_string()).collect::<Vec<_>>(),
         "test_confusion": confusion,

@@ -1,0 +1,89 @@
+//! Every node model trains end to end on the karate club (two labelled leaders) and separates
+//! the clubs; training is reproducible from its seed; bad options are refused.
+
+use burn::tensor::Device;
+use cinder_graph::{NodeSplit, karate_club};
+use cinder_nn::{NnError, NodeModelKind, NodeTrainingConfig, train_node_model};
+
+fn leaders_split() -> NodeSplit {
+    NodeSplit {
+        train: vec![0, 33],
+        validation: vec![],
+        test: (1..33).collect(),
+    }
+}
+
+#[test]
+fn every_model_separates_the_karate_clubs() {
+    let graph = karate_club();
+    let device = Device::flex().autodiff();
+    for kind in NodeModelKind::ALL {
+        let config = NodeTrainingConfig::for_model(kind)
+            .with_epochs(100)
+            .with_patience(0);
+        let (_, report) = train_node_model(&graph, &leaders_split(), &config, &device).unwrap();
+        assert_eq!(report.epochs_run, 100, "{kind}");
+        let first = report.history.first().unwrap().train_loss;
+        let last = report.history.last().unwrap().train_loss;
+        assert!(last < first, "{kind}: training loss {first} -> {last}");
+        assert!(
+            report.test_accuracy >= 0.75,
+            "{kind}: test accuracy {}",
+            report.test_accuracy
+        );
+    }
+}
+
+#[test]
+fn training_is_reproducible_from_the_seed() {
+    let graph = karate_club();
+    let device = Device::flex().autodiff();
+    for kind in [NodeModelKind::Gat, NodeModelKind::Appnp] {
+        let config = NodeTrainingConfig::for_model(kind)
+            .with_epochs(30)
+            .with_patience(0)
+            .with_seed(3);
+        let (_, a) = train_node_model(&graph, &leaders_split(), &config, &device).unwrap();
+        let (_, b) = train_node_model(&graph, &leaders_split(), &config, &device).unwrap();
+        assert_eq!(a.predictions, b.predictions, "{kind}");
+        let losses = |r: &cinder_nn::NodeTrainingReport| -> Vec<f64> {
+            r.history.iter().map(|e| e.train_loss).collect()
+        };
+        assert_eq!(losses(&a), losses(&b), "{kind}");
+    }
+}
+
+#[test]
+fn invalid_options_are_refused_before_training() {
+    let graph = karate_club();
+    let device = Device::flex().autodiff();
+    for config in [
+        NodeTrainingConfig::for_model(NodeModelKind::Gat).with_learning_rate(f64::NAN),
+        NodeTrainingConfig::for_model(NodeModelKind::Gcn).with_learning_rate(-1.0),
+        NodeTrainingConfig::for_model(NodeModelKind::Sage).with_weight_decay(f64::INFINITY),
+        NodeTrainingConfig::for_model(NodeModelKind::Gcn).with_hidden(0),
+        NodeTrainingConfig::for_model(NodeModelKind::Gat).with_heads(0),
+    ] {
+        let error = train_node_model(&graph, &leaders_split(), &config, &device).unwrap_err();
+        assert!(matches!(error, NnError::InvalidOption { .. }), "{error}");
+    }
+    assert!("transformer".parse::<NodeModelKind>().is_err());
+    assert_eq!(
+        "GATv2".parse::<NodeModelKind>().unwrap(),
+        NodeModelKind::Gatv2
+    );
+}
+
+#[test]
+fn a_diverging_run_is_reported_with_its_epoch() {
+    let graph = karate_club();
+    let device = Device::flex().autodiff();
+    let config = NodeTrainingConfig::for_model(NodeModelKind::Gcn)
+        .with_learning_rate(1e30)
+        .with_epochs(50)
+        .with_patience(0);
+    match train_node_model(&graph, &leaders_split(), &config, &device) {
+        Err(NnError::Diverged { epoch, .. }) => assert!(epoch >= 1),
+        other => panic!("expected divergence, got {other:?}"),
+    }
+}
