@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use burn::tensor::Device;
 use cinder::datasets::{load_planetoid, planetoid_directory};
-use cinder::nn::{NodeModelKind, NodeTrainingConfig, train_node_model};
+use cinder::nn::{NodeModelKind, NodeTrainingConfig, mean_std, median, train_node_model};
 
 /// Published Cora test accuracy (public split) and its source.
 fn paper(kind: NodeModelKind) -> (&'static str, &'static str) {
@@ -54,13 +54,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             accuracies.push(100.0 * report.test_accuracy);
             steps.extend(report.history.iter().map(|e| e.step_ms));
         }
-        let mean = accuracies.iter().sum::<f64>() / accuracies.len() as f64;
-        // Population standard deviation, as every cinder report states it.
-        let std = (accuracies.iter().map(|a| (a - mean).powi(2)).sum::<f64>()
-            / accuracies.len() as f64)
-            .sqrt();
-        steps.sort_by(f64::total_cmp);
-        let median = steps.get(steps.len() / 2).copied().unwrap_or(f64::NAN);
+        // Sample standard deviation and median, as `cinder train node` reports them.
+        let (mean, std) = mean_std(&accuracies);
+        let median = median(&steps);
         let (published, source) = paper(kind);
         println!(
             "| {kind} | {mean:.1} ± {std:.1} | {published} | {source} | {median:.1} | {:.0} |",

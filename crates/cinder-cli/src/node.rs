@@ -7,11 +7,13 @@ use anyhow::{Context, bail};
 use burn::tensor::Device;
 use cinder_datasets::{PLANETOID_NAMES, load_graph_directory, load_planetoid, planetoid_directory};
 use cinder_graph::{Graph, NodeSplit, karate_club};
-use cinder_nn::{NodeModelKind, NodeTrainingConfig, NodeTrainingReport, train_node_model};
+use cinder_nn::{
+    NodeModelKind, NodeTrainingConfig, NodeTrainingReport, mean_std, median, train_node_model,
+};
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
-use crate::resources::{mean_std, median, peak_rss_mb};
+use crate::resources::peak_rss_mb;
 use crate::run_directory;
 
 /// Options of `cinder train node`.
@@ -40,8 +42,8 @@ pub struct NodeArguments {
     /// Model: gcn (Kipf & Welling), gat (Veličković et al.), gatv2 (Brody et al.), sage (mean
     /// GraphSAGE), sgc (Wu et al.), appnp (Klicpera et al.) or cheb (ChebNet, K = 3). Every
     /// hyperparameter below defaults to that model's paper setting.
-    #[arg(long, value_enum, default_value_t = ModelArgument::Gcn)]
-    model: ModelArgument,
+    #[arg(long, default_value = "gcn")]
+    model: NodeModelKind,
     /// Maximum epochs [gcn, sage, cheb, appnp: 200; gat, gatv2: 1000; sgc: 100].
     #[arg(long)]
     epochs: Option<usize>,
@@ -93,43 +95,10 @@ pub struct NodeArguments {
     no_report: bool,
 }
 
-/// `--model` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ModelArgument {
-    /// Two-layer GCN.
-    Gcn,
-    /// Two-layer GAT.
-    Gat,
-    /// Two-layer GATv2.
-    Gatv2,
-    /// Two-layer mean GraphSAGE.
-    Sage,
-    /// SGC.
-    Sgc,
-    /// APPNP.
-    Appnp,
-    /// ChebNet.
-    Cheb,
-}
-
-impl From<ModelArgument> for NodeModelKind {
-    fn from(model: ModelArgument) -> Self {
-        match model {
-            ModelArgument::Gcn => Self::Gcn,
-            ModelArgument::Gat => Self::Gat,
-            ModelArgument::Gatv2 => Self::Gatv2,
-            ModelArgument::Sage => Self::Sage,
-            ModelArgument::Sgc => Self::Sgc,
-            ModelArgument::Appnp => Self::Appnp,
-            ModelArgument::Cheb => Self::Cheb,
-        }
-    }
-}
-
 impl NodeArguments {
     /// The training configuration: the model's paper settings, overridden by the flags given.
     fn training_config(&self, seed: u64) -> NodeTrainingConfig {
-        let mut config = NodeTrainingConfig::for_model(self.model.into())
+        let mut config = NodeTrainingConfig::for_model(self.model)
             .with_row_normalize(self.row_normalize.resolve(self))
             .with_seed(seed);
         if let Some(epochs) = self.epochs {
@@ -387,7 +356,7 @@ fn summarize(
         .map_or(f64::NAN, |e| e.step_ms);
     NodeSummary {
         dataset,
-        model: NodeModelKind::from(arguments.model).name().to_string(),
+        model: arguments.model.name().to_string(),
         nodes: graph.num_nodes(),
         edges: graph.num_edges(),
         features: graph.features_or_identity().columns(),
@@ -437,7 +406,7 @@ fn write_run(
     reports: &[NodeTrainingReport],
     arguments: &NodeArguments,
 ) -> anyhow::Result<std::path::PathBuf> {
-    let model = NodeModelKind::from(arguments.model).name();
+    let model = arguments.model.name();
     let directory = run_directory::create(&arguments.out, &format!("{dataset}-{model}"))?;
     let classes = graph
         .node_labels()

@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use cinder_graph::SparseMatrix;
+use cinder_graph::{DuplicateEdges, SparseMatrix, canonical_csr};
 
 use crate::checked::{declared_size, index_below, invalid_value, shown};
 use crate::error::{DatasetError, Result};
@@ -89,7 +89,7 @@ impl RawCsr<'_> {
             indices.push(column as u32);
         }
         let data: Vec<f32> = self.data.iter().map(|&v| v as f32).collect();
-        Ok(sorted_rows((rows, columns), &indptr, &indices, &data))
+        sorted_rows(path, (rows, columns), &indptr, &indices, &data)
     }
 
     /// `indptr` as offsets: integers, starting at 0, never decreasing, ending at `stored`.
@@ -125,37 +125,28 @@ impl RawCsr<'_> {
     }
 }
 
-/// Sorts each row by column and sums repeated columns.
-fn sorted_rows(shape: (usize, usize), indptr: &[usize], indices: &[u32], data: &[f32]) -> Csr {
-    let mut sorted = Csr {
-        shape,
-        indptr: Vec::with_capacity(indptr.len()),
-        indices: Vec::with_capacity(indices.len()),
-        data: Vec::with_capacity(data.len()),
-    };
-    sorted.indptr.push(0);
-    let mut row: Vec<(u32, f32)> = Vec::new();
-    for window in indptr.windows(2) {
-        row.clear();
-        row.extend((window[0]..window[1]).map(|k| (indices[k], data[k])));
-        if !row.is_sorted_by(|a, b| a.0 < b.0) {
-            row.sort_by_key(|&(column, _)| column);
-        }
-        let row_start = sorted.indices.len();
-        for &(column, value) in &row {
-            let repeated =
-                sorted.indices.len() > row_start && sorted.indices.last() == Some(&column);
-            match sorted.data.last_mut() {
-                Some(sum) if repeated => *sum += value,
-                _ => {
-                    sorted.indices.push(column);
-                    sorted.data.push(value);
-                }
+/// Sorts each row by column and sums repeated columns (cinder-graph's [`canonical_csr`]).
+fn sorted_rows(
+    path: &Path,
+    shape: (usize, usize),
+    indptr: &[usize],
+    indices: &[u32],
+    data: &[f32],
+) -> Result<Csr> {
+    let matrix =
+        canonical_csr(shape, indptr, indices, data, DuplicateEdges::Sum).map_err(|error| {
+            DatasetError::Format {
+                path: path.to_path_buf(),
+                reason: error.to_string(),
             }
-        }
-        sorted.indptr.push(sorted.indices.len());
-    }
-    sorted
+        })?;
+    let (indptr, indices, data) = matrix.into_raw_storage();
+    Ok(Csr {
+        shape,
+        indptr,
+        indices,
+        data,
+    })
 }
 
 impl Csr {

@@ -259,7 +259,7 @@ proptest! {
         data in proptest::collection::vec(any::<u8>(), 0..96),
     ) {
         let shape: Vec<String> = dimensions.iter().map(u64::to_string).collect();
-        let bytes = npy_bytes(descr, &format!("({},)", shape.join(", ")), &data);
+        let bytes = crate::npy::npy_bytes(descr, &format!("({},)", shape.join(", ")), &data);
         if let Ok(array) = crate::npy::parse_npy(&bytes) {
             let elements: usize = array.shape.iter().product();
             prop_assert_eq!(array.values.len(), elements);
@@ -299,20 +299,6 @@ proptest! {
             }
         }
     }
-}
-
-/// A `.npy` file with `descr` and `shape` written into its header, followed by `data`.
-fn npy_bytes(descr: &str, shape: &str, data: &[u8]) -> Vec<u8> {
-    let mut header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
-    while !(10 + header.len() + 1).is_multiple_of(64) {
-        header.push(' ');
-    }
-    header.push('\n');
-    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
-    bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
-    bytes.extend_from_slice(header.as_bytes());
-    bytes.extend_from_slice(data);
-    bytes
 }
 
 /// Graph-directory CSV files, a MUSAE triple and fold files, each mutated in turn: whatever loads

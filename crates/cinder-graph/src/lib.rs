@@ -44,5 +44,5 @@ pub use normalize::{
     gcn_normalize_matrix, random_walk_normalization, random_walk_normalize_matrix,
 };
 pub use pca::pca_reduce;
-pub use sparse::{DuplicateEdges, SparseMatrix, to_sparse_matrix, transpose};
+pub use sparse::{DuplicateEdges, SparseMatrix, canonical_csr, to_sparse_matrix, transpose};
 pub use split::NodeSplit;

@@ -115,6 +115,60 @@ fn sort_and_merge_row(row: &mut [(u32, f32)], duplicates: DuplicateEdges) -> usi
     write + 1
 }
 
+/// A CSR matrix from raw CSR arrays whose rows may list columns in any order and repeat them (as
+/// scipy allows when `has_canonical_format` is false): each row is sorted by column and repeated
+/// columns are combined by `duplicates` (`Sum` is scipy's `sum_duplicates`). The arrays must be
+/// consistent — `indptr` of length `rows + 1`, from 0, never decreasing, ending at `indices.len()
+/// = data.len()`, every index below `columns` — or this fails naming what is wrong.
+pub fn canonical_csr(
+    (rows, columns): (usize, usize),
+    indptr: &[usize],
+    indices: &[u32],
+    data: &[f32],
+    duplicates: DuplicateEdges,
+) -> Result<SparseMatrix> {
+    let invalid = |reason: String| GraphError::InvalidSparse {
+        what: "raw CSR arrays",
+        reason,
+    };
+    if indptr.len() != rows + 1 || indptr.first() != Some(&0) {
+        return Err(invalid(format!(
+            "indptr has {} entries starting at {:?}; expected {} starting at 0",
+            indptr.len(),
+            indptr.first(),
+            rows + 1
+        )));
+    }
+    if let Some(row) = indptr.windows(2).position(|pair| pair[1] < pair[0]) {
+        return Err(invalid(format!("indptr decreases after row {row}")));
+    }
+    if indptr[rows] != indices.len() || indices.len() != data.len() {
+        return Err(invalid(format!(
+            "indptr ends at {}, with {} indices and {} values",
+            indptr[rows],
+            indices.len(),
+            data.len()
+        )));
+    }
+    if let Some(k) = indices.iter().position(|&c| c as usize >= columns) {
+        return Err(invalid(format!(
+            "index {k} is column {}, beyond {columns} columns",
+            indices[k]
+        )));
+    }
+    let mut row_indices = Vec::with_capacity(indices.len());
+    for (row, pair) in indptr.windows(2).enumerate() {
+        row_indices.extend(std::iter::repeat_n(row as u32, pair[1] - pair[0]));
+    }
+    Ok(coordinates_to_csr(
+        (rows, columns),
+        &row_indices,
+        indices,
+        Some(data),
+        duplicates,
+    ))
+}
+
 /// The transpose of a CSR matrix, again in CSR layout (O(nnz), columns sorted).
 pub fn transpose(matrix: &SparseMatrix) -> SparseMatrix {
     let (rows, columns) = matrix.shape();
@@ -172,6 +226,34 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn canonical_csr_sorts_rows_sums_repeats_and_checks_the_arrays() {
+        // Row 0 lists columns 3, 0, 3; row 1 is empty; row 2 lists 1.
+        let matrix = canonical_csr(
+            (3, 4),
+            &[0, 3, 3, 4],
+            &[3, 0, 3, 1],
+            &[1.0, 2.0, 4.0, 8.0],
+            DuplicateEdges::Sum,
+        )
+        .unwrap();
+        assert_eq!(matrix.indptr().raw_storage(), &[0, 2, 2, 3]);
+        assert_eq!(matrix.indices(), &[0, 3, 1]);
+        assert_eq!(matrix.data(), &[2.0, 5.0, 8.0]);
+        for (indptr, indices) in [
+            (vec![0, 2, 1, 2], vec![0, 1]),
+            (vec![0, 1, 2, 3], vec![0, 1]),
+            (vec![0, 1, 1, 2], vec![0, 9]),
+        ] {
+            let data = vec![1.0; indices.len()];
+            let error = canonical_csr((3, 4), &indptr, &indices, &data, DuplicateEdges::Sum);
+            assert!(
+                matches!(error, Err(GraphError::InvalidSparse { .. })),
+                "{indptr:?}"
+            );
+        }
+    }
 
     #[test]
     fn coordinates_are_sorted_and_duplicates_merged() {

@@ -26,7 +26,7 @@ use burn::tensor::{Device, IndexingUpdateOp, Int, Tensor, TensorData};
 use crate::attention_kernel::{
     AttentionProblem, attention_backward, attention_coefficients, weighted_aggregation,
 };
-use crate::dropout::masked_copy;
+use crate::dropout::mask;
 use crate::error::NnError;
 use crate::flex::flex_matrix;
 use crate::operator::{Csr, SparseOperator};
@@ -82,6 +82,7 @@ pub fn attention_aggregate(
         source_scores.clone().try_into_primitive::<FlexAutodiff>(),
         target_scores.clone().try_into_primitive::<FlexAutodiff>(),
     );
+    let device = features.device();
     if let (Ok(features), Ok(source_scores), Ok(target_scores)) = tracked {
         let edge_scores = match edge_scores.map(|e| e.try_into_primitive::<FlexAutodiff>()) {
             None => None,
@@ -93,7 +94,6 @@ pub fn attention_aggregate(
                 });
             }
         };
-        let device = Device::flex().autodiff();
         let (output, attention) = autodiff_attention(
             structure,
             [features, source_scores, target_scores],
@@ -121,7 +121,7 @@ pub fn attention_aggregate(
         let attention = forward.attention_data();
         return Ok(AttentionOutput {
             output: Tensor::from_primitive::<Flex>(forward.output),
-            attention: Tensor::from_data(attention, &Device::flex()),
+            attention: Tensor::from_data(attention, &device),
         });
     }
     Ok(generic_attention(
@@ -288,11 +288,7 @@ fn flex_forward(
     };
     let attention = attention_coefficients(&problem);
     let dropout_scale = match options.dropout_seed {
-        Some(seed) if options.dropout > 0.0 => Some(masked_copy(
-            &vec![1.0; attention.len()],
-            options.dropout,
-            seed,
-        )),
+        Some(seed) if options.dropout > 0.0 => Some(mask(attention.len(), options.dropout, seed)),
         _ => None,
     };
     let weights = dropout_scale.as_ref().map(|scale| {
@@ -523,7 +519,7 @@ fn generic_attention(
     let attention = exponentials / totals.select(0, target_index.clone());
     let weights = match options.dropout_seed {
         Some(seed) if options.dropout > 0.0 => {
-            let scale = masked_copy(&vec![1.0; edges * heads], options.dropout, seed);
+            let scale = mask(edges * heads, options.dropout, seed);
             attention.clone()
                 * Tensor::<2>::from_data(TensorData::new(scale, [edges, heads]), &device)
         }

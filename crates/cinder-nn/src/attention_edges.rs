@@ -1,7 +1,9 @@
 //! [`AttentionEdges`]: the edge set a graph-attention layer attends over, built from a
 //! [`Graph`] the way PyTorch Geometric's `GATConv` builds it.
 
-use burn::tensor::Tensor;
+use std::sync::{Arc, OnceLock};
+
+use burn::tensor::{Device, Int, Tensor, TensorData};
 use cinder_graph::{Direction, Graph};
 
 use crate::error::NnError;
@@ -24,6 +26,10 @@ pub struct AttentionEdges {
     input_edge: Vec<u32>,
     /// Number of edges of the input graph (rows of an edge-feature matrix).
     input_edges: usize,
+    /// `(source, target)` of every stored edge, in CSR order.
+    pairs: Arc<Vec<(usize, usize)>>,
+    /// The input-edge → attention-edge feature operator, built on first use.
+    gather: Arc<OnceLock<SparseOperator>>,
 }
 
 impl AttentionEdges {
@@ -69,6 +75,13 @@ impl AttentionEdges {
             *slot += 1;
         }
         let values = vec![1.0; indices.len()];
+        let pairs = (0..nodes)
+            .flat_map(|target| {
+                indices[indptr[target]..indptr[target + 1]]
+                    .iter()
+                    .map(move |&source| (source as usize, target))
+            })
+            .collect();
         Ok(Self {
             structure: SparseOperator::from_csr(Csr {
                 rows: nodes,
@@ -79,6 +92,8 @@ impl AttentionEdges {
             }),
             input_edge,
             input_edges: graph.num_edges(),
+            pairs: Arc::new(pairs),
+            gather: Arc::new(OnceLock::new()),
         })
     }
 
@@ -98,11 +113,17 @@ impl AttentionEdges {
     }
 
     /// `(source, target)` of every attention edge, in the order of the attention coefficients.
-    pub fn edges(&self) -> Vec<(usize, usize)> {
-        self.structure
-            .entries()
-            .map(|(target, source)| (source, target))
-            .collect()
+    pub fn edges(&self) -> &[(usize, usize)] {
+        &self.pairs
+    }
+
+    /// The sources and the targets of every attention edge as index tensors on `device`.
+    pub(crate) fn index_tensors(&self, device: &Device) -> (Tensor<1, Int>, Tensor<1, Int>) {
+        let tensor = |pick: fn(&(usize, usize)) -> usize| {
+            let values: Vec<i64> = self.pairs.iter().map(|p| pick(p) as i64).collect();
+            Tensor::<1, Int>::from_data(TensorData::new(values, [self.pairs.len()]), device)
+        };
+        (tensor(|p| p.0), tensor(|p| p.1))
     }
 
     /// For each attention edge, the input edge it comes from (`None` for an added self-loop).
@@ -125,7 +146,7 @@ impl AttentionEdges {
                 actual: rows,
             });
         }
-        propagate(&self.gather_operator(), features)
+        propagate(self.gather.get_or_init(|| self.gather_operator()), features)
     }
 
     /// The `attention edges x input edges` matrix that copies (or, for added loops, averages)

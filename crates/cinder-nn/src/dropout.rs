@@ -50,7 +50,8 @@ pub(crate) fn masked_copy(input: &[f32], p: f32, seed: u64) -> Vec<f32> {
 }
 
 /// `len` mask values: `0` with probability `p`, otherwise `1 / (1 - p)`.
-fn mask(len: usize, p: f32, seed: u64) -> Vec<f32> {
+/// The scale `mᵢ` of every element: 0 (probability `p`) or `1 / (1 - p)`.
+pub(crate) fn mask(len: usize, p: f32, seed: u64) -> Vec<f32> {
     masked_copy(&vec![1.0f32; len], p, seed)
 }
 

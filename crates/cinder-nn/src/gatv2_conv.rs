@@ -4,7 +4,7 @@ use burn::config::Config;
 use burn::module::{Module, Param};
 use burn::nn::Linear;
 use burn::tensor::activation::leaky_relu;
-use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn::tensor::{Device, Tensor};
 
 use crate::attention::{AttentionOptions, AttentionOutput, attention_aggregate};
 use crate::attention_edges::AttentionEdges;
@@ -151,14 +151,8 @@ impl Gatv2Conv {
         check_width("Gatv2Conv target values", width, target_values.dims()[1])?;
         let device = source_values.device();
         let [nodes, _] = source_values.dims();
-        let pairs = edges.edges();
-        let count = pairs.len();
-        let index = |pick: fn(&(usize, usize)) -> usize| {
-            let values: Vec<i64> = pairs.iter().map(|p| pick(p) as i64).collect();
-            Tensor::<1, Int>::from_data(TensorData::new(values, [count]), &device)
-        };
-        let summed = source_values.clone().select(0, index(|p| p.0))
-            + target_values.select(0, index(|p| p.1));
+        let (sources, targets) = edges.index_tensors(&device);
+        let summed = source_values.clone().select(0, sources) + target_values.select(0, targets);
         let activated = leaky_relu(summed, f64::from(self.negative_slope));
         let edge_scores = head_scores(activated, self.attention.val());
         let zeros = Tensor::<2>::zeros([nodes, self.heads], &device);

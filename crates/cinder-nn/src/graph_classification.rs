@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::NnError;
 use crate::graph_batches::{GraphMiniBatch, GraphSet};
 use crate::graph_models::{GraphClassifier, GraphModelKind, GraphModelOptions};
-use crate::metrics::{argmax_rows, confusion_matrix};
+use crate::metrics::{argmax_rows, confusion_matrix, median};
 use crate::random::derive_seed;
 use crate::readout::Readout;
 
@@ -499,22 +499,9 @@ pub fn cross_validate_resuming(
         per_fold_test_accuracy: accuracies,
         mean_test_accuracy: mean,
         std_test_accuracy: variance.sqrt(),
-        epoch_ms_median: median(epoch_ms),
-        collate_ms_median: median(collate_ms),
+        epoch_ms_median: median(&epoch_ms),
+        collate_ms_median: median(&collate_ms),
     })
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    if values.is_empty() {
-        return f64::NAN;
-    }
-    values.sort_by(f64::total_cmp);
-    let middle = values.len() / 2;
-    if values.len().is_multiple_of(2) {
-        (values[middle - 1] + values[middle]) / 2.0
-    } else {
-        values[middle]
-    }
 }
 
 fn cross_entropy(

@@ -37,3 +37,24 @@ pub(crate) fn glorot(rows: usize, columns: usize, seed: u64, device: &Device) ->
     let values = uniform(rows * columns, -limit, limit, seed);
     Tensor::from_data(TensorData::new(values, [rows, columns]), device)
 }
+
+/// `count` independent `rows x columns` Glorot matrices (the per-hop weights of a polynomial
+/// filter such as ChebConv's or TAGConv's), seeded `seed`-derived 1, 2, ….
+pub(crate) fn glorot_stack(
+    count: usize,
+    rows: usize,
+    columns: usize,
+    seed: u64,
+    device: &Device,
+) -> Vec<Param<Tensor<2>>> {
+    (0..count)
+        .map(|k| {
+            Param::from_tensor(glorot(
+                rows,
+                columns,
+                derive_seed(seed, k as u64 + 1),
+                device,
+            ))
+        })
+        .collect()
+}

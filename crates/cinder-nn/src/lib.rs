@@ -67,7 +67,7 @@ pub use graph_conv::{GraphConv, GraphConvConfig};
 pub use graph_models::{
     GraphClassifier, GraphGcn, GraphGin, GraphModelKind, GraphModelOptions, GraphRgcn,
 };
-pub use metrics::{accuracy, argmax_rows, confusion_matrix, macro_f1};
+pub use metrics::{accuracy, argmax_rows, confusion_matrix, macro_f1, mean_std, median};
 pub use node_classification::{NodeFeatures, NodeGcn, NodeGcnConfig};
 pub use node_models::{
     NodeAppnp, NodeCheb, NodeGat, NodeModel, NodeModelKind, NodeModelOptions, NodePropagation,

@@ -78,6 +78,19 @@ impl NodeFeatures {
         }
     }
 
+    /// The features with inverted dropout while training (`seed = Some(..)`): on the stored
+    /// non-zeros of sparse features, in one fused pass on dense ones; unchanged when `seed` is
+    /// `None`. Cheap to clone either way (shared storage).
+    pub fn dropped(&self, probability: f32, seed: Option<u64>) -> crate::Result<Self> {
+        Ok(match (self, seed) {
+            (Self::Sparse(x), Some(seed)) => Self::Sparse(sparse_dropout(x, probability, seed)?),
+            (Self::Dense(x), Some(seed)) => {
+                Self::Dense(Box::new(dropout((**x).clone(), probability, seed)?))
+            }
+            (features, None) => features.clone(),
+        })
+    }
+
     /// Feature dimension.
     pub fn width(&self) -> usize {
         match self {
@@ -168,17 +181,10 @@ impl NodeGcn {
         features: &NodeFeatures,
         dropout_seed: Option<u64>,
     ) -> crate::Result<Tensor<2>> {
-        let hidden = match (features, dropout_seed) {
-            (NodeFeatures::Sparse(x), Some(seed)) => {
-                let dropped = sparse_dropout(x, self.dropout, derive_seed(seed, 1))?;
-                self.conv1.forward_sparse(operator, &dropped)?
-            }
-            (NodeFeatures::Sparse(x), None) => self.conv1.forward_sparse(operator, x)?,
-            (NodeFeatures::Dense(x), Some(seed)) => {
-                let dropped = dropout((**x).clone(), self.dropout, derive_seed(seed, 1))?;
-                self.conv1.forward(operator, dropped)?
-            }
-            (NodeFeatures::Dense(x), None) => self.conv1.forward(operator, (**x).clone())?,
+        let input = features.dropped(self.dropout, dropout_seed.map(|s| derive_seed(s, 1)))?;
+        let hidden = match &input {
+            NodeFeatures::Sparse(x) => self.conv1.forward_sparse(operator, x)?,
+            NodeFeatures::Dense(x) => self.conv1.forward(operator, (**x).clone())?,
         };
         let hidden = relu(hidden);
         let hidden = match dropout_seed {

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::appnp::{Appnp, AppnpConfig};
 use crate::attention_edges::AttentionEdges;
 use crate::cheb_conv::{ChebConv, ChebConvConfig};
-use crate::dropout::{dropout, sparse_dropout};
+use crate::dropout::dropout;
 use crate::error::{NnError, Result};
 use crate::gat_conv::{GatConv, GatConvConfig};
 use crate::gatv2_conv::{Gatv2Conv, Gatv2ConvConfig};
@@ -350,23 +350,15 @@ pub fn node_propagation(kind: NodeModelKind, graph: &Graph) -> Result<NodePropag
     })
 }
 
-/// `X W (+ b)` for dense or sparse `X`, with input dropout while training.
+/// `X W (+ b)` for dense or sparse `X` (a sparse `X` is never densified).
 fn input_linear(
     features: &NodeFeatures,
     weight: Tensor<2>,
     bias: Option<Tensor<1>>,
-    dropout_probability: f32,
-    seed: Option<u64>,
 ) -> Result<Tensor<2>> {
-    let product = match (features, seed) {
-        (NodeFeatures::Sparse(x), Some(seed)) => {
-            propagate(&sparse_dropout(x, dropout_probability, seed)?, weight)?
-        }
-        (NodeFeatures::Sparse(x), None) => propagate(x, weight)?,
-        (NodeFeatures::Dense(x), Some(seed)) => {
-            dropout((**x).clone(), dropout_probability, seed)?.matmul(weight)
-        }
-        (NodeFeatures::Dense(x), None) => (**x).clone().matmul(weight),
+    let product = match features {
+        NodeFeatures::Sparse(x) => propagate(x, weight)?,
+        NodeFeatures::Dense(x) => (**x).clone().matmul(weight),
     };
     Ok(match bias {
         Some(bias) => product + bias.unsqueeze_dim(0),
@@ -402,20 +394,14 @@ impl NodeModel {
                 let root = model.conv1.linear_root.as_ref();
                 let neighbours = &model.conv1.linear_neighbours;
                 // mean(X) W = S (X W): the sparse input is multiplied once per weight.
-                let projected = input_linear(
-                    features,
-                    neighbours.weight.val(),
-                    None,
-                    model.dropout,
-                    seed(1),
-                )?;
+                let x = features.dropped(model.dropout, seed(1))?;
+                let projected = input_linear(&x, neighbours.weight.val(), None)?;
                 let mut hidden = propagate(operator, projected)?;
                 if let Some(bias) = optional_bias(neighbours) {
                     hidden = hidden + bias.unsqueeze_dim(0);
                 }
                 if let Some(root) = root {
-                    hidden = hidden
-                        + input_linear(features, root.weight.val(), None, model.dropout, seed(1))?;
+                    hidden = hidden + input_linear(&x, root.weight.val(), None)?;
                 }
                 let hidden = maybe_dropout(relu(hidden), model.dropout, seed(2))?;
                 model.conv2.forward(operator, hidden)
@@ -425,12 +411,11 @@ impl NodeModel {
                 model.conv.forward(propagation.operator()?, dense)
             }
             Self::Appnp(model) => {
+                let x = features.dropped(model.dropout, seed(1))?;
                 let hidden = input_linear(
-                    features,
+                    &x,
                     model.linear1.weight.val(),
                     optional_bias(&model.linear1),
-                    model.dropout,
-                    seed(1),
                 )?;
                 let hidden = maybe_dropout(relu(hidden), model.dropout, seed(2))?;
                 let logits = model.linear2.forward(hidden);
@@ -488,26 +473,22 @@ impl NodeGat {
         dropout_seed: Option<u64>,
     ) -> Result<Tensor<2>> {
         let seed = |purpose| dropout_seed.map(|s| derive_seed(s, purpose));
+        let x = features.dropped(self.dropout, seed(1))?;
         let hidden = match (&self.conv1, &self.conv1_v2) {
             (Some(conv), _) => {
-                let transformed =
-                    input_linear(features, conv.weight.val(), None, self.dropout, seed(1))?;
+                let transformed = input_linear(&x, conv.weight.val(), None)?;
                 conv.attend(edges, transformed, None, seed(2))?.output
             }
             (None, Some(conv)) => {
                 let source = input_linear(
-                    features,
+                    &x,
                     conv.linear_source.weight.val(),
                     optional_bias(&conv.linear_source),
-                    self.dropout,
-                    seed(1),
                 )?;
                 let target = input_linear(
-                    features,
+                    &x,
                     conv.linear_target.weight.val(),
                     optional_bias(&conv.linear_target),
-                    self.dropout,
-                    seed(1),
                 )?;
                 conv.attend(edges, source, target, seed(2))?.output
             }

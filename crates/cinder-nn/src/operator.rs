@@ -106,19 +106,6 @@ impl SparseOperator {
         }
     }
 
-    /// `(row, column)` of every stored entry, in CSR order (for an operator in the
-    /// message-passing layout: `(target, source)` of every edge).
-    pub fn entries(&self) -> impl ExactSizeIterator<Item = (usize, usize)> + '_ {
-        let csr = &self.forward;
-        let mut row = 0;
-        (0..csr.nnz()).map(move |k| {
-            while csr.indptr[row + 1] <= k {
-                row += 1;
-            }
-            (row, csr.indices[k] as usize)
-        })
-    }
-
     /// `(rows, columns)` of `S`.
     pub fn shape(&self) -> (usize, usize) {
         (self.forward.rows, self.forward.columns)

@@ -6,10 +6,9 @@ use burn::tensor::{Device, Tensor};
 use cinder_graph::{GcnNormalization, Graph, gcn_normalization};
 
 use crate::error::check_width;
-use crate::init::glorot;
+use crate::init::glorot_stack;
 use crate::operator::SparseOperator;
 use crate::propagate::propagate;
-use crate::random::derive_seed;
 
 /// Options of a [`TagConv`] layer (PyG's defaults).
 #[derive(Config, Debug)]
@@ -45,12 +44,13 @@ impl TagConvConfig {
     /// Builds the layer on `device`.
     pub fn init(&self, device: &Device) -> TagConv {
         TagConv {
-            weights: (0..=self.k)
-                .map(|k| {
-                    let seed = derive_seed(self.seed, k as u64 + 1);
-                    Param::from_tensor(glorot(self.in_features, self.out_features, seed, device))
-                })
-                .collect(),
+            weights: glorot_stack(
+                self.k + 1,
+                self.in_features,
+                self.out_features,
+                self.seed,
+                device,
+            ),
             bias: self
                 .bias
                 .then(|| Param::from_tensor(Tensor::<1>::zeros([self.out_features], device))),

@@ -11,25 +11,11 @@ use cinder_nn::{
     AttentionEdges, AttentionOptions, attention_aggregate, attention_aggregate_generic,
 };
 
+mod common;
+
+use common::Stream;
+
 const SLOPE: f64 = 0.2;
-
-struct Stream(u64);
-
-impl Stream {
-    fn next(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() * n as f64) as usize
-    }
-    fn values(&mut self, n: usize, scale: f64) -> Vec<f64> {
-        (0..n).map(|_| (self.next() * 2.0 - 1.0) * scale).collect()
-    }
-}
 
 /// A random problem: edges `(source, target)` and every input of the op, in f64.
 struct Problem {
@@ -59,17 +45,17 @@ fn problem(seed: u64, score_scale: f64) -> Problem {
     }
     let graph = Graph::from_edges(nodes, set.iter().copied(), Direction::Directed).unwrap();
     let edges = AttentionEdges::new(&graph, false).unwrap();
-    let pairs = edges.edges();
+    let pairs = edges.edges().to_vec();
     let (heads, channels) = (1 + stream.below(3), 1 + stream.below(4));
     Problem {
         nodes,
         heads,
         channels,
-        features: stream.values(nodes * heads * channels, 1.0),
-        source_scores: stream.values(nodes * heads, score_scale),
-        target_scores: stream.values(nodes * heads, score_scale),
-        edge_scores: stream.values(pairs.len() * heads, score_scale),
-        loss_weights: stream.values(nodes * heads * channels, 1.0),
+        features: stream.uniform(nodes * heads * channels, 1.0),
+        source_scores: stream.uniform(nodes * heads, score_scale),
+        target_scores: stream.uniform(nodes * heads, score_scale),
+        edge_scores: stream.uniform(pairs.len() * heads, score_scale),
+        loss_weights: stream.uniform(nodes * heads * channels, 1.0),
         edges,
         pairs,
     }

@@ -8,24 +8,9 @@ use cinder_graph::{
 };
 use cinder_nn::{SparseOperator, propagate, propagate_generic};
 
-/// A deterministic stream of numbers in [0, 1) (SplitMix64).
-struct Stream(u64);
+mod common;
 
-impl Stream {
-    fn next(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() * n as f64) as usize
-    }
-    fn values(&mut self, n: usize) -> Vec<f32> {
-        (0..n).map(|_| (self.next() * 2.0 - 1.0) as f32).collect()
-    }
-}
+use common::Stream;
 
 /// A random weighted graph's GCN operator, and a random rectangular matrix (rows ≠ columns).
 fn operators(seed: u64) -> Vec<(String, SparseMatrix)> {
@@ -153,8 +138,8 @@ fn gradients_match_dense_oracle_and_finite_differences() {
             let (rows, columns) = operator.shape();
             let width = 3;
             let mut stream = Stream(seed + 100);
-            let x = stream.values(columns * width);
-            let c = stream.values(rows * width);
+            let x = stream.uniform_f32(columns * width);
+            let c = stream.uniform_f32(rows * width);
             let oracle = oracle_gradient(&dense_f64(&matrix), &x, &c, width);
             for (path, product) in paths {
                 let (_, gradient) = loss_and_gradient(product, &operator, &x, &c, width);
@@ -186,7 +171,7 @@ fn forward_paths_agree_with_and_without_autodiff() {
     for (name, matrix) in operators(7) {
         let operator = SparseOperator::new(&matrix).unwrap();
         let (_, columns) = operator.shape();
-        let x = Stream(3).values(columns * 4);
+        let x = Stream(3).uniform_f32(columns * 4);
         let plain = Device::flex();
         let tensor = Tensor::<2>::from_data(TensorData::new(x.clone(), [columns, 4]), &plain);
         let fast = propagate(&operator, tensor.clone())

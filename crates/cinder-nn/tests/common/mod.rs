@@ -66,3 +66,32 @@ pub fn assert_close(actual: &[f64], expected: &[f64], what: &str) {
         );
     }
 }
+
+/// A deterministic stream of numbers in [0, 1) (SplitMix64), for random test problems.
+pub struct Stream(pub u64);
+
+impl Stream {
+    /// The next number in [0, 1).
+    pub fn next(&mut self) -> f64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// A number in `0..n`.
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() * n as f64) as usize
+    }
+
+    /// `n` numbers uniform in `[-scale, scale)`.
+    pub fn uniform(&mut self, n: usize, scale: f64) -> Vec<f64> {
+        (0..n).map(|_| (self.next() * 2.0 - 1.0) * scale).collect()
+    }
+
+    /// `n` numbers uniform in `[-1, 1)` as f32.
+    pub fn uniform_f32(&mut self, n: usize) -> Vec<f32> {
+        (0..n).map(|_| (self.next() * 2.0 - 1.0) as f32).collect()
+    }
+}
