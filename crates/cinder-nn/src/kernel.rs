@@ -9,7 +9,18 @@ const MIN_ENTRIES_PER_TASK: usize = 16 * 1024;
 
 /// `S · X` for a row-major `X` with `width` columns; returns a row-major `S.rows x width` buffer.
 pub(crate) fn csr_times_dense(csr: &Csr, x: &[f32], width: usize) -> Vec<f32> {
+    csr_values_times_dense(csr, &csr.values, x, width)
+}
+
+/// `S · X` with `S`'s structure and the given `values` (one per stored entry, CSR order).
+pub(crate) fn csr_values_times_dense(
+    csr: &Csr,
+    values: &[f32],
+    x: &[f32],
+    width: usize,
+) -> Vec<f32> {
     debug_assert_eq!(x.len(), csr.columns * width);
+    debug_assert_eq!(values.len(), csr.nnz());
     let mut y = vec![0.0f32; csr.rows * width];
     if width == 0 || csr.rows == 0 {
         return y;
@@ -21,7 +32,7 @@ pub(crate) fn csr_times_dense(csr: &Csr, x: &[f32], width: usize) -> Vec<f32> {
         .enumerate()
         .for_each(|(row, out)| {
             for k in csr.indptr[row]..csr.indptr[row + 1] {
-                let weight = csr.values[k];
+                let weight = values[k];
                 let start = csr.indices[k] as usize * width;
                 for (o, &v) in out.iter_mut().zip(&x[start..start + width]) {
                     *o += weight * v;

@@ -38,6 +38,7 @@ mod node_models;
 mod node_training;
 mod operator;
 mod propagate;
+mod propagate_scaled;
 mod random;
 mod readout;
 mod relational_conv;

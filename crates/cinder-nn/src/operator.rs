@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use burn::tensor::Tensor;
 use cinder_graph::SparseMatrix;
 
 use crate::error::{NnError, Result};
@@ -78,6 +79,9 @@ pub struct SparseOperator {
     /// For each stored entry of `Sᵀ`, the index of the same entry in `S` (to re-use the
     /// transpose's structure when only values change, e.g. under dropout).
     pub(crate) transpose_source: Arc<Vec<u32>>,
+    /// Per-entry multipliers `M` (CSR order) of a scaled operator `S ∘ M`; tracked for
+    /// gradients when `M` is (see [`SparseOperator::with_multipliers`]).
+    pub(crate) multipliers: Option<Tensor<1>>,
 }
 
 impl SparseOperator {
@@ -103,7 +107,56 @@ impl SparseOperator {
             forward: Arc::new(forward),
             backward: Arc::new(backward),
             transpose_source: Arc::new(transpose_source),
+            multipliers: None,
         }
+    }
+
+    /// The operator `S ∘ M`: every stored entry `k` multiplied by `multipliers[k]` (CSR order),
+    /// with `M` a tensor that may require gradients. [`crate::propagate`] then computes
+    /// `Y = (S ∘ M) · X` and, on Flex, `∂L/∂M[k] = S[k] · ⟨∂L/∂Y[row k], X[column k]⟩` with a
+    /// row-parallel kernel (Burn ops elsewhere). This is how an edge mask enters a model
+    /// (GNNExplainer): every layer built on `propagate` (GCN, GIN, SAGE, APPNP, Chebyshev, …)
+    /// runs on the masked operator unchanged. Attention layers read only the structure and
+    /// ignore `M`.
+    pub fn with_multipliers(&self, multipliers: Tensor<1>) -> Result<Self> {
+        let [length] = multipliers.dims();
+        if length != self.nnz() {
+            return Err(NnError::ShapeMismatch {
+                what: "operator multipliers (one per stored entry)".into(),
+                expected: self.nnz(),
+                actual: length,
+            });
+        }
+        Ok(Self {
+            multipliers: Some(multipliers),
+            ..self.clone()
+        })
+    }
+
+    /// The multipliers of a scaled operator, if any.
+    pub fn multipliers(&self) -> Option<&Tensor<1>> {
+        self.multipliers.as_ref()
+    }
+
+    /// The same operator without multipliers.
+    pub fn unscaled(&self) -> Self {
+        Self {
+            multipliers: None,
+            ..self.clone()
+        }
+    }
+
+    /// `(row, column)` of every stored entry, in CSR order (row = target, column = source in
+    /// the message-passing layout).
+    pub fn coordinates(&self) -> Vec<(usize, usize)> {
+        let csr = &self.forward;
+        let mut coordinates = Vec::with_capacity(csr.nnz());
+        for row in 0..csr.rows {
+            for k in csr.indptr[row]..csr.indptr[row + 1] {
+                coordinates.push((row, csr.indices[k] as usize));
+            }
+        }
+        coordinates
     }
 
     /// `(rows, columns)` of `S`.
@@ -134,6 +187,7 @@ impl SparseOperator {
                 ..(*self.backward).clone()
             }),
             transpose_source: Arc::clone(&self.transpose_source),
+            multipliers: self.multipliers.clone(),
         }
     }
 

@@ -22,10 +22,11 @@ use crate::error::{NnError, Result};
 use crate::flex::flex_matrix;
 use crate::kernel::csr_times_dense;
 use crate::operator::{Csr, SparseOperator};
+use crate::propagate_scaled::{scaled_product, scaled_product_generic};
 
 type FlexAutodiff = Autodiff<Flex>;
 
-/// `S · X`. Fails if `X` does not have `S.columns` rows.
+/// `S · X` (or `(S ∘ M) · X` for an operator with multipliers `M`). Fails if `X` does not have `S.columns` rows.
 pub fn propagate(operator: &SparseOperator, x: Tensor<2>) -> Result<Tensor<2>> {
     let [rows, _] = x.dims();
     let (_, columns) = operator.shape();
@@ -36,6 +37,9 @@ pub fn propagate(operator: &SparseOperator, x: Tensor<2>) -> Result<Tensor<2>> {
             expected: columns,
             actual: rows,
         });
+    }
+    if let Some(multipliers) = &operator.multipliers {
+        return Ok(scaled_product(operator, x, multipliers.clone()));
     }
     if let Ok(tracked) = x.clone().try_into_primitive::<FlexAutodiff>() {
         return Ok(Tensor::from_primitive::<FlexAutodiff>(autodiff_product(
@@ -61,6 +65,9 @@ pub fn propagate_generic(operator: &SparseOperator, x: Tensor<2>) -> Result<Tens
             expected: operator.shape().1,
             actual: rows,
         });
+    }
+    if let Some(multipliers) = &operator.multipliers {
+        return Ok(scaled_product_generic(operator, x, multipliers.clone()));
     }
     Ok(generic_product(operator, x))
 }

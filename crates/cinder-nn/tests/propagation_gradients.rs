@@ -216,3 +216,146 @@ fn wrong_operand_height_is_an_error() {
         }
     ));
 }
+
+/// L(X, M) = Σ C ⊙ ((S ∘ M) X)² through `product` on an operator with tracked multipliers `M`;
+/// returns L, ∂L/∂X and ∂L/∂M.
+fn scaled_loss_and_gradients(
+    product: Product,
+    operator: &SparseOperator,
+    x: &[f32],
+    m: &[f32],
+    c: &[f32],
+    width: usize,
+) -> (f64, Vec<f32>, Vec<f32>) {
+    let device = Device::flex().autodiff();
+    let (rows, columns) = operator.shape();
+    let x = Tensor::<2>::from_data(TensorData::new(x.to_vec(), [columns, width]), &device)
+        .require_grad();
+    let m = Tensor::<1>::from_data(TensorData::new(m.to_vec(), [m.len()]), &device).require_grad();
+    let c = Tensor::<2>::from_data(TensorData::new(c.to_vec(), [rows, width]), &device);
+    let scaled = operator.with_multipliers(m.clone()).unwrap();
+    let y = product(&scaled, x.clone()).unwrap();
+    let loss = (y.clone() * y * c).sum();
+    let value = f64::from(loss.clone().into_data().try_to_vec::<f32>().unwrap()[0]);
+    let grads = loss.backward();
+    let read = |t: Option<Tensor<2>>| t.unwrap().into_data().try_to_vec::<f32>().unwrap();
+    let grad_x = read(x.grad(&grads));
+    let grad_m = m
+        .grad(&grads)
+        .unwrap()
+        .into_data()
+        .try_to_vec::<f32>()
+        .unwrap();
+    (value, grad_x, grad_m)
+}
+
+/// The f64 oracle of the scaled loss: L and ∂L/∂M[k] = S[k] · ⟨2 C ⊙ Y, X⟩ at entry k.
+fn scaled_oracle(
+    operator: &SparseOperator,
+    x: &[f32],
+    m: &[f32],
+    c: &[f32],
+    width: usize,
+) -> (f64, Vec<f64>) {
+    let (rows, _) = operator.shape();
+    let entries: Vec<((usize, usize), f64)> = operator
+        .coordinates()
+        .into_iter()
+        .zip(operator.values())
+        .zip(m)
+        .map(|((at, &s), &mk)| (at, f64::from(s) * f64::from(mk)))
+        .collect();
+    let mut y = vec![0.0f64; rows * width];
+    for &((i, j), w) in &entries {
+        for f in 0..width {
+            y[i * width + f] += w * f64::from(x[j * width + f]);
+        }
+    }
+    let loss = (0..y.len()).map(|k| f64::from(c[k]) * y[k] * y[k]).sum();
+    let gradient = operator
+        .coordinates()
+        .into_iter()
+        .zip(operator.values())
+        .map(|((i, j), &s)| {
+            let dot: f64 = (0..width)
+                .map(|f| {
+                    2.0 * f64::from(c[i * width + f])
+                        * y[i * width + f]
+                        * f64::from(x[j * width + f])
+                })
+                .sum();
+            f64::from(s) * dot
+        })
+        .collect();
+    (loss, gradient)
+}
+
+#[test]
+fn operator_multipliers_get_exact_gradients_on_both_paths() {
+    let paths: [(&str, Product); 2] = [
+        ("flex custom op", propagate),
+        ("generic select path", propagate_generic),
+    ];
+    for seed in 0..3 {
+        for (name, matrix) in operators(seed) {
+            let operator = SparseOperator::new(&matrix).unwrap();
+            let (rows, columns) = operator.shape();
+            let width = 3;
+            let mut stream = Stream(seed + 200);
+            let x = stream.uniform_f32(columns * width);
+            let c = stream.uniform_f32(rows * width);
+            let m = stream.uniform_f32(operator.nnz());
+            let (oracle_loss, oracle_m) = scaled_oracle(&operator, &x, &m, &c, width);
+            // ∂L/∂X on the scaled operator: the unscaled oracle on the dense S ∘ M.
+            let (_, columns_dense) = operator.shape();
+            let mut dense = vec![vec![0.0f64; columns_dense]; rows];
+            for (((i, j), &s), &mk) in operator
+                .coordinates()
+                .into_iter()
+                .zip(operator.values())
+                .zip(&m)
+            {
+                dense[i][j] += f64::from(s) * f64::from(mk);
+            }
+            let oracle_x = oracle_gradient(&dense, &x, &c, width);
+            for (path, product) in paths {
+                let (loss, grad_x, grad_m) =
+                    scaled_loss_and_gradients(product, &operator, &x, &m, &c, width);
+                assert!(
+                    (loss - oracle_loss).abs() <= 1e-4 * oracle_loss.abs().max(1.0),
+                    "{path} on {name}: loss {loss} vs {oracle_loss}"
+                );
+                assert_close(&grad_x, &oracle_x, &format!("{path} ∂L/∂X on {name}"));
+                assert_close(&grad_m, &oracle_m, &format!("{path} ∂L/∂M on {name}"));
+            }
+            // Central differences of the f64 oracle in M (L is quadratic in each M[k]).
+            let step = 0.05f32;
+            let mut finite = Vec::new();
+            let mut analytic = Vec::new();
+            for k in (0..m.len()).step_by(m.len().div_ceil(5).max(1)) {
+                let mut plus = m.clone();
+                plus[k] += step;
+                let mut minus = m.clone();
+                minus[k] -= step;
+                let (l_plus, _) = scaled_oracle(&operator, &x, &plus, &c, width);
+                let (l_minus, _) = scaled_oracle(&operator, &x, &minus, &c, width);
+                finite.push((l_plus - l_minus) / (2.0 * f64::from(step)));
+                analytic.push(oracle_m[k] as f32);
+            }
+            assert_close(
+                &analytic,
+                &finite,
+                &format!("finite differences in M on {name}"),
+            );
+        }
+    }
+}
+
+#[test]
+fn multipliers_of_the_wrong_length_are_refused() {
+    let (_, matrix) = operators(1).remove(0);
+    let operator = SparseOperator::new(&matrix).unwrap();
+    let m = Tensor::<1>::ones([operator.nnz() + 1], &Device::flex());
+    let error = operator.with_multipliers(m).unwrap_err().to_string();
+    assert!(error.contains("multipliers"), "{error}");
+}
