@@ -44,6 +44,14 @@ pub enum DatasetError {
         /// Where it was looked for.
         looked_in: String,
     },
+    /// A generated dataset was asked for with impossible options.
+    #[error("generating {what}: {reason}")]
+    Generation {
+        /// The dataset.
+        what: String,
+        /// Which option is impossible and why.
+        reason: String,
+    },
     /// A download failed or did not match its checksum.
     #[error("downloading {url}: {reason}")]
     Download {

@@ -35,6 +35,7 @@ mod idx;
 mod image_folder;
 mod location;
 mod mesh;
+mod motifs;
 mod musae;
 mod npy;
 mod npz;
@@ -64,6 +65,7 @@ pub use location::{
     require_fixture, require_weights, weights_path,
 };
 pub use mesh::{Mesh, load_mesh, load_mesh_graph, parse_obj, parse_off};
+pub use motifs::{MotifBenchmark, MotifOptions, ba_shapes, motif_benchmark, tree_cycles};
 pub use musae::load_musae;
 pub use npz::{NpzArrays, load_npz, load_npz_graph};
 pub use open::{DataFormat, Dataset, detect_format, open_dataset};

@@ -8,6 +8,7 @@ use cinder_graph::{Fold, Graph, NodeSplit, karate_club};
 use crate::error::{DatasetError, Result};
 use crate::gin_text::{load_folds, load_gin_text};
 use crate::location::data_path;
+use crate::motifs::motif_benchmark;
 use crate::musae::load_musae;
 use crate::planetoid::load_planetoid;
 use crate::sdf::parse_sdf;
@@ -65,6 +66,18 @@ pub const REGISTRY: &[RegisteredDataset] = &[
         task: DatasetTask::Nodes,
         relative_path: Some("social/twitch-en/ENGB_edges.csv"),
         description: "Twitch users (English), MUSAE format, target `mature`",
+    },
+    RegisteredDataset {
+        name: "ba-shapes",
+        task: DatasetTask::Nodes,
+        relative_path: None,
+        description: "BA-Shapes (Ying et al. 2019): 300-node Barabási–Albert graph + 80 house motifs, 4 role classes, ground-truth explanations (generated)",
+    },
+    RegisteredDataset {
+        name: "tree-cycles",
+        task: DatasetTask::Nodes,
+        relative_path: None,
+        description: "Tree-Cycles (Ying et al. 2019): depth-8 binary tree + 80 six-cycles, 2 classes, ground-truth explanations (generated)",
     },
     RegisteredDataset {
         name: "MUTAG",
@@ -149,6 +162,15 @@ pub fn load_registered_nodes(name: &str) -> Result<NodeDataset> {
             graph: karate_club(),
             split: None,
         }),
+        "ba-shapes" | "tree-cycles" => {
+            let benchmark = motif_benchmark(dataset.name)
+                .ok_or_else(|| wrong_task(dataset.name, "generation"))??;
+            Ok(NodeDataset {
+                name: benchmark.name,
+                graph: benchmark.graph,
+                split: None,
+            })
+        }
         "twitch-en" => {
             let path = path_of(dataset)?;
             let directory = path.parent().unwrap_or(Path::new("."));
