@@ -140,6 +140,13 @@ pub fn ensure_file(file: &RemoteFile, root: &Path) -> Result<PathBuf> {
         return Ok(destination);
     }
     let parent = destination.parent().unwrap_or(root);
+    // Folders this call creates, deepest first: removed again if the download fails, so a failed
+    // download leaves no empty folder behind.
+    let created: Vec<PathBuf> = parent
+        .ancestors()
+        .take_while(|folder| !folder.as_os_str().is_empty() && !folder.exists())
+        .map(Path::to_path_buf)
+        .collect();
     std::fs::create_dir_all(parent).map_err(io_error(parent))?;
     let temporary = parent.join(format!(
         ".{}.part-{}",
@@ -168,6 +175,10 @@ pub fn ensure_file(file: &RemoteFile, root: &Path) -> Result<PathBuf> {
     });
     if result.is_err() {
         let _ = std::fs::remove_file(&temporary);
+        for folder in &created {
+            // Only empty folders go: `remove_dir` refuses anything else.
+            let _ = std::fs::remove_dir(folder);
+        }
     }
     result.map(|()| destination)
 }
@@ -233,6 +244,15 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(leftovers, vec![std::ffi::OsString::from("data.bin")]);
+        // A failed download into folders that did not exist leaves none of them behind.
+        let fresh = RemoteFile {
+            relative_path: "fresh/deeper/other.bin",
+            ..bad
+        };
+        assert!(ensure_file(&fresh, &root.join("cache")).is_err());
+        assert!(!root.join("cache/fresh").exists());
+        assert!(ensure_file(&fresh, &root.join("new-root")).is_err());
+        assert!(!root.join("new-root").exists());
         assert!(download_dataset("imagenet", Some(&root)).is_err());
         std::fs::remove_dir_all(&root).unwrap();
     }

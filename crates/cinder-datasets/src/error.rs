@@ -34,6 +34,15 @@ pub enum DatasetError {
         /// Names this loader accepts.
         known: String,
     },
+    /// A file or folder the user named by path is missing, or lacks a file it needs (no hint
+    /// about `CINDER_DATA`: the path was explicit).
+    #[error("{path}: no {what}")]
+    MissingInPath {
+        /// The path the user gave.
+        path: PathBuf,
+        /// What is missing (`no …`).
+        what: String,
+    },
     /// No data folder was configured or found.
     #[error(
         "dataset {what} not found: looked in {looked_in}. Set CINDER_DATA to the folder that holds it (e.g. ../shared/datasets) or pass its path"

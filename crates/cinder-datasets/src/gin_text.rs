@@ -155,9 +155,9 @@ pub fn load_folds(directory: &Path, num_graphs: usize) -> Result<Vec<Fold>> {
         .unwrap_or(0);
     let expected = largest_file.max(named);
     if expected == 0 {
-        return Err(DatasetError::NotFound {
+        return Err(DatasetError::MissingInPath {
+            path: directory.to_path_buf(),
             what: "train_idx-1.txt".into(),
-            looked_in: directory.display().to_string(),
         });
     }
     let mut folds = Vec::with_capacity(expected);

@@ -179,9 +179,9 @@ fn read_item(directory: &Path, stem: &str, csv_name: &str, transpose_csv: bool) 
     }
     let csv_path = directory.join(csv_name);
     if !csv_path.exists() {
-        return Err(DatasetError::NotFound {
+        return Err(DatasetError::MissingInPath {
+            path: directory.to_path_buf(),
             what: format!("{stem}.npy or {csv_name}"),
-            looked_in: directory.display().to_string(),
         });
     }
     let text = std::fs::read_to_string(&csv_path).map_err(|source| DatasetError::Io {

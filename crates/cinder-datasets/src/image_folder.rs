@@ -79,9 +79,9 @@ pub fn load_image_folder(root: &Path) -> Result<ImageFolder> {
         folder.labels = vec![None; folder.images.len()];
     }
     if folder.images.is_empty() {
-        return Err(DatasetError::NotFound {
+        return Err(DatasetError::MissingInPath {
+            path: root.to_path_buf(),
             what: format!("images (.{})", IMAGE_EXTENSIONS.join(", .")),
-            looked_in: root.display().to_string(),
         });
     }
     Ok(folder)

@@ -136,9 +136,9 @@ pub fn detect_format(path: &Path) -> Result<DataFormat> {
         });
     }
     if !path.is_dir() {
-        return Err(DatasetError::NotFound {
-            what: path.display().to_string(),
-            looked_in: "the file system (and it is not a registered name)".into(),
+        return Err(DatasetError::MissingInPath {
+            path: path.to_path_buf(),
+            what: "such file or folder, and no registered dataset of that name (see `cinder data list`)".into(),
         });
     }
     let names = file_names(path);
@@ -177,9 +177,9 @@ fn find_file(directory: &Path, what: &str, predicate: impl Fn(&str) -> bool) -> 
     matches
         .into_iter()
         .next()
-        .ok_or_else(|| DatasetError::NotFound {
+        .ok_or_else(|| DatasetError::MissingInPath {
+            path: directory.to_path_buf(),
             what: what.into(),
-            looked_in: directory.display().to_string(),
         })
 }
 

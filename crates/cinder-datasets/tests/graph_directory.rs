@@ -60,7 +60,10 @@ fn bad_rows_and_missing_files_name_the_file() {
     );
     std::fs::remove_dir_all(&directory).unwrap();
     let error = load_graph_directory(std::path::Path::new("/nonexistent-dir")).unwrap_err();
-    assert!(matches!(error, DatasetError::NotFound { .. }), "{error}");
+    assert!(
+        matches!(error, DatasetError::MissingInPath { .. }),
+        "{error}"
+    );
 }
 
 mod support;

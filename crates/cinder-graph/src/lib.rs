@@ -18,6 +18,7 @@
 
 mod adjacency;
 mod batch;
+mod classes;
 mod error;
 mod features;
 mod folds;
@@ -32,6 +33,7 @@ mod split;
 
 pub use adjacency::{AdjacencyBuilder, Orientation, SelfLoops};
 pub use batch::{GraphBatch, block_diagonal, block_diagonal_batch};
+pub use classes::{CompactLabels, compact_labels};
 pub use error::{GraphError, Result};
 pub use features::{DenseMatrix, FeatureMatrix};
 pub use folds::{Fold, seeded_shuffle, splitmix64, stratified_folds, stratified_holdout};

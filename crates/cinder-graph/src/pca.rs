@@ -17,10 +17,15 @@ pub fn pca_reduce(values: &[f32], rows: usize, dims: usize, k: usize) -> Result<
             per: "nodes",
         });
     }
-    if k == 0 || k > dims {
-        return Err(GraphError::InvalidSplit(format!(
-            "PCA to {k} components of {dims}-d features: need 1 ≤ k ≤ {dims}"
-        )));
+    // Centred data span at most rows − 1 directions.
+    let largest_rank = dims.min(rows.saturating_sub(1));
+    if k == 0 || k > largest_rank {
+        return Err(GraphError::InvalidParameter {
+            name: "number of PCA components",
+            reason: format!(
+                "{k} components of {rows} rows of {dims}-d features: need 1 ≤ k ≤ {largest_rank} (at most min(dims, rows − 1) principal components exist)"
+            ),
+        });
     }
     let mut mean = vec![0.0f64; dims];
     for row in values.chunks(dims) {
@@ -45,8 +50,10 @@ pub fn pca_reduce(values: &[f32], rows: usize, dims: usize, k: usize) -> Result<
             }
         }
     }
+    let trace: f64 = (0..dims).map(|i| covariance[i * dims + i]).sum();
     let mut components: Vec<Vec<f64>> = Vec::with_capacity(k);
     for index in 0..k {
+        let mut eigenvalue = 0.0;
         let mut vector: Vec<f64> = (0..dims)
             .map(|j| 1.0 + ((j * 7 + index * 13) % 11) as f64 / 11.0)
             .collect();
@@ -66,6 +73,8 @@ pub fn pca_reduce(values: &[f32], rows: usize, dims: usize, k: usize) -> Result<
                 }
             }
             let norm = next.iter().map(|v| v * v).sum::<f64>().sqrt();
+            // For a unit eigenvector, |C v| is its eigenvalue (the variance it explains).
+            eigenvalue = norm;
             if norm == 0.0 {
                 break;
             }
@@ -75,6 +84,16 @@ pub fn pca_reduce(values: &[f32], rows: usize, dims: usize, k: usize) -> Result<
             if change < 1e-9 {
                 break;
             }
+        }
+        // Beyond the data's rank only rounding noise is left: such a "component" explains no
+        // variance and is not principal.
+        if eigenvalue <= 1e-9 * trace {
+            return Err(GraphError::InvalidParameter {
+                name: "number of PCA components",
+                reason: format!(
+                    "{k} components requested, but the {rows} × {dims} features have rank {index} after centring: only {index} principal components exist"
+                ),
+            });
         }
         let largest = vector
             .iter()
@@ -126,5 +145,20 @@ mod tests {
             assert!(reduced[2 * i + 1].abs() < 0.02);
         }
         assert!(pca_reduce(&values, 50, 3, 4).is_err());
+    }
+
+    #[test]
+    fn components_beyond_the_rank_are_refused_naming_the_rank() {
+        // 40 points on a line in 3-D: rank 1 after centring.
+        let line: Vec<f32> = (0..40)
+            .flat_map(|i| [i as f32, 2.0 * i as f32, -(i as f32)])
+            .collect();
+        assert_eq!(pca_reduce(&line, 40, 3, 1).unwrap().len(), 40);
+        let message = pca_reduce(&line, 40, 3, 2).unwrap_err().to_string();
+        assert!(message.contains("rank 1"), "{message}");
+        // 3 rows span at most 2 directions, whatever their width.
+        let wide: Vec<f32> = (0..15).map(|i| ((i * 7) % 5) as f32).collect();
+        let message = pca_reduce(&wide, 3, 5, 3).unwrap_err().to_string();
+        assert!(message.contains("1 ≤ k ≤ 2"), "{message}");
     }
 }

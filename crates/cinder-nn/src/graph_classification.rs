@@ -310,6 +310,12 @@ pub fn train_graph_fold(
         let epoch_ms = start.elapsed().as_secs_f64() * 1e3;
 
         let train_loss = loss_sum / seen.max(1) as f64;
+        if !train_loss.is_finite() {
+            return Err(NnError::Diverged {
+                epoch,
+                what: format!("training loss of fold {fold_number}"),
+            });
+        }
         let train_accuracy = correct as f64 / seen.max(1) as f64;
         // `valid()` also copies batch-norm running statistics: a plain `clone()` would share them
         // with the model that keeps training.

@@ -31,8 +31,24 @@ fn sidecar_path(path: &Path) -> PathBuf {
     path.with_extension("json")
 }
 
+/// Refuses a checkpoint path whose JSON sidecar would be the checkpoint itself (`best.json`):
+/// the sidecar, written second, would overwrite the weights.
+pub fn check_checkpoint_path(path: &Path) -> Result<()> {
+    if path
+        .extension()
+        .is_some_and(|extension| extension.eq_ignore_ascii_case("json"))
+    {
+        return Err(VisionError::InvalidArgument(format!(
+            "{}: a checkpoint cannot be named *.json, its JSON sidecar would overwrite it; name it *.bpk",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
 /// Saves `pretrained` as `path` (burnpack) plus its JSON sidecar.
 pub fn save_checkpoint(pretrained: &Pretrained, path: &Path) -> Result<()> {
+    check_checkpoint_path(path)?;
     let keras = match &pretrained.model.backbone {
         Backbone::MobileNetV1(m) => m.keras_names,
         Backbone::MobileNetV2(m) => m.keras_names,

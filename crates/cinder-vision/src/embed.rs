@@ -83,14 +83,18 @@ impl EmbeddingCache {
         self.directory.join(&key[..2]).join(format!("{key}.f32"))
     }
 
-    fn get(&self, key: &str) -> Option<Vec<f32>> {
+    /// The cached embedding under `key`, if there is one of exactly `dims` finite values; a
+    /// truncated or corrupt entry counts as missing, so it is recomputed and overwritten.
+    fn get(&self, key: &str, dims: usize) -> Option<Vec<f32>> {
         let bytes = std::fs::read(self.path(key)).ok()?;
-        (bytes.len() % 4 == 0).then(|| {
-            bytes
-                .chunks_exact(4)
-                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                .collect()
-        })
+        if bytes.len() != dims * 4 {
+            return None;
+        }
+        let values: Vec<f32> = bytes
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect();
+        values.iter().all(|v| v.is_finite()).then_some(values)
     }
 
     fn put(&self, key: &str, values: &[f32]) -> Result<()> {
@@ -133,7 +137,10 @@ pub fn embed_images(
         None => Vec::new(),
     };
     let mut rows: Vec<Option<Vec<f32>>> = match cache {
-        Some(cache) => keys.iter().map(|k| cache.get(k)).collect(),
+        Some(cache) => {
+            let dims = pretrained.model.embedding_size();
+            keys.iter().map(|k| cache.get(k, dims)).collect()
+        }
         None => vec![None; sources.len()],
     };
     let cached = rows.iter().filter(|r| r.is_some()).count();

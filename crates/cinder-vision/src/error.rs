@@ -58,6 +58,26 @@ pub enum VisionError {
         /// Keys whose shapes differ.
         mismatched: Vec<ShapeMismatch>,
     },
+    /// A metadata field of a weight file holds an unusable value.
+    #[error("{path}: metadata {field} = {value:?}: {reason}")]
+    Metadata {
+        /// The file.
+        path: PathBuf,
+        /// The metadata key.
+        field: &'static str,
+        /// The value as stored.
+        value: String,
+        /// Why it is refused.
+        reason: String,
+    },
+    /// A weight tensor holds NaN or infinite values.
+    #[error("{path}: tensor '{key}' holds NaN or infinite values; the weights are corrupt")]
+    NonFiniteWeights {
+        /// The file.
+        path: PathBuf,
+        /// The first tensor found with such values.
+        key: String,
+    },
     /// The architecture could not be determined or is not known.
     #[error("{0}")]
     Architecture(String),

@@ -283,16 +283,21 @@ impl Cnn {
         Ok(Self::build(&mut loader, architecture, keras, HeadChoice::Drop)?.0)
     }
 
-    /// Number of pooled features fed to the classifier.
-    pub fn feature_count(&self) -> usize {
-        let channels = match &self.backbone {
+    /// Channels of the last feature map: the length of an [`embed`](Self::embed) vector.
+    pub fn embedding_size(&self) -> usize {
+        match &self.backbone {
             Backbone::MobileNetV1(m) => m.channels(),
             Backbone::MobileNetV2(_) => 1280,
             Backbone::ResNet(m) => m.channels(),
             Backbone::Vgg(_) => 512,
             Backbone::InceptionV3(_) | Backbone::Xception(_) => 2048,
             Backbone::Small(_) => crate::small::SMALL_LAYERS[2].0,
-        };
+        }
+    }
+
+    /// Number of pooled features fed to the classifier.
+    pub fn feature_count(&self) -> usize {
+        let channels = self.embedding_size();
         if self.grid_pool > 0 {
             channels * self.grid_pool * self.grid_pool
         } else {

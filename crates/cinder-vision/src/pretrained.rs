@@ -12,6 +12,35 @@ use crate::model::{Cnn, HeadChoice, LoadOptions};
 use crate::preprocess::{Normalization, Preprocessing, Resize};
 use crate::weights::WeightFile;
 
+/// The largest side cinder accepts from a file's `input_size` metadata: larger values are a
+/// corrupt header, and would make every preprocessed image allocate gigabytes.
+pub const MAX_INPUT_SIZE: usize = 4096;
+
+/// Parses a weight file's `input_size` metadata (`"224"`, also `"224x224"` or `"(224, 224)"`: the
+/// first number counts): a size in `1..=MAX_INPUT_SIZE`.
+fn metadata_input_size(path: &Path, text: &str) -> Result<usize> {
+    let invalid = |reason: &str| VisionError::Metadata {
+        path: path.to_path_buf(),
+        field: "input_size",
+        value: text.to_string(),
+        reason: reason.to_string(),
+    };
+    let start = text
+        .find(|c: char| c.is_ascii_digit())
+        .ok_or_else(|| invalid("not a number"))?;
+    if text[..start].contains('-') {
+        return Err(invalid("negative"));
+    }
+    let digits: String = text[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    match digits.parse::<usize>() {
+        Ok(size) if (1..=MAX_INPUT_SIZE).contains(&size) => Ok(size),
+        _ => Err(invalid(&format!("expected 1 to {MAX_INPUT_SIZE} pixels"))),
+    }
+}
+
 /// A network loaded from a weight file, with its preprocessing and (optional) class names.
 #[derive(Debug)]
 pub struct Pretrained {
@@ -50,19 +79,20 @@ impl Pretrained {
     ) -> Result<Self> {
         let file = WeightFile::open(path)?;
         let keras = file.tensors.keys().any(|k| k.contains('/'));
-        let input_size: Option<usize> = file
+        let input_size = file
             .metadata
             .get("input_size")
-            .and_then(|s| {
-                s.split(|c: char| !c.is_ascii_digit())
-                    .find(|t| !t.is_empty())
-            })
-            .and_then(|s| s.parse().ok());
-        if input_size == Some(0) {
-            return Err(VisionError::InvalidArgument(format!(
-                "{}: metadata input_size is 0",
-                path.display()
-            )));
+            .map(|text| metadata_input_size(path, text))
+            .transpose()?;
+        if let Some((key, _)) = file
+            .tensors
+            .iter()
+            .find(|(_, tensor)| tensor.values.iter().any(|v| !v.is_finite()))
+        {
+            return Err(VisionError::NonFiniteWeights {
+                path: path.to_path_buf(),
+                key: key.clone(),
+            });
         }
         let (model, architecture) = Cnn::load(file, LoadOptions { architecture, head }, device)?;
         let (default_h, _) = architecture.default_input();
@@ -170,6 +200,12 @@ impl Pretrained {
             .into_data()
             .try_to_vec::<f32>()
             .unwrap_or_default();
+        if probabilities.iter().any(|p| !p.is_finite()) {
+            return Err(VisionError::InvalidArgument(format!(
+                "{}: the network's class scores are not finite (NaN or infinite weights, or values that overflow); the weights are unusable",
+                self.source.display()
+            )));
+        }
         Ok((0..batch)
             .map(|b| {
                 let row = &probabilities[b * classes..(b + 1) * classes];
