@@ -6,7 +6,7 @@ use cinder_datasets::{
     DataFormat, Dataset, GraphSetDataset, ImageFolder, NodeDataset, REGISTRY, download_dataset,
     open_dataset,
 };
-use cinder_graph::{FeatureMatrix, Graph};
+use cinder_graph::{FeatureMatrix, Graph, compact_labels};
 use clap::Args;
 use serde::Serialize;
 
@@ -86,10 +86,7 @@ fn min_mean_max(values: &[usize]) -> [f64; 3] {
 fn node_info(dataset: &NodeDataset) -> Info {
     let graph = &dataset.graph;
     let features = graph.features_or_identity();
-    let class_counts = graph
-        .node_labels()
-        .map(|labels| counts(labels.iter().copied()))
-        .unwrap_or_default();
+    let classes = graph.node_labels().map(compact_labels).unwrap_or_default();
     Info {
         name: dataset.name.clone(),
         kind: "node classification (one graph)",
@@ -98,9 +95,9 @@ fn node_info(dataset: &NodeDataset) -> Info {
         num_features: features.columns(),
         feature_density: non_zeros(&features) as f64
             / (features.rows() * features.columns()).max(1) as f64,
-        num_classes: class_counts.len(),
-        class_names: (0..class_counts.len()).map(|c| c.to_string()).collect(),
-        class_counts,
+        num_classes: classes.values.len(),
+        class_names: classes.values.iter().map(usize::to_string).collect(),
+        class_counts: classes.counts,
         directed: Some(graph.is_directed()),
         split: dataset
             .split

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use burn::tensor::Device;
 use cinder_datasets::{load_registered_graphs, load_registered_nodes};
 use cinder_graph::{NodeSplit, stratified_folds};
@@ -301,20 +301,39 @@ fn cora(directory: &Path, report: &mut Report) -> anyhow::Result<()> {
 
 /// Runs `cinder demo`.
 pub fn run(arguments: &DemoArguments) -> anyhow::Result<()> {
-    let start = std::time::Instant::now();
+    if arguments.folds < 2 {
+        bail!(
+            "--folds must be at least 2 (cross-validation), got {}",
+            arguments.folds
+        );
+    }
+    if arguments.epochs == 0 {
+        bail!("--epochs must be at least 1");
+    }
     let directory = run_directory::create(&arguments.out, "demo")?;
+    let result = tour(&directory, arguments);
+    if result.is_err() {
+        // A demo that stopped half-way leaves no run directory that looks like a result.
+        let _ = std::fs::remove_dir_all(&directory);
+    }
+    result
+}
+
+/// Runs every part of the demo into `directory`, ending with its `report.html`.
+fn tour(directory: &Path, arguments: &DemoArguments) -> anyhow::Result<()> {
+    let start = std::time::Instant::now();
     let mut report = Report::new("cinder demo").with_command(&run_directory::command_line());
     report.paragraph("Everything below was computed by this run, on data cinder ships (and, where CINDER_DATA is set, on the shared datasets).");
-    karate(&directory, &mut report)?;
-    molecules(&directory, &mut report, arguments)?;
-    crate::demo_images::digits(&directory, &mut report)?;
-    if !crate::demo_images::mobilenet(&directory, &mut report)? {
+    karate(directory, &mut report)?;
+    molecules(directory, &mut report, arguments)?;
+    crate::demo_images::digits(directory, &mut report)?;
+    if !crate::demo_images::mobilenet(directory, &mut report)? {
         println!(
             "MobileNet feature maps: skipped (set CINDER_WEIGHTS and CINDER_DATA to include them)"
         );
     }
     if cinder_datasets::data_path("planetoid/ind.cora.x").is_some() {
-        cora(&directory, &mut report)?;
+        cora(directory, &mut report)?;
     } else {
         println!("Cora: skipped (set CINDER_DATA to the shared datasets folder to include it)");
     }

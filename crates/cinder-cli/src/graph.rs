@@ -4,14 +4,15 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+use burn::module::Module;
 use burn::tensor::Device;
 use cinder_datasets::{
     GraphSetDataset, load_folds, load_gin_text, load_registered_graphs, load_sdf, load_tu,
 };
 use cinder_graph::{Fold, stratified_folds, stratified_holdout};
 use cinder_nn::{
-    CrossValidationReport, FoldReport, GraphModelKind, GraphSet, GraphTrainingConfig,
-    InputFeatures, Readout, Selection, TrainingEvent, cross_validate_resuming,
+    CrossValidationReport, FoldReport, GraphModelKind, GraphModelOptions, GraphSet,
+    GraphTrainingConfig, InputFeatures, Readout, Selection, TrainingEvent, cross_validate_resuming,
 };
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -50,7 +51,7 @@ pub struct GraphArguments {
     folds: usize,
     /// Instead of cross-validation, one seeded stratified split holding out this fraction of the
     /// graphs for testing (e.g. 0.2).
-    #[arg(long, conflicts_with = "seeded_folds")]
+    #[arg(long, conflicts_with = "seeded_folds", allow_negative_numbers = true)]
     holdout: Option<f64>,
     /// Ignore the dataset's fixed folds and make seeded stratified ones.
     #[arg(long)]
@@ -65,13 +66,13 @@ pub struct GraphArguments {
     #[arg(long)]
     layers: Option<usize>,
     /// Dropout before the classifier.
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
     dropout: f32,
     /// Adam learning rate (halved every --decay-every epochs).
-    #[arg(long, default_value_t = 0.01)]
+    #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
     lr: f64,
     /// L2 penalty on all weights (Adam weight decay).
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
     weight_decay: f32,
     /// Halve the learning rate every this many epochs (0: never).
     #[arg(long, default_value_t = 50)]
@@ -86,7 +87,7 @@ pub struct GraphArguments {
     #[arg(long, default_value_t = 32)]
     batch_size: usize,
     /// Fraction of each training fold held out for validation (model selection).
-    #[arg(long, default_value_t = 0.1)]
+    #[arg(long, default_value_t = 0.1, allow_negative_numbers = true)]
     validation_fraction: f64,
     /// Validation score that picks each fold's kept epoch: `accuracy` (ties: lower loss) or `loss`.
     #[arg(long, value_enum, default_value_t = SelectionArgument::Accuracy)]
@@ -366,6 +367,14 @@ pub fn run(arguments: &GraphArguments) -> anyhow::Result<()> {
     let Some(run) = &arguments.resume else {
         return train(arguments, None);
     };
+    let ignored = run_directory::subcommand_flags(&["train", "graph"]);
+    if !ignored.is_empty() {
+        bail!(
+            "--resume continues {} with the flags it was started with (saved in its arguments.json); drop these, which it would ignore: {}",
+            run.display(),
+            ignored.join(" ")
+        );
+    }
     let saved_path = run.join("arguments.json");
     let saved: Vec<String> =
         serde_json::from_str(&std::fs::read_to_string(&saved_path).with_context(|| {
@@ -400,6 +409,11 @@ fn train(
             .build_global()
             .context("configuring the thread pool")?;
     }
+    if let Some(fraction) = arguments.holdout
+        && !(fraction > 0.0 && fraction < 1.0)
+    {
+        bail!("--holdout must be a fraction strictly between 0 and 1, got {fraction}");
+    }
     let dataset = load(arguments)?;
     let config = config(arguments);
     let features = match arguments.features {
@@ -407,6 +421,19 @@ fn train(
         FeatureArgument::Labels => InputFeatures::NodeLabels,
         FeatureArgument::Degree => InputFeatures::Degree { cap: 64 },
     };
+    if arguments.model == ModelArgument::Rgcn
+        && !arguments.ignore_edge_types
+        && let Some(index) = dataset
+            .graphs
+            .iter()
+            .position(|g| g.edge_labels().is_none())
+    {
+        bail!(
+            "{}: --model rgcn propagates once per bond type, but graph {} has no edge types; pass --ignore-edge-types to treat all edges as one relation (or use --model gcn)",
+            dataset.name,
+            index + 1
+        );
+    }
     let set = GraphSet::new(
         &dataset.graphs,
         config.model.propagation(config.relations),
@@ -418,6 +445,14 @@ fn train(
             let all: Vec<usize> = (0..set.len()).collect();
             let fraction = arguments.holdout.unwrap_or_default();
             let (train, test) = stratified_holdout(&all, &set.labels(), fraction, arguments.seed)?;
+            if test.is_empty() || train.is_empty() {
+                bail!(
+                    "--holdout {fraction} splits the {} graphs into {} for training and {} for testing; both need at least one",
+                    set.len(),
+                    train.len(),
+                    test.len()
+                );
+            }
             (vec![Fold { train, test }], false)
         }
         Some(folds) if folds.len() == arguments.folds && !arguments.seeded_folds => {
@@ -430,7 +465,10 @@ fn train(
     };
     let device = Device::flex().autodiff();
     let (directory, done) = match resume {
-        Some((directory, done)) => (Some(directory), done),
+        Some((directory, done)) => {
+            check_finished_checkpoints(&directory, done.len(), &set, &config, &device)?;
+            (Some(directory), done)
+        }
         None if arguments.no_report => (None, Vec::new()),
         None => {
             let name = format!("{}-{}", dataset.name, config.model.name());
@@ -477,6 +515,52 @@ fn train(
         seconds,
         run_directory.as_deref(),
     )
+}
+
+/// Refuses to resume a run whose finished folds lack a loadable model (`checkpoints/fold-K.bpk`
+/// missing, truncated or of another shape): the resumed run would report models it does not have.
+fn check_finished_checkpoints(
+    run: &Path,
+    finished: usize,
+    set: &GraphSet,
+    config: &GraphTrainingConfig,
+    device: &Device,
+) -> anyhow::Result<()> {
+    let options = GraphModelOptions {
+        kind: config.model,
+        in_features: set.width(),
+        num_classes: set.num_classes(),
+        hidden: config.hidden,
+        layers: config.layers,
+        readout: config.readout,
+        dropout: config.dropout,
+        batch_norm: config.batch_norm,
+        layer_readouts: config.layer_readouts,
+        relations: config.relations,
+        seed: config.seed,
+    };
+    for fold in 1..=finished {
+        let path = run.join("checkpoints").join(format!("fold-{fold}.bpk"));
+        let loaded = if path.exists() {
+            options
+                .init(device)
+                .try_load_file(&path)
+                .map(|_| ())
+                .map_err(|error| error.to_string())
+        } else {
+            Err("missing".to_string())
+        };
+        if let Err(reason) = loaded {
+            bail!(
+                "{}: the model of finished fold {fold} cannot be loaded ({reason}); delete {} and the later progress files to retrain from fold {fold}",
+                path.display(),
+                run.join("progress")
+                    .join(format!("fold-{fold}.json"))
+                    .display()
+            );
+        }
+    }
+    Ok(())
 }
 
 fn readout_name(readout: Readout) -> &'static str {

@@ -8,7 +8,7 @@ use burn::tensor::Device;
 use cinder_plot::{
     BarChart, ConfusionMatrix, Curves, FeatureMapGrid, HeatmapOverlay, Report, save,
 };
-use cinder_vision::checkpoint::{load_checkpoint, save_checkpoint};
+use cinder_vision::checkpoint::{check_checkpoint_path, load_checkpoint, save_checkpoint};
 use cinder_vision::explain::{feature_maps, grad_cam};
 use cinder_vision::transfer::{FineTuneConfig, LabelledImages, Strategy, fine_tune};
 use cinder_vision::{Architecture, HeadChoice, Pretrained, load_rgb};
@@ -269,6 +269,9 @@ pub fn graph(arguments: &GraphArguments) -> anyhow::Result<()> {
     use cinder_graph::{Direction, FeatureMatrix, Graph, cosine_knn_graph, few_labels_split};
     use cinder_vision::embed::ImageSource;
     let start = std::time::Instant::now();
+    if arguments.k == 0 {
+        bail!("--k must be at least 1 (neighbours per image)");
+    }
     let device = Device::flex();
     let model = arguments.model.open(HeadChoice::Drop, &device)?;
     let folder = cinder_datasets::load_image_folder(&arguments.images)?;
@@ -278,6 +281,10 @@ pub fn graph(arguments: &GraphArguments) -> anyhow::Result<()> {
             arguments.images.display(),
             folder.images.len()
         );
+    }
+    let labelled = folder.labels.iter().all(Option::is_some) && !folder.class_names.is_empty();
+    if arguments.labels_per_class.is_some() && !labelled {
+        bail!("--labels-per-class needs labels: give --images a folder of class subfolders");
     }
     let sources: Vec<ImageSource> = folder
         .images
@@ -298,7 +305,6 @@ pub fn graph(arguments: &GraphArguments) -> anyhow::Result<()> {
         width,
         features.clone(),
     )?)?;
-    let labelled = folder.labels.iter().all(Option::is_some) && !folder.class_names.is_empty();
     let labels: Vec<usize> = folder.labels.iter().map(|l| l.unwrap_or(0)).collect();
     if labelled {
         graph = graph.with_node_labels(labels.clone())?;
@@ -313,12 +319,6 @@ pub fn graph(arguments: &GraphArguments) -> anyhow::Result<()> {
                 .to_string()
         })
         .collect();
-    cinder_datasets::write_csv_graph(
-        &graph,
-        Some(&ids),
-        labelled.then_some(&folder.class_names[..]),
-        &arguments.out,
-    )?;
     let same_class = if labelled {
         let edges: Vec<(usize, usize)> = graph.edges().collect();
         edges
@@ -362,9 +362,6 @@ pub fn graph(arguments: &GraphArguments) -> anyhow::Result<()> {
         );
     }
     if let Some(per_class) = arguments.labels_per_class {
-        if !labelled {
-            bail!("--labels-per-class needs labels: give --images a folder of class subfolders");
-        }
         let without_edges = Graph::from_coordinates(
             graph.num_nodes(),
             Vec::new(),
@@ -413,6 +410,13 @@ pub fn graph(arguments: &GraphArguments) -> anyhow::Result<()> {
         summary["gcn_mean"] = mean(&gcn).into();
         summary["mlp_mean"] = mean(&mlp).into();
     }
+    // Written only now that everything that can fail on the input has run.
+    cinder_datasets::write_csv_graph(
+        &graph,
+        Some(&ids),
+        labelled.then_some(&folder.class_names[..]),
+        &arguments.out,
+    )?;
     summary["seconds"] = start.elapsed().as_secs_f64().into();
     if !arguments.no_report {
         let report = graph_report(
@@ -856,6 +860,7 @@ pub struct ConvertArguments {
 
 /// Runs `cinder image convert`.
 pub fn convert(arguments: &ConvertArguments) -> anyhow::Result<()> {
+    check_checkpoint_path(&arguments.out).context("--out")?;
     let device = Device::flex();
     let model = arguments
         .model
@@ -895,13 +900,13 @@ pub struct FinetuneArguments {
     #[arg(long, default_value_t = 16)]
     batch_size: usize,
     /// Learning rate of the new head (Adam).
-    #[arg(long, default_value_t = 1e-3)]
+    #[arg(long, default_value_t = 1e-3, allow_negative_numbers = true)]
     lr: f64,
     /// Learning rate of the unfrozen part of the base (smaller, not to destroy what it knows).
-    #[arg(long, default_value_t = 1e-4)]
+    #[arg(long, default_value_t = 1e-4, allow_negative_numbers = true)]
     base_lr: f64,
     /// Fraction of each class held out for testing (class-subfolder layout).
-    #[arg(long, default_value_t = 0.3)]
+    #[arg(long, default_value_t = 0.3, allow_negative_numbers = true)]
     test_fraction: f64,
     /// Seed of the split, the head's initialization and the batch order.
     #[arg(long, default_value_t = 0)]
@@ -993,6 +998,14 @@ fn load_split(root: &Path, test_fraction: f64, seed: u64) -> anyhow::Result<Spli
 
 /// Runs `cinder image finetune`.
 pub fn finetune(arguments: &FinetuneArguments) -> anyhow::Result<()> {
+    for (flag, rate) in [("--lr", arguments.lr), ("--base-lr", arguments.base_lr)] {
+        if !(rate.is_finite() && rate > 0.0) {
+            bail!("{flag} must be a positive, finite learning rate, got {rate}");
+        }
+    }
+    if let Some(path) = &arguments.save {
+        check_checkpoint_path(path).context("--save")?;
+    }
     let device = Device::flex();
     let pretrained = arguments.model.open(HeadChoice::Drop, &device)?;
     let split = load_split(&arguments.images, arguments.test_fraction, arguments.seed)?;

@@ -69,7 +69,19 @@ enum TrainCommand {
     Graph(graph::GraphArguments),
 }
 
+/// Restores the default SIGPIPE action (Rust ignores it), so that `cinder … | head -1` ends quietly
+/// when the reader goes away instead of panicking in `println!` on a broken pipe.
+#[cfg(unix)]
+fn exit_quietly_on_closed_pipe() {
+    // SAFETY: called first thing in `main`, before any thread exists; SIG_DFL is a valid action.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> anyhow::Result<()> {
+    #[cfg(unix)]
+    exit_quietly_on_closed_pipe();
     let (arguments, config) = config_file::expand(std::env::args_os().collect())?;
     run_directory::set_arguments(
         arguments

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use burn::tensor::Device;
 use cinder_datasets::{PLANETOID_NAMES, load_graph_directory, load_planetoid, planetoid_directory};
-use cinder_graph::{Graph, NodeSplit, karate_club};
+use cinder_graph::{Graph, NodeSplit, compact_labels, karate_club};
 use cinder_nn::{
     NodeModelKind, NodeTrainingConfig, NodeTrainingReport, mean_std, median, train_node_model,
 };
@@ -264,6 +264,12 @@ pub fn run(arguments: &NodeArguments) -> anyhow::Result<()> {
         bail!("--seeds must be at least 1");
     }
     let (dataset, graph, split) = load(arguments)?;
+    if split.test.is_empty() {
+        bail!(
+            "{dataset}: the split has no test nodes, so there is no test accuracy to report (mark some nodes 2 = test in split)"
+        );
+    }
+    let (graph, class_values) = with_compact_classes(graph)?;
     let device = Device::flex().autodiff();
     let seeds: Vec<u64> = (arguments.first_seed..arguments.first_seed + arguments.seeds).collect();
     let mut reports: Vec<NodeTrainingReport> = Vec::new();
@@ -295,7 +301,7 @@ pub fn run(arguments: &NodeArguments) -> anyhow::Result<()> {
     let run_directory = if arguments.no_report {
         None
     } else {
-        let directory = write_run(&dataset, &graph, &seeds, &reports, arguments)?;
+        let directory = write_run(&dataset, &graph, &class_values, &seeds, &reports, arguments)?;
         let checkpoints = directory.join("checkpoints");
         std::fs::create_dir_all(&checkpoints)
             .with_context(|| format!("creating {}", checkpoints.display()))?;
@@ -332,6 +338,20 @@ pub fn run(arguments: &NodeArguments) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Renumbers the graph's labels through the distinct values present, so that class tables are
+/// sized by the classes there are, not by the largest label; returns the original label of each
+/// class too.
+fn with_compact_classes(graph: Graph) -> anyhow::Result<(Graph, Vec<usize>)> {
+    let Some(labels) = graph.node_labels() else {
+        return Ok((graph, Vec::new()));
+    };
+    let classes = compact_labels(labels);
+    if classes.values.len() == classes.values.last().map_or(0, |&last| last + 1) {
+        return Ok((graph, classes.values));
+    }
+    Ok((graph.with_node_labels(classes.indices)?, classes.values))
 }
 
 fn summarize(
@@ -402,6 +422,7 @@ fn summarize(
 fn write_run(
     dataset: &str,
     graph: &Graph,
+    class_values: &[usize],
     seeds: &[u64],
     reports: &[NodeTrainingReport],
     arguments: &NodeArguments,
@@ -427,7 +448,7 @@ fn write_run(
             "semi-supervised node classification, {} run(s) (seeds {:?}); each keeps the epoch with the lowest validation loss (patience {}) and is tested once",
             seeds.len(), seeds, arguments.training_config(arguments.first_seed).patience
         ),
-        "class_names": (0..classes).map(|c| c.to_string()).collect::<Vec<_>>(),
+        "class_names": class_values.iter().map(usize::to_string).collect::<Vec<_>>(),
         "test_confusion": confusion,
         "mean_test_accuracy": mean,
         "std_test_accuracy": std,
