@@ -5,8 +5,9 @@
 //! - **BA-Shapes**: a Barabási–Albert base graph (300 nodes, 5 edges per new node, as networkx's
 //!   `barabasi_albert_graph`: a star on 6 nodes, then preferential attachment to distinct nodes),
 //!   80 five-node "houses" each attached by one edge from a middle node to a distinct random
-//!   base node, then 10% random edges (of the edge count so far) between random node pairs.
-//!   700 nodes; classes base / house top / house middle / house bottom.
+//!   base node, then `0.1 · N` random edges between random unconnected node pairs (`N` = 700
+//!   nodes, so 70 edges, as the paper's text says; its code perturbs 1% of the edges).
+//!   Classes base / house top / house middle / house bottom.
 //! - **Tree-Cycles**: a balanced binary tree of depth 8 (511 nodes) with 80 six-node cycles,
 //!   each attached by one edge to a distinct random tree node; classes tree / cycle. (The
 //!   paper's code attaches 60 cycles, 871 nodes; the count is an option.)
@@ -45,14 +46,14 @@ pub struct MotifOptions {
     pub base: usize,
     /// Number of motifs attached.
     pub motifs: usize,
-    /// Random edges added at the end, as a fraction of the edge count before them.
+    /// Random edges added at the end, as a fraction of the node count.
     pub random_edge_fraction: f64,
     /// Seed of every random choice.
     pub seed: u64,
 }
 
 impl MotifOptions {
-    /// The paper's BA-Shapes: 300 base nodes, 80 houses, 10% random edges.
+    /// The paper's BA-Shapes: 300 base nodes, 80 houses, 0.1 · N random edges.
     pub fn ba_shapes() -> Self {
         Self {
             base: 300,
@@ -125,9 +126,9 @@ impl Builder {
         true
     }
 
-    /// Adds `fraction · edges` random edges between distinct, unconnected nodes.
+    /// Adds `fraction · nodes` random edges between distinct, unconnected nodes.
     fn add_random(&mut self, nodes: usize, fraction: f64, draw: &mut Draw) {
-        let wanted = (fraction * self.edges.len() as f64).round() as usize;
+        let wanted = (fraction * nodes as f64).round() as usize;
         let mut added = 0;
         let mut attempts = 0;
         while added < wanted && attempts < 100 * wanted.max(1) {

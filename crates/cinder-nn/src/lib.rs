@@ -10,6 +10,9 @@
 //! - graph [`readout`]s (mean, sum, max);
 //! - cheap [`dropout`] and [`sparse_dropout`];
 //! - node classification ([`NodeGcn`], [`train_node_classifier`]) with accuracy and macro-F1;
+//! - explanations: GNNExplainer ([`explain`]) on operators with tracked edge multipliers
+//!   ([`SparseOperator::with_multipliers`]), fidelity and ROC AUC against ground truth, and the
+//!   [`JkGcn`] of its synthetic benchmarks;
 //! - graph classification: cached mini-batches ([`GraphSet`]), GCN / GIN / relational GCN models
 //!   ([`GraphClassifier`]) and k-fold cross-validation ([`cross_validate`]).
 
@@ -21,6 +24,9 @@ mod cheb_conv;
 mod dropout;
 mod edge_conv;
 mod error;
+mod explain;
+mod explain_metrics;
+mod explain_nodes;
 mod flex;
 mod gat_conv;
 mod gatv2_conv;
@@ -31,6 +37,7 @@ mod graph_classification;
 mod graph_conv;
 mod graph_models;
 mod init;
+mod jk_gcn;
 mod kernel;
 mod metrics;
 mod node_classification;
@@ -55,6 +62,9 @@ pub use cheb_conv::{ChebConv, ChebConvConfig};
 pub use dropout::{dropout, sparse_dropout};
 pub use edge_conv::{EdgeConv, EdgeConvConfig, EdgeNeighbourhood};
 pub use error::{NnError, Result};
+pub use explain::{ExplainerConfig, Explanation, ExplanationTarget, explain};
+pub use explain_metrics::{EdgeSelection, fidelity, prediction_changes, roc_auc};
+pub use explain_nodes::{ExplainedNode, NodeExplanations, explain_nodes};
 pub use gat_conv::{GatConv, GatConvConfig};
 pub use gatv2_conv::{Gatv2Conv, Gatv2ConvConfig};
 pub use gcn_conv::{GcnConv, GcnConvConfig};
@@ -68,6 +78,7 @@ pub use graph_conv::{GraphConv, GraphConvConfig};
 pub use graph_models::{
     GraphClassifier, GraphGcn, GraphGin, GraphModelKind, GraphModelOptions, GraphRgcn,
 };
+pub use jk_gcn::{JkGcn, JkGcnTraining, TrainedJkGcn, train_jk_gcn};
 pub use metrics::{accuracy, argmax_rows, confusion_matrix, macro_f1, mean_std, median};
 pub use node_classification::{NodeFeatures, NodeGcn, NodeGcnConfig};
 pub use node_models::{

@@ -196,6 +196,44 @@ impl SparseOperator {
         &self.forward.values
     }
 
+    /// The square sub-operator on `nodes` (rows and columns both restricted, in the given order),
+    /// keeping the stored values — so a normalization computed on the whole graph is kept —
+    /// and, for each of its entries, the index of the same entry in `self`. Multipliers are
+    /// dropped.
+    pub(crate) fn restricted(&self, nodes: &[usize]) -> (Self, Vec<usize>) {
+        let csr = &self.forward;
+        let mut local = vec![u32::MAX; csr.columns.max(csr.rows)];
+        for (position, &node) in nodes.iter().enumerate() {
+            local[node] = position as u32;
+        }
+        let mut indptr = Vec::with_capacity(nodes.len() + 1);
+        indptr.push(0);
+        let (mut indices, mut values, mut origin) = (Vec::new(), Vec::new(), Vec::new());
+        for &node in nodes {
+            let mut row: Vec<(u32, usize)> = (csr.indptr[node]..csr.indptr[node + 1])
+                .filter_map(|k| {
+                    let column = local[csr.indices[k] as usize];
+                    (column != u32::MAX).then_some((column, k))
+                })
+                .collect();
+            row.sort_unstable();
+            for (column, k) in row {
+                indices.push(column);
+                values.push(csr.values[k]);
+                origin.push(k);
+            }
+            indptr.push(indices.len());
+        }
+        let sub = Csr {
+            rows: nodes.len(),
+            columns: nodes.len(),
+            indptr,
+            indices,
+            values,
+        };
+        (Self::from_csr(sub), origin)
+    }
+
     /// `S` as a dense row-major buffer (tests and small graphs only).
     pub fn to_dense(&self) -> Vec<f32> {
         let csr = &self.forward;
