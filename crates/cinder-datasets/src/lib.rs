@@ -72,8 +72,8 @@ pub use open::{DataFormat, Dataset, detect_format, open_dataset};
 pub use planetoid::{PLANETOID_NAMES, Planetoid, load_planetoid, planetoid_directory};
 pub use ply::parse_ply;
 pub use registry::{
-    DatasetTask, GraphSetDataset, NodeDataset, REGISTRY, RegisteredDataset, load_registered_graphs,
-    load_registered_nodes, registered,
+    DatasetTask, GraphSetDataset, MUTAG_ATOMS, NodeDataset, REGISTRY, RegisteredDataset,
+    load_registered_graphs, load_registered_nodes, registered,
 };
 pub use sdf::{Molecules, load_sdf, parse_sdf};
 pub use tu::{GraphDataset, load_tu};

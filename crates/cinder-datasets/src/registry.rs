@@ -99,6 +99,12 @@ pub const REGISTRY: &[RegisteredDataset] = &[
     },
 ];
 
+/// The element of each node tag of the registered `MUTAG` file (GIN text format): tags 0–6 are
+/// Br, I, C, Cl, F, N, O. (The tag totals over the 188 graphs — 2, 23, 2395, 12, 1, 345, 593 —
+/// are exactly the TU collection's element totals of MUTAG, whose own label order is C, N, O, F,
+/// I, Cl, Br.)
+pub const MUTAG_ATOMS: [&str; 7] = ["Br", "I", "C", "Cl", "F", "N", "O"];
+
 /// Looks `name` up (case-insensitive).
 pub fn registered(name: &str) -> Result<&'static RegisteredDataset> {
     REGISTRY

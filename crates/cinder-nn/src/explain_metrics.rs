@@ -155,3 +155,24 @@ pub fn roc_auc(scores: &[f32], truth: &[bool]) -> Option<f64> {
     let p = positives as f64;
     Some((rank_sum - p * (p + 1.0) / 2.0) / (p * negatives as f64))
 }
+
+/// For edges selected by `kind(source, target)` (e.g. N–O bonds): their share of the explanation's
+/// total mask mass, and their share of the explained edges by count — the mask concentrates on
+/// that kind when the first exceeds the second. `None` for an explanation without edges or mass.
+pub fn mask_mass_share(
+    explanation: &Explanation,
+    kind: impl Fn(usize, usize) -> bool,
+) -> Option<(f64, f64)> {
+    let total: f64 = explanation.edge_mask.iter().map(|&m| f64::from(m)).sum();
+    if explanation.edges.is_empty() || total <= 0.0 {
+        return None;
+    }
+    let (mut mass, mut count) = (0.0f64, 0usize);
+    for (&(source, target), &m) in explanation.edges.iter().zip(&explanation.edge_mask) {
+        if kind(source, target) {
+            mass += f64::from(m);
+            count += 1;
+        }
+    }
+    Some((mass / total, count as f64 / explanation.edges.len() as f64))
+}

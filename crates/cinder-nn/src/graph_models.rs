@@ -8,10 +8,12 @@ use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
 use crate::dropout::dropout;
+use crate::error::NnError;
 use crate::gcn_conv::{GcnConv, GcnConvConfig};
 use crate::gin_conv::{GinConv, GinConvConfig};
 use crate::graph_batches::{GraphMiniBatch, Propagation};
 use crate::init::seeded_linear;
+use crate::operator::SparseOperator;
 use crate::random::derive_seed;
 use crate::readout::{Readout, readout};
 use crate::relational_conv::{RelationalGcnConv, RelationalGcnConvConfig};
@@ -262,15 +264,30 @@ impl GraphClassifier {
         batch: &GraphMiniBatch,
         dropout_seed: Option<u64>,
     ) -> crate::Result<Tensor<2>> {
+        let x = batch.features(&self.device());
+        self.forward_with(batch, batch.operators(), x, dropout_seed)
+    }
+
+    /// [`GraphClassifier::forward`] with the batch's operators and input features replaced —
+    /// e.g. by masked ones ([`SparseOperator::with_multipliers`], for explanations). The
+    /// replacements must have the batch's shapes.
+    pub fn forward_with(
+        &self,
+        batch: &GraphMiniBatch,
+        operators: &[SparseOperator],
+        features: Tensor<2>,
+        dropout_seed: Option<u64>,
+    ) -> crate::Result<Tensor<2>> {
         let (readout_kind, dropout_probability) = match self {
             Self::Gcn(model) => (model.readout, model.dropout),
             Self::Rgcn(model) => (model.readout, model.dropout),
             Self::Gin(model) => (model.readout, model.dropout),
         };
-        let device = self.device();
+        if operators.is_empty() {
+            return Err(NnError::Empty("operators of a graph batch".into()));
+        }
         let offsets = batch.node_offsets();
-        let operators = batch.operators();
-        let mut x = batch.features(&device);
+        let mut x = features;
         let drop = |tensor: Tensor<2>, purpose: u64| match dropout_seed {
             Some(seed) if dropout_probability > 0.0 => {
                 dropout(tensor, dropout_probability, derive_seed(seed, purpose))
