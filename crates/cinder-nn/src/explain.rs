@@ -48,6 +48,9 @@ pub struct ExplainerConfig {
     pub feature_entropy: f64,
     /// Learn a feature-column mask too. Default true.
     pub feature_mask: bool,
+    /// Mean of the edge-mask parameters' normal initialization: 0 (PyG, masks start at 0.5) or
+    /// 1 (the GNNExplainer paper's code, masks start at 0.73). Default 0.
+    pub edge_mask_init: f32,
     /// One mask value per undirected edge: the messages `i → j` and `j → i` share it (as the
     /// GNNExplainer paper's symmetric mask). Default true; false masks each message separately
     /// (PyG's `edge_mask_type='object'`).
@@ -67,6 +70,7 @@ impl Default for ExplainerConfig {
             feature_entropy: 0.1,
             feature_mask: true,
             undirected: true,
+            edge_mask_init: 0.0,
             seed: 0,
         }
     }
@@ -357,7 +361,7 @@ where
     let groups = parameter_groups(&problem, config.undirected);
     let mut edge_parameters: Vec<f32> = normals(groups.len(), derive_seed(config.seed, 1))
         .into_iter()
-        .map(|z| (std as f32) * z)
+        .map(|z| config.edge_mask_init + (std as f32) * z)
         .collect();
     let mut feature_parameters: Vec<f32> = if config.feature_mask {
         normals(width, derive_seed(config.seed, 2))

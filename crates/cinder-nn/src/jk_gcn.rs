@@ -8,6 +8,7 @@
 //! two-layer GCN cannot see; three layers with concatenation reach the paper's accuracy.
 //! Trained full-batch with Adam and an L2 penalty on every weight.
 
+use burn::grad_clipping::GradientClippingConfig;
 use burn::module::Module;
 use burn::nn::Linear;
 use burn::optim::{AdamConfig, GradientsParams};
@@ -45,10 +46,17 @@ pub struct JkGcnTraining {
     pub hidden: usize,
     /// Adam learning rate. Default 0.01.
     pub learning_rate: f64,
-    /// L2 penalty `λ/2 · ‖θ‖²` on every weight. Default 5e-4.
+    /// L2 penalty `λ/2 · ‖θ‖²` on every weight. Default 0 (a penalty held the sums' models
+    /// below 90% train accuracy on Tree-Cycles).
     pub weight_decay: f64,
     /// Full-batch epochs. Default 1000.
     pub epochs: usize,
+    /// Clip each gradient tensor to this L2 norm (0: no clipping, the default).
+    pub gradient_clip: f32,
+    /// Independent initializations; the run with the lowest final training objective is kept
+    /// (a sum-aggregating GCN on constant inputs sometimes stalls in a poor minimum from one
+    /// initialization). Default 3.
+    pub restarts: usize,
     /// Share of the nodes trained on (the rest are test nodes), drawn per class. Default 0.8.
     pub train_fraction: f64,
     /// Symmetric GCN normalization `D^-1/2 (A + I) D^-1/2`; without it the layers sum
@@ -71,9 +79,11 @@ impl Default for JkGcnTraining {
             layers: 3,
             hidden: 20,
             learning_rate: 0.01,
-            weight_decay: 5e-4,
+            weight_decay: 0.0,
             epochs: 1000,
             train_fraction: 0.8,
+            restarts: 3,
+            gradient_clip: 0.0,
             normalize: false,
             embedding_normalization: true,
             jumping_knowledge: true,
@@ -174,12 +184,53 @@ pub fn train_jk_gcn(
     }
     let target = Tensor::<2>::from_data(TensorData::new(target, [nodes, classes]), device);
 
+    let mut best: Option<(f32, JkGcn)> = None;
+    for restart in 0..config.restarts.max(1) {
+        let seed = if restart == 0 {
+            config.seed
+        } else {
+            derive_seed(config.seed, 500 + restart as u64)
+        };
+        let (model, loss) =
+            train_once(config, seed, width, classes, &operator, &x, &target, device)?;
+        if best.as_ref().is_none_or(|(best_loss, _)| loss < *best_loss) {
+            best = Some((loss, model));
+        }
+    }
+    let Some((_, model)) = best else {
+        return Err(NnError::Empty("training runs".into()));
+    };
+    let predictions = predict(&model, &operator, x.clone())?;
+    Ok(TrainedJkGcn {
+        train_accuracy: accuracy(&predictions, labels, &train),
+        test_accuracy: accuracy(&predictions, labels, &test),
+        model,
+        operator,
+        features: x,
+        train,
+        test,
+        predictions,
+    })
+}
+
+/// One training run from the initialization `seed`: the model and its final objective.
+#[allow(clippy::too_many_arguments)]
+fn train_once(
+    config: &JkGcnTraining,
+    seed: u64,
+    width: usize,
+    classes: usize,
+    operator: &SparseOperator,
+    x: &Tensor<2>,
+    target: &Tensor<2>,
+    device: &Device,
+) -> Result<(JkGcn, f32)> {
     let mut model = JkGcn {
         convs: (0..config.layers)
             .map(|layer| {
                 let inputs = if layer == 0 { width } else { config.hidden };
                 GcnConvConfig::new(inputs, config.hidden)
-                    .with_seed(derive_seed(config.seed, layer as u64 + 1))
+                    .with_seed(derive_seed(seed, layer as u64 + 1))
                     .init(device)
             })
             .collect(),
@@ -191,15 +242,22 @@ pub fn train_jk_gcn(
             },
             classes,
             true,
-            derive_seed(config.seed, 99),
+            derive_seed(seed, 99),
             device,
         ),
         embedding_normalization: config.embedding_normalization,
         jumping_knowledge: config.jumping_knowledge,
     };
-    let mut optimizer = AdamConfig::new().with_epsilon(1e-8).init();
+    let mut last_loss = f32::NAN;
+    let mut optimizer = AdamConfig::new()
+        .with_epsilon(1e-8)
+        .with_grad_clipping(
+            (config.gradient_clip > 0.0)
+                .then_some(GradientClippingConfig::Norm(config.gradient_clip)),
+        )
+        .init();
     for epoch in 1..=config.epochs {
-        let logits = model.forward(&operator, x.clone())?;
+        let logits = model.forward(operator, x.clone())?;
         let loss = -(log_softmax(logits, 1) * target.clone()).sum();
         let mut objective = loss.clone();
         if config.weight_decay > 0.0 {
@@ -217,6 +275,7 @@ pub fn train_jk_gcn(
             .ok()
             .and_then(|v| v.first().copied())
             .unwrap_or(f32::NAN);
+        last_loss = value;
         if !value.is_finite() {
             return Err(NnError::Diverged {
                 epoch,
@@ -226,17 +285,7 @@ pub fn train_jk_gcn(
         let gradients = GradientsParams::from_grads(objective.backward(), &model);
         model = optimizer.step(config.learning_rate, model, gradients);
     }
-    let predictions = predict(&model, &operator, x.clone())?;
-    Ok(TrainedJkGcn {
-        train_accuracy: accuracy(&predictions, labels, &train),
-        test_accuracy: accuracy(&predictions, labels, &test),
-        model,
-        operator,
-        features: x,
-        train,
-        test,
-        predictions,
-    })
+    Ok((model, last_loss))
 }
 
 /// The model's class for every node.
