@@ -338,17 +338,10 @@ where
     // The prediction to explain: the unmasked model's class at the target.
     let logits = model(&problem.operator, problem.features.clone())?.detach();
     let [_, classes] = logits.dims();
-    let row = host(
-        logits
-            .clone()
-            .slice([problem.row..problem.row + 1])
-            .reshape([classes]),
-    )?;
+    let row = host(logits.clone().narrow(0, problem.row, 1).reshape([classes]))?;
     let predicted_class = argmax_rows(&row, classes)[0];
     let probabilities = host(burn::tensor::activation::softmax(
-        logits
-            .slice([problem.row..problem.row + 1])
-            .reshape([classes]),
+        logits.narrow(0, problem.row, 1).reshape([classes]),
         0,
     ))?;
     let probability = f64::from(probabilities[predicted_class]);
@@ -396,9 +389,7 @@ where
             (problem.features.clone(), None)
         };
         let logits = model(&masked_operator, x)?;
-        let row = logits
-            .slice([problem.row..problem.row + 1])
-            .reshape([classes]);
+        let row = logits.narrow(0, problem.row, 1).reshape([classes]);
         let mut loss = -(log_softmax(row, 0) * one_hot.clone()).sum();
         if edges > 0 {
             loss = loss

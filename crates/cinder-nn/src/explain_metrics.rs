@@ -104,7 +104,7 @@ where
             });
         }
         let values = logits
-            .slice([row..row + 1])
+            .narrow(0, row, 1)
             .into_data()
             .try_to_vec::<f32>()
             .map_err(|e| NnError::Empty(format!("logits ({e:?})")))?;

@@ -31,9 +31,9 @@ pub(crate) fn csr_values_times_dense(
         .with_min_len(min_rows)
         .enumerate()
         .for_each(|(row, out)| {
-            for k in csr.indptr[row]..csr.indptr[row + 1] {
-                let weight = values[k];
-                let start = csr.indices[k] as usize * width;
+            let entries = csr.indptr[row]..csr.indptr[row + 1];
+            for (&column, &weight) in csr.indices[entries.clone()].iter().zip(&values[entries]) {
+                let start = column as usize * width;
                 for (o, &v) in out.iter_mut().zip(&x[start..start + width]) {
                     *o += weight * v;
                 }

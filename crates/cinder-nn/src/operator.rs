@@ -81,7 +81,7 @@ pub struct SparseOperator {
     pub(crate) transpose_source: Arc<Vec<u32>>,
     /// Per-entry multipliers `M` (CSR order) of a scaled operator `S ∘ M`; tracked for
     /// gradients when `M` is (see [`SparseOperator::with_multipliers`]).
-    pub(crate) multipliers: Option<Tensor<1>>,
+    pub(crate) multipliers: Option<Box<Tensor<1>>>,
 }
 
 impl SparseOperator {
@@ -128,14 +128,14 @@ impl SparseOperator {
             });
         }
         Ok(Self {
-            multipliers: Some(multipliers),
+            multipliers: Some(Box::new(multipliers)),
             ..self.clone()
         })
     }
 
     /// The multipliers of a scaled operator, if any.
     pub fn multipliers(&self) -> Option<&Tensor<1>> {
-        self.multipliers.as_ref()
+        self.multipliers.as_deref()
     }
 
     /// The same operator without multipliers.

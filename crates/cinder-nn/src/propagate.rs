@@ -39,7 +39,7 @@ pub fn propagate(operator: &SparseOperator, x: Tensor<2>) -> Result<Tensor<2>> {
         });
     }
     if let Some(multipliers) = &operator.multipliers {
-        return Ok(scaled_product(operator, x, multipliers.clone()));
+        return Ok(scaled_product(operator, x, (**multipliers).clone()));
     }
     if let Ok(tracked) = x.clone().try_into_primitive::<FlexAutodiff>() {
         return Ok(Tensor::from_primitive::<FlexAutodiff>(autodiff_product(
@@ -67,7 +67,7 @@ pub fn propagate_generic(operator: &SparseOperator, x: Tensor<2>) -> Result<Tens
         });
     }
     if let Some(multipliers) = &operator.multipliers {
-        return Ok(scaled_product_generic(operator, x, multipliers.clone()));
+        return Ok(scaled_product_generic(operator, x, (**multipliers).clone()));
     }
     Ok(generic_product(operator, x))
 }
