@@ -343,7 +343,7 @@ pub fn graph(arguments: &GraphArguments) -> anyhow::Result<()> {
     });
     if !arguments.json {
         println!(
-            "{} images → {}-d embeddings ({} from the cache, {} computed); k = {}: {} undirected edges{}; written to {}",
+            "{} images → {}-d embeddings ({} from the cache, {} computed); k = {}: {} undirected edges{}",
             folder.images.len(),
             embeddings.dims,
             embeddings.cached,
@@ -358,7 +358,6 @@ pub fn graph(arguments: &GraphArguments) -> anyhow::Result<()> {
             } else {
                 String::new()
             },
-            arguments.out.display()
         );
     }
     if let Some(per_class) = arguments.labels_per_class {
@@ -390,10 +389,9 @@ pub fn graph(arguments: &GraphArguments) -> anyhow::Result<()> {
                     .test_accuracy,
             );
         }
-        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
-        let std = |v: &[f64]| {
-            (v.iter().map(|x| (x - mean(v)).powi(2)).sum::<f64>() / v.len() as f64).sqrt()
-        };
+        // One statistics definition across cinder: mean and sample standard deviation.
+        let mean = |v: &[f64]| cinder_nn::mean_std(v).0;
+        let std = |v: &[f64]| cinder_nn::mean_std(v).1;
         if !arguments.json {
             println!(
                 "{per_class} labelled images per class, {} seeds: GCN on the similarity graph {:.2}% ± {:.2}, same model without edges (MLP) {:.2}% ± {:.2}",
@@ -417,6 +415,9 @@ pub fn graph(arguments: &GraphArguments) -> anyhow::Result<()> {
         labelled.then_some(&folder.class_names[..]),
         &arguments.out,
     )?;
+    if !arguments.json {
+        println!("written to {}", arguments.out.display());
+    }
     summary["seconds"] = start.elapsed().as_secs_f64().into();
     if !arguments.no_report {
         let report = graph_report(
