@@ -533,8 +533,10 @@ fn graph_report(
 pub struct ModelArguments {
     /// Weights: safetensors (torchvision/timm key names, or the Keras layout of the shared
     /// MobileNets), a PyTorch state dict (.pth/.pt), or a cinder checkpoint (.bpk + .json).
+    /// Default: cinder's embedded CNN, ImageNet-pretrained MobileNet V1 0.25 at 128×128 (1001
+    /// classes with their names, 256-d embeddings; Apache-2.0, see weights/README.md).
     #[arg(long)]
-    pub weights: PathBuf,
+    pub weights: Option<PathBuf>,
     /// Architecture: mobilenet_v1[_ALPHA], mobilenet_v2, resnet18/34/50/101/152, vgg11/13/16/19
     /// [_bn], inception_v3, xception. Default: from the file's metadata, else its key names.
     #[arg(long)]
@@ -543,14 +545,28 @@ pub struct ModelArguments {
 
 impl ModelArguments {
     fn open(&self, head: HeadChoice, device: &Device) -> anyhow::Result<Pretrained> {
-        if !self.weights.exists() {
-            bail!("{}: no such weight file", self.weights.display());
+        let Some(weights) = &self.weights else {
+            if self.arch.is_some() {
+                bail!("--arch needs --weights (the embedded default CNN is a MobileNet V1 0.25)");
+            }
+            return Ok(Pretrained::embedded(head, device)?);
+        };
+        if !weights.exists() {
+            bail!("{}: no such weight file", weights.display());
         }
-        if self.weights.extension().is_some_and(|e| e == "bpk") {
-            return Ok(load_checkpoint(&self.weights, device)?);
+        if weights.extension().is_some_and(|e| e == "bpk") {
+            return Ok(load_checkpoint(weights, device)?);
         }
         let architecture = self.arch.as_deref().map(Architecture::parse).transpose()?;
-        Ok(Pretrained::open(&self.weights, architecture, head, device)?)
+        Ok(Pretrained::open(weights, architecture, head, device)?)
+    }
+
+    /// The weights as given, or the embedded default's name.
+    fn describe(&self) -> String {
+        self.weights.as_ref().map_or_else(
+            || cinder_vision::embedded::embedded_source().display().to_string(),
+            |w| w.display().to_string(),
+        )
     }
 }
 
@@ -870,7 +886,7 @@ pub fn convert(arguments: &ConvertArguments) -> anyhow::Result<()> {
     save_checkpoint(&model, &arguments.out)?;
     println!(
         "{} ({}) → {}",
-        arguments.model.weights.display(),
+        arguments.model.describe(),
         model.architecture,
         arguments.out.display()
     );
@@ -1095,7 +1111,7 @@ pub fn finetune(arguments: &FinetuneArguments) -> anyhow::Result<()> {
         "dataset": arguments.images.file_name().map_or_else(|| arguments.images.display().to_string(), |n| n.to_string_lossy().into_owned()),
         "images": arguments.images.display().to_string(),
         "model": pretrained.architecture.to_string(),
-        "weights": arguments.model.weights.display().to_string(),
+        "weights": arguments.model.describe(),
         "class_names": split.classes,
         "train_images": split.train.len(),
         "test_images": split.test.len(),

@@ -16,6 +16,8 @@
 //! - [`load_mesh_graph`]: OBJ, OFF and PLY meshes, vertices as nodes and face boundaries as edges.
 //! - [`load_image_folder`]: `root/<class>/*.{jpg,png,bmp}` or a flat folder of images.
 //! - [`load_idx`], [`load_fashion_mnist`]: MNIST-style IDX image/label files (gzip or raw).
+//! - [`fashion_mnist_sample`], [`sample_photo`]: the images cinder ships, compiled in (400
+//!   Fashion-MNIST PNGs, two ImageNet sample photos).
 //! - [`REGISTRY`], [`load_registered_nodes`], [`load_registered_graphs`], [`open_dataset`]:
 //!   datasets by name under `$CINDER_DATA`, or any path with its format detected.
 //! - [`download_dataset`]: opt-in downloads, SHA-256 checked and renamed into place atomically.
@@ -45,6 +47,7 @@ mod planetoid;
 mod ply;
 mod registry;
 mod sdf;
+mod shipped_images;
 mod tu;
 
 pub use cinder_graph::{Fold, NodeSplit};
@@ -76,4 +79,7 @@ pub use registry::{
     load_registered_graphs, load_registered_nodes, registered,
 };
 pub use sdf::{Molecules, load_sdf, parse_sdf};
+pub use shipped_images::{
+    EmbeddedImage, EmbeddedImageSet, fashion_mnist_sample, sample_photo, sample_photo_names,
+};
 pub use tu::{GraphDataset, load_tu};

@@ -68,9 +68,13 @@ impl EmbeddingCache {
     /// model without a readable file, its architecture) and the preprocessing.
     pub fn new(root: &Path, pretrained: &Pretrained) -> Result<Self> {
         let mut hasher = Sha256::new();
-        match std::fs::read(&pretrained.source) {
-            Ok(bytes) => hasher.update(&bytes),
-            Err(_) => hasher.update(pretrained.architecture.to_string().as_bytes()),
+        if pretrained.is_embedded() {
+            hasher.update(crate::embedded::EMBEDDED_WEIGHTS);
+        } else {
+            match std::fs::read(&pretrained.source) {
+                Ok(bytes) => hasher.update(&bytes),
+                Err(_) => hasher.update(pretrained.architecture.to_string().as_bytes()),
+            }
         }
         hasher.update(format!("{:?}", pretrained.preprocessing).as_bytes());
         hasher.update(b"embed: global average of the last feature map");

@@ -21,6 +21,7 @@
 pub mod architecture;
 pub mod checkpoint;
 pub mod embed;
+pub mod embedded;
 pub mod error;
 pub mod explain;
 pub mod head;
@@ -44,7 +45,10 @@ pub use architecture::Architecture;
 pub use error::{Result, VisionError};
 pub use image::RgbImage;
 pub use model::{Backbone, Cnn, HeadChoice, LoadOptions};
-pub use preprocess::{Normalization, Preprocessing, Resize, load_rgb, resize_bilinear};
+pub use embedded::{EMBEDDED_WEIGHTS_NAME, embedded_labels};
+pub use preprocess::{
+    Normalization, Preprocessing, Resize, decode_rgb, load_rgb, resize_bilinear,
+};
 pub use pretrained::{ClassScore, Pretrained};
 pub use taps::Taps;
 pub use weights::WeightFile;

@@ -169,6 +169,16 @@ pub fn load_rgb(path: &Path) -> Result<RgbImage> {
     Ok(decoded.to_rgb8())
 }
 
+/// Decodes an encoded image (JPEG, PNG, BMP) held in memory to 8-bit RGB; `name` labels it in
+/// errors.
+pub fn decode_rgb(bytes: &[u8], name: &str) -> Result<RgbImage> {
+    let decoded = image::load_from_memory(bytes).map_err(|e| VisionError::Image {
+        path: Path::new(name).to_path_buf(),
+        message: e.to_string(),
+    })?;
+    Ok(decoded.to_rgb8())
+}
+
 /// Crops the center `width × height` (as torchvision: offsets rounded from `(W − w) / 2`).
 pub fn center_crop(image: &RgbImage, width: u32, height: u32) -> RgbImage {
     let (w, h) = image.dimensions();

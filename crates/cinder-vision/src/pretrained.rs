@@ -77,7 +77,18 @@ impl Pretrained {
         head: HeadChoice,
         device: &Device,
     ) -> Result<Self> {
-        let file = WeightFile::open(path)?;
+        Self::from_weight_file(WeightFile::open(path)?, path, architecture, head, device)
+    }
+
+    /// Builds the network from already-read weights; `path` names them in errors and becomes
+    /// [`Pretrained::source`].
+    pub fn from_weight_file(
+        file: WeightFile,
+        path: &Path,
+        architecture: Option<Architecture>,
+        head: HeadChoice,
+        device: &Device,
+    ) -> Result<Self> {
         let keras = file.tensors.keys().any(|k| k.contains('/'));
         let input_size = file
             .metadata
@@ -130,6 +141,9 @@ impl Pretrained {
         let Some(classes) = self.model.classes() else {
             return Ok(self);
         };
+        if explicit.is_none() && self.labels.is_some() {
+            return Ok(self);
+        }
         let candidates: Vec<PathBuf> = match explicit {
             Some(path) => vec![path.to_path_buf()],
             None => {
