@@ -26,13 +26,22 @@ fn main() {
     let photos = datasets.join("photos");
     println!("cargo:rerun-if-changed={}", fashion.display());
     println!("cargo:rerun-if-changed={}", photos.display());
-    let mut code = String::from("/// (class folder, file name, bytes) of the shipped Fashion-MNIST images.\n");
+    let mut code =
+        String::from("/// (class folder, file name, bytes) of the shipped Fashion-MNIST images.\n");
     code.push_str("pub(crate) static FASHION_SAMPLE: &[(&str, &str, &[u8])] = &[\n");
     for class in sorted(&fashion).into_iter().filter(|p| p.is_dir()) {
         println!("cargo:rerun-if-changed={}", class.display());
-        let class_name = class.file_name().expect("named").to_string_lossy().into_owned();
+        let class_name = class
+            .file_name()
+            .expect("named")
+            .to_string_lossy()
+            .into_owned();
         for image in sorted(&class).into_iter().filter(|p| is_image(p)) {
-            let name = image.file_name().expect("named").to_string_lossy().into_owned();
+            let name = image
+                .file_name()
+                .expect("named")
+                .to_string_lossy()
+                .into_owned();
             code.push_str(&format!(
                 "    ({class_name:?}, {name:?}, include_bytes!({:?})),\n",
                 image.display().to_string()
@@ -42,7 +51,11 @@ fn main() {
     code.push_str("];\n/// (file name, bytes) of the shipped sample photos.\n");
     code.push_str("pub(crate) static PHOTOS: &[(&str, &[u8])] = &[\n");
     for image in sorted(&photos).into_iter().filter(|p| is_image(p)) {
-        let name = image.file_name().expect("named").to_string_lossy().into_owned();
+        let name = image
+            .file_name()
+            .expect("named")
+            .to_string_lossy()
+            .into_owned();
         code.push_str(&format!(
             "    ({name:?}, include_bytes!({:?})),\n",
             image.display().to_string()

@@ -175,3 +175,31 @@ mod tests {
         );
     }
 }
+
+/// The rows of a report's closing section: cinder's version, the git commit when the binary runs
+/// inside a checkout, threads, device, the data sources with their licenses, and the total time.
+pub fn provenance(seconds: f64, sources: &[(&str, &str)]) -> Vec<(String, String)> {
+    let commit = std::process::Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| "unknown (not run from a git checkout)".into());
+    let mut rows = vec![
+        ("cinder".to_string(), env!("CARGO_PKG_VERSION").to_string()),
+        ("git commit".into(), commit),
+        ("threads".into(), rayon::current_num_threads().to_string()),
+        ("device".into(), "Flex (Burn's CPU backend)".into()),
+        ("command".into(), command_line()),
+    ];
+    rows.extend(
+        sources
+            .iter()
+            .map(|(what, source)| (format!("data: {what}"), (*source).to_string())),
+    );
+    rows.push(("total time".into(), format!("{seconds:.1} s")));
+    rows
+}

@@ -367,3 +367,55 @@ fn node_features_fill_a_csv_graph_from_its_image_column() {
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no column named \"photo\""));
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+#[test]
+fn without_weights_every_image_command_uses_the_embedded_mobilenet() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let parrot = root.join("datasets/photos/parrot.jpg");
+    let output = Command::new(env!("CARGO_BIN_EXE_cinder"))
+        .args(["image", "classify", "--top", "2", "--json"])
+        .arg(&parrot)
+        .env_remove("CINDER_DATA")
+        .env_remove("CINDER_WEIGHTS")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json[0]["top"][0]["label"], "macaw", "{json}");
+    let out = std::env::temp_dir().join(format!("cinder-embedded-graph-{}", std::process::id()));
+    let output = cinder(&[
+        "image",
+        "graph",
+        "--images",
+        root.join("datasets/fashion-mnist").to_str().unwrap(),
+        "--k",
+        "5",
+        "--no-cache",
+        "--no-report",
+        "--json",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["images"], 400);
+    assert_eq!(
+        json["embedding_dims"], 256,
+        "MobileNet V1 0.25: 256-d embeddings"
+    );
+    assert!(
+        json["same_class_edge_fraction"].as_f64().unwrap() > 0.4,
+        "{json}"
+    );
+    std::fs::remove_dir_all(&out).unwrap();
+    let failed = Command::new(env!("CARGO_BIN_EXE_cinder"))
+        .args(["image", "classify", "--arch", "resnet50"])
+        .arg(&parrot)
+        .output()
+        .unwrap();
+    assert!(!failed.status.success());
+    assert!(String::from_utf8_lossy(&failed.stderr).contains("--arch needs --weights"));
+}

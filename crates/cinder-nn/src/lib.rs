@@ -22,6 +22,7 @@ mod attention_edges;
 mod attention_kernel;
 mod cheb_conv;
 mod dropout;
+mod edge_ablation;
 mod edge_conv;
 mod error;
 mod explain;
@@ -61,6 +62,7 @@ pub use attention::{
 pub use attention_edges::AttentionEdges;
 pub use cheb_conv::{ChebConv, ChebConvConfig};
 pub use dropout::{dropout, sparse_dropout};
+pub use edge_ablation::{EdgeAblation, edge_ablation, without_edges};
 pub use edge_conv::{EdgeConv, EdgeConvConfig, EdgeNeighbourhood};
 pub use error::{NnError, Result};
 pub use explain::{ExplainerConfig, Explanation, ExplanationTarget, explain};

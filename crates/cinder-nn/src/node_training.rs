@@ -65,6 +65,19 @@ pub struct NodeTrainingConfig {
 }
 
 impl NodeTrainingConfig {
+    /// A GCN for graphs whose node features are dense embeddings (a CNN's pooled activations, an
+    /// image or text encoder's outputs) rather than sparse bag-of-words counts: hidden 64, no row
+    /// normalization (it would rescale each embedding by its sum), patience 50, otherwise
+    /// Kipf & Welling's. On the 400 shipped Fashion-MNIST images (MobileNet V1 0.25 embeddings,
+    /// k = 10, 5 labelled per class, 5 seeds) it reaches 69.5% ± 1.9 with the similarity graph's
+    /// edges and 66.9% ± 3.7 without, where Kipf & Welling's Cora settings underfit (57.2% / 58.1%).
+    pub fn for_dense_embeddings() -> Self {
+        Self::new()
+            .with_hidden(64)
+            .with_patience(50)
+            .with_row_normalize(false)
+    }
+
     /// The settings each model's paper (or PyG's reference example of it) trains Cora with:
     /// - GCN: hidden 16, dropout 0.5, lr 0.01, L2 5e-4 on layer 1, patience 10 (Kipf & Welling);
     /// - GAT / GATv2: 8 heads × 8 hidden, ELU, dropout 0.6 on inputs and attention, 1 output

@@ -103,6 +103,8 @@ impl Chart for BarChart {
             .map_err(|e| e.to_string())?;
         chart
             .configure_mesh()
+            .light_line_style(TRANSPARENT)
+            .bold_line_style(BLACK.mix(0.1))
             .disable_x_mesh()
             .x_labels(1)
             .x_label_formatter(&|_| String::new())

@@ -68,6 +68,8 @@ impl Chart for ConfusionMatrix {
             .map_err(|e| e.to_string())?;
         chart
             .configure_mesh()
+            .light_line_style(TRANSPARENT)
+            .bold_line_style(BLACK.mix(0.1))
             .disable_mesh()
             .x_desc("predicted class")
             .y_desc("true class")

@@ -98,6 +98,17 @@ impl Chart for Curves {
             .map_err(|e| e.to_string())?;
         chart
             .configure_mesh()
+            .light_line_style(TRANSPARENT)
+            .bold_line_style(BLACK.mix(0.1))
+            .x_labels(length.clamp(2, 10))
+            .x_label_formatter(&|x: &f64| {
+                // Epochs are whole numbers: label integer ticks only.
+                if (x - x.round()).abs() < 1e-9 {
+                    format!("{}", x.round() as i64)
+                } else {
+                    String::new()
+                }
+            })
             .x_desc(&self.x_label)
             .y_desc(&self.y_label)
             .label_style((FONT, 14))

@@ -77,6 +77,8 @@ impl Chart for Scatter {
             .map_err(|e| e.to_string())?;
         chart
             .configure_mesh()
+            .light_line_style(TRANSPARENT)
+            .bold_line_style(BLACK.mix(0.1))
             .x_desc("component 1")
             .y_desc("component 2")
             .label_style((FONT, 13))

@@ -47,10 +47,8 @@ impl Pretrained {
     /// `x / 127.5 − 1`.
     pub fn embedded(head: HeadChoice, device: &Device) -> Result<Self> {
         let source = embedded_source();
-        let file = WeightFile::from_safetensors_bytes(
-            EMBEDDED_WEIGHTS,
-            source.display().to_string(),
-        )?;
+        let file =
+            WeightFile::from_safetensors_bytes(EMBEDDED_WEIGHTS, source.display().to_string())?;
         let mut pretrained = Self::from_weight_file(file, &source, None, head, device)?;
         if pretrained.model.classes() == Some(1001) {
             pretrained.labels = Some(embedded_labels());

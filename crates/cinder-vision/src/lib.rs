@@ -25,6 +25,7 @@ pub mod embedded;
 pub mod error;
 pub mod explain;
 pub mod head;
+pub mod image_graph;
 pub mod inception;
 pub mod layers;
 pub mod loader;
@@ -42,13 +43,11 @@ pub mod weights;
 pub mod xception;
 
 pub use architecture::Architecture;
+pub use embedded::{EMBEDDED_WEIGHTS_NAME, embedded_labels};
 pub use error::{Result, VisionError};
 pub use image::RgbImage;
 pub use model::{Backbone, Cnn, HeadChoice, LoadOptions};
-pub use embedded::{EMBEDDED_WEIGHTS_NAME, embedded_labels};
-pub use preprocess::{
-    Normalization, Preprocessing, Resize, decode_rgb, load_rgb, resize_bilinear,
-};
+pub use preprocess::{Normalization, Preprocessing, Resize, decode_rgb, load_rgb, resize_bilinear};
 pub use pretrained::{ClassScore, Pretrained};
 pub use taps::Taps;
 pub use weights::WeightFile;

@@ -7,7 +7,8 @@ use cinder_vision::{HeadChoice, Pretrained, decode_rgb};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-const REFERENCE: &str = include_str!("../../../weights/mobilenet_v1_0.25_128_imagenet.reference.json");
+const REFERENCE: &str =
+    include_str!("../../../weights/mobilenet_v1_0.25_128_imagenet.reference.json");
 
 #[test]
 fn embedded_mobilenet_reproduces_its_reference_outputs() {
