@@ -1,6 +1,8 @@
 //! Images → graph → GCN: Fashion-MNIST test images embedded by a pretrained MobileNet (cached on
 //! disk), connected to their k most similar images (cosine), then classified from a few labelled
-//! images per class by a GCN on that graph and by the same model without the edges (an MLP).
+//! images per class by a GCN on that graph and by the same model without the edges (an MLP). The
+//! pipeline is the library's (`image_similarity_graph`, `edge_ablation`), as in `cinder image
+//! graph` and the demo; the weights default to the embedded MobileNet V1 0.25.
 //!
 //! ```text
 //! cargo run --release --example image_similarity_graph -- \
@@ -13,9 +15,11 @@ use std::time::Instant;
 
 use burn::tensor::Device;
 use cinder::datasets::{cache_directory, fashion_mnist_directory, load_fashion_mnist};
-use cinder::graph::{Direction, FeatureMatrix, Graph, cosine_knn_graph, few_labels_split};
-use cinder::nn::{NodeTrainingConfig, train_node_classifier};
+use cinder::nn::{NodeTrainingConfig, edge_ablation};
 use cinder::vision::embed::{EmbeddingCache, ImageSource, embed_images};
+use cinder::vision::image_graph::{
+    ImageGraphOptions, image_similarity_graph, same_class_edge_fraction,
+};
 use cinder::vision::{HeadChoice, Pretrained, RgbImage};
 
 fn option(args: &[String], name: &str) -> Option<String> {
@@ -30,11 +34,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(PathBuf::from)
         .or_else(fashion_mnist_directory)
         .ok_or("Fashion-MNIST not found: give --fashion DIR or set CINDER_FASHION_MNIST")?;
-    let weights = option(&args, "--weights").map(PathBuf::from).or_else(|| {
-        std::env::var_os("CINDER_WEIGHTS")
-            .map(|w| PathBuf::from(w).join("mobilenet_v1_0.25_128_imagenet.safetensors"))
-    });
-    let weights = weights.ok_or("give --weights FILE or set CINDER_WEIGHTS")?;
+    let weights = option(&args, "--weights").map(PathBuf::from);
     let per_class: usize = option(&args, "--per-class").map_or(Ok(200), |v| v.parse())?;
     let k: usize = option(&args, "--k").map_or(Ok(10), |v| v.parse())?;
     let seeds: u64 = option(&args, "--seeds").map_or(Ok(5), |v| v.parse())?;
@@ -45,7 +45,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect::<Result<_, _>>()?;
 
     let device = Device::flex();
-    let model = Pretrained::open(&weights, None, HeadChoice::Drop, &device)?;
+    let model = match &weights {
+        Some(path) => Pretrained::open(path, None, HeadChoice::Drop, &device)?,
+        None => Pretrained::embedded(HeadChoice::Drop, &device)?,
+    };
     let data = load_fashion_mnist(&fashion, false)?;
     let (mut sources, mut labels, mut counts) = (Vec::new(), Vec::new(), [0usize; 10]);
     for i in 0..data.len() {
@@ -74,56 +77,36 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         embeddings.computed,
         start.elapsed().as_secs_f64()
     );
-    let features =
-        || FeatureMatrix::dense(embeddings.rows, embeddings.dims, embeddings.values.clone());
-    let graph = cosine_knn_graph(&embeddings.values, embeddings.rows, embeddings.dims, k)?
-        .with_node_features(features()?)?
-        .with_node_labels(labels.clone())?;
-    let same = graph
-        .edges()
-        .filter(|(s, t)| labels[*s] == labels[*t])
-        .count() as f64
-        / graph.num_edges() as f64;
+    let graph = image_similarity_graph(
+        &embeddings,
+        Some(&labels),
+        ImageGraphOptions { k, pca: None },
+    )?;
     println!(
         "k = {k}: {} edges, {:.1}% of them join images of the same class",
         graph.num_edges(),
-        100.0 * same
+        100.0 * same_class_edge_fraction(&graph).unwrap_or(f64::NAN)
     );
-    let without_edges = Graph::from_coordinates(
-        embeddings.rows,
-        Vec::new(),
-        Vec::new(),
-        Direction::Undirected,
-    )?
-    .with_node_features(features()?)?
-    .with_node_labels(labels.clone())?;
     let autodiff = device.autodiff();
     println!(
         "| labelled per class | GCN on the similarity graph | same model without edges (MLP) |"
     );
     println!("|---|---|---|");
     for &per in &label_counts {
-        let (mut gcn, mut mlp) = (Vec::new(), Vec::new());
-        for seed in 0..seeds {
-            let split = few_labels_split(&labels, per, per, seed)?;
-            let config = NodeTrainingConfig::new().with_seed(seed);
-            gcn.push(
-                train_node_classifier(&graph, &split, &config, &autodiff)?
-                    .1
-                    .test_accuracy,
-            );
-            mlp.push(
-                train_node_classifier(&without_edges, &split, &config, &autodiff)?
-                    .1
-                    .test_accuracy,
-            );
-        }
-        let stats = |v: &[f64]| {
-            let mean = v.iter().sum::<f64>() / v.len() as f64;
-            let std = (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / v.len() as f64).sqrt();
-            format!("{:.2}% ± {:.2}", 100.0 * mean, 100.0 * std)
-        };
-        println!("| {per} | {} | {} |", stats(&gcn), stats(&mlp));
+        let ablation = edge_ablation(
+            &graph,
+            per,
+            seeds,
+            &NodeTrainingConfig::for_dense_embeddings(),
+            &autodiff,
+            |_| {},
+        )?;
+        let stats = |(mean, std): (f64, f64)| format!("{:.2}% ± {:.2}", 100.0 * mean, 100.0 * std);
+        println!(
+            "| {per} | {} | {} |",
+            stats(ablation.with_edges_mean_std()),
+            stats(ablation.without_edges_mean_std())
+        );
     }
     Ok(())
 }
