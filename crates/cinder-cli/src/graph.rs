@@ -98,8 +98,9 @@ pub struct GraphArguments {
     /// No batch norm after GCN/RGCN layers (GIN always has it).
     #[arg(long)]
     no_batch_norm: bool,
-    /// Node input features: `auto` (node features, else one-hot node labels, else one-hot
-    /// degree), `labels` or `degree`.
+    /// Node input features: `auto` (the node features if they vary, else one-hot node labels if
+    /// they take two or more values, else one-hot degree capped at 64: never a constant input),
+    /// `labels` or `degree`. The choice is printed and recorded in the run directory.
     #[arg(long, value_enum, default_value_t = FeatureArgument::Auto)]
     features: FeatureArgument,
     /// With `--model rgcn`: merge all bond types into one relation (the no-bond-type baseline).
@@ -245,6 +246,7 @@ struct GraphSummary<'a> {
     classes: Vec<String>,
     input_features: usize,
     feature_source: String,
+    feature_choice: String,
     per_fold_test_accuracy: &'a [f64],
     mean_test_accuracy: f64,
     std_test_accuracy: f64,
@@ -421,6 +423,14 @@ fn train(
         FeatureArgument::Labels => InputFeatures::NodeLabels,
         FeatureArgument::Degree => InputFeatures::Degree { cap: 64 },
     };
+    let feature_choice = match arguments.features {
+        FeatureArgument::Auto => cinder_nn::resolve_auto_features(&dataset.graphs).1,
+        FeatureArgument::Labels => "one-hot node labels (--features labels)".to_string(),
+        FeatureArgument::Degree => "one-hot degree, cap 64 (--features degree)".to_string(),
+    };
+    if !arguments.json {
+        println!("input features: {feature_choice}");
+    }
     if arguments.model == ModelArgument::Rgcn
         && !arguments.ignore_edge_types
         && let Some(index) = dataset
@@ -502,7 +512,7 @@ fn train(
     }
     let seconds = start.elapsed().as_secs_f64();
     let run_directory = match directory {
-        Some(directory) => Some(write_run(&directory, &dataset, &report)?),
+        Some(directory) => Some(write_run(&directory, &dataset, &report, &feature_choice)?),
         None => None,
     };
     print_report(
@@ -514,6 +524,7 @@ fn train(
         &report,
         seconds,
         run_directory.as_deref(),
+        &feature_choice,
     )
 }
 
@@ -576,6 +587,7 @@ fn write_run(
     directory: &Path,
     dataset: &GraphSetDataset,
     report: &CrossValidationReport,
+    feature_choice: &str,
 ) -> anyhow::Result<PathBuf> {
     let directory = directory.to_path_buf();
     let classes = dataset.class_names.len();
@@ -587,6 +599,7 @@ fn write_run(
         "readout": readout_name(report.config.readout),
         "command": run_directory::command_line(),
         "protocol": report.protocol,
+        "input_features": feature_choice,
         "class_names": dataset.class_names,
         "test_confusion": confusion,
         "mean_test_accuracy": report.mean_test_accuracy,
@@ -690,6 +703,7 @@ fn print_report(
     report: &CrossValidationReport,
     seconds: f64,
     run_directory: Option<&Path>,
+    feature_choice: &str,
 ) -> anyhow::Result<()> {
     let readout = readout_name(report.config.readout);
     if !arguments.json {
@@ -721,6 +735,7 @@ fn print_report(
         classes: dataset.class_names.clone(),
         input_features: set.width(),
         feature_source: format!("{:?}", set.features()),
+        feature_choice: feature_choice.to_string(),
         per_fold_test_accuracy: &report.per_fold_test_accuracy,
         mean_test_accuracy: report.mean_test_accuracy,
         std_test_accuracy: report.std_test_accuracy,

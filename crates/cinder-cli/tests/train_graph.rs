@@ -234,3 +234,65 @@ fn a_killed_run_resumes_to_the_uninterrupted_result() {
     assert!(run.join("report.html").exists());
     std::fs::remove_dir_all(&out).unwrap();
 }
+
+/// A social-network-like set in the GIN text format whose node labels are all 0 (as IMDB-BINARY):
+/// `--features auto` must not feed the model that constant column but one-hot degrees, say so,
+/// and record it in the run directory; the structure then separates the classes.
+#[test]
+fn auto_features_fall_back_to_degrees_when_every_node_label_is_the_same() {
+    let root = std::env::temp_dir().join(format!("cinder-constant-labels-{}", std::process::id()));
+    std::fs::create_dir_all(&root).unwrap();
+    let mut text = String::from("40\n");
+    for g in 0..40 {
+        // Class 0: paths; class 1: complete graphs; 5 to 9 nodes.
+        let (n, label): (usize, usize) = (5 + g % 5, g % 2);
+        text.push_str(&format!("{n} {label}\n"));
+        for i in 0..n {
+            let neighbours: Vec<usize> = if label == 0 {
+                [i.wrapping_sub(1), i + 1]
+                    .into_iter()
+                    .filter(|&j| j < n)
+                    .collect()
+            } else {
+                (0..n).filter(|&j| j != i).collect()
+            };
+            let listed: Vec<String> = neighbours.iter().map(usize::to_string).collect();
+            text.push_str(&format!("0 {} {}\n", neighbours.len(), listed.join(" ")));
+        }
+    }
+    let data = root.join("CONSTANT.txt");
+    std::fs::write(&data, text).unwrap();
+    let output = cinder()
+        .args([
+            "train", "graph", "--format", "gin-txt", "--folds", "4", "--epochs", "30", "--json",
+            "--data",
+        ])
+        .arg(&data)
+        .arg("--out")
+        .arg(root.join("runs"))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let choice = summary["feature_choice"].as_str().unwrap();
+    assert!(choice.starts_with("one-hot degree"), "{choice}");
+    assert!(choice.contains("same label"), "{choice}");
+    assert!(
+        summary["feature_source"]
+            .as_str()
+            .unwrap()
+            .starts_with("Degree")
+    );
+    assert!(
+        summary["mean_test_accuracy"].as_f64().unwrap() > 0.9,
+        "{summary}"
+    );
+    let run = std::path::PathBuf::from(summary["run_directory"].as_str().unwrap());
+    let config = std::fs::read_to_string(run.join("config.json")).unwrap();
+    assert!(config.contains("one-hot degree"), "{config}");
+    std::fs::remove_dir_all(&root).unwrap();
+}

@@ -48,8 +48,9 @@ impl Propagation {
 /// Where the node input features of a graph set come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum InputFeatures {
-    /// The graphs' own features if every graph has some, else one-hot node labels if every graph
-    /// has node labels, else one-hot degrees.
+    /// The graphs' own features if every graph has some that vary, else one-hot node labels if
+    /// every graph has node labels with two or more values, else one-hot degrees (see
+    /// [`resolve_auto_features`]).
     #[default]
     Auto,
     /// The graphs' own node features.
@@ -238,20 +239,78 @@ impl GraphSet {
     }
 }
 
-fn resolve_features(graphs: &[Graph], features: InputFeatures) -> crate::Result<InputFeatures> {
-    Ok(match features {
-        InputFeatures::Auto if graphs.iter().all(|g| g.node_features().is_some()) => {
-            InputFeatures::Given
-        }
-        InputFeatures::Auto if graphs.iter().all(|g| g.node_labels().is_some()) => {
-            InputFeatures::NodeLabels
-        }
-        InputFeatures::Auto => {
-            let max_degree = graphs.iter().flat_map(|g| g.degrees()).max().unwrap_or(0);
-            InputFeatures::Degree {
-                cap: max_degree.min(AUTO_DEGREE_CAP),
+/// Whether the graphs' own node features differ anywhere: some column takes two values across
+/// all nodes of all graphs. Constant features (every node the same row) carry no information.
+fn features_vary(graphs: &[Graph]) -> bool {
+    let mut first: Option<Vec<f32>> = None;
+    for graph in graphs {
+        let Some(features) = graph.node_features() else {
+            continue;
+        };
+        let dense = features.to_dense();
+        for row in 0..dense.rows() {
+            let values = dense.row(row);
+            match &first {
+                None => first = Some(values.to_vec()),
+                Some(reference) if reference.as_slice() != values => return true,
+                Some(_) => {}
             }
         }
+    }
+    false
+}
+
+/// Whether the graphs' node labels take at least two values.
+fn labels_vary(graphs: &[Graph]) -> bool {
+    let mut first = None;
+    graphs
+        .iter()
+        .filter_map(Graph::node_labels)
+        .flatten()
+        .any(|&label| *first.get_or_insert(label) != label)
+}
+
+/// How [`InputFeatures::Auto`] resolves for `graphs`, and why: the graphs' own features if every
+/// graph has some that vary, else one-hot node labels if every graph has node labels taking two
+/// or more values, else one-hot degrees capped at the largest degree (at most 64) — as the GIN
+/// paper does for social graphs, whose nodes carry no attributes. Constant features or a single
+/// label value would give the model one constant input column: no information at all.
+pub fn resolve_auto_features(graphs: &[Graph]) -> (InputFeatures, String) {
+    let degree = || {
+        let max_degree = graphs.iter().flat_map(|g| g.degrees()).max().unwrap_or(0);
+        InputFeatures::Degree {
+            cap: max_degree.min(AUTO_DEGREE_CAP),
+        }
+    };
+    let all_features = graphs.iter().all(|g| g.node_features().is_some());
+    let all_labels = graphs.iter().all(|g| g.node_labels().is_some());
+    if all_features && features_vary(graphs) {
+        return (InputFeatures::Given, "the graphs' node features".into());
+    }
+    if all_labels && labels_vary(graphs) {
+        return (InputFeatures::NodeLabels, "one-hot node labels".into());
+    }
+    let resolved = degree();
+    let cap = match resolved {
+        InputFeatures::Degree { cap } => cap,
+        _ => unreachable!("degree() returns Degree"),
+    };
+    let why = if all_features {
+        "the node features are the same for every node"
+    } else if all_labels {
+        "every node has the same label"
+    } else {
+        "the graphs have neither node features nor node labels"
+    };
+    (
+        resolved,
+        format!("one-hot degree (cap {cap}), because {why}: constant inputs carry no information"),
+    )
+}
+
+fn resolve_features(graphs: &[Graph], features: InputFeatures) -> crate::Result<InputFeatures> {
+    Ok(match features {
+        InputFeatures::Auto => resolve_auto_features(graphs).0,
         other => other,
     })
 }
@@ -333,5 +392,66 @@ impl GraphMiniBatch {
             TensorData::new(values, [self.labels.len(), num_classes]),
             device,
         )
+    }
+}
+
+#[cfg(test)]
+mod auto_features_tests {
+    use super::*;
+    use cinder_graph::{Direction, FeatureMatrix};
+
+    fn path(nodes: usize) -> Graph {
+        let sources: Vec<u32> = (0..nodes as u32 - 1).collect();
+        let targets: Vec<u32> = (1..nodes as u32).collect();
+        Graph::from_coordinates(nodes, sources, targets, Direction::Undirected).unwrap()
+    }
+
+    #[test]
+    fn auto_never_picks_an_input_without_information() {
+        // IMDB-style: every node label 0 → one-hot degree, not a constant column.
+        let constant_labels: Vec<Graph> = [3, 4]
+            .iter()
+            .map(|&n| {
+                path(n)
+                    .with_node_labels(vec![0; n])
+                    .unwrap()
+                    .with_graph_label(n % 2)
+            })
+            .collect();
+        let (resolved, why) = resolve_auto_features(&constant_labels);
+        assert_eq!(resolved, InputFeatures::Degree { cap: 2 });
+        assert!(why.contains("same label"), "{why}");
+        // Labels that vary are used.
+        let labelled = vec![path(3).with_node_labels(vec![0, 1, 0]).unwrap()];
+        assert_eq!(
+            resolve_auto_features(&labelled).0,
+            InputFeatures::NodeLabels
+        );
+        // Constant features fall through to the labels, varying ones are used.
+        let constant_features = vec![
+            path(3)
+                .with_node_features(FeatureMatrix::constant(3, 2, 1.0).unwrap())
+                .unwrap()
+                .with_node_labels(vec![2, 0, 1])
+                .unwrap(),
+        ];
+        assert_eq!(
+            resolve_auto_features(&constant_features).0,
+            InputFeatures::NodeLabels
+        );
+        let varying = vec![
+            path(2)
+                .with_node_features(FeatureMatrix::dense(2, 1, vec![0.0, 1.0]).unwrap())
+                .unwrap(),
+        ];
+        assert_eq!(resolve_auto_features(&varying).0, InputFeatures::Given);
+        let bare = vec![path(5)];
+        let (resolved, why) = resolve_auto_features(&bare);
+        assert_eq!(resolved, InputFeatures::Degree { cap: 2 });
+        assert!(why.contains("neither"), "{why}");
+        // GraphSet resolves Auto the same way.
+        let set = GraphSet::new(&constant_labels, Propagation::Gcn, InputFeatures::Auto).unwrap();
+        assert_eq!(set.features(), InputFeatures::Degree { cap: 2 });
+        assert_eq!(set.width(), 3);
     }
 }

@@ -73,7 +73,9 @@ pub use gat_conv::{GatConv, GatConvConfig};
 pub use gatv2_conv::{Gatv2Conv, Gatv2ConvConfig};
 pub use gcn_conv::{GcnConv, GcnConvConfig};
 pub use gin_conv::{GinConv, GinConvConfig};
-pub use graph_batches::{GraphMiniBatch, GraphSet, InputFeatures, Propagation};
+pub use graph_batches::{
+    GraphMiniBatch, GraphSet, InputFeatures, Propagation, resolve_auto_features,
+};
 pub use graph_classification::{
     CrossValidationReport, FoldReport, GraphEpochRecord, GraphTrainingConfig, Selection,
     TrainingEvent, cross_validate, cross_validate_resuming, train_graph_fold,
