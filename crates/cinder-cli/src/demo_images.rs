@@ -308,7 +308,7 @@ pub fn transfer(
             grid_pool: base.model.grid_pool,
         },
         architecture: base.architecture,
-        preprocessing: base.preprocessing.clone(),
+        preprocessing: base.preprocessing,
         labels: None,
         source: "random".into(),
     };

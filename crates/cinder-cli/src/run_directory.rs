@@ -153,29 +153,6 @@ pub fn summed_confusion<'a>(
     total
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn timestamps_sort_and_have_the_expected_shape() {
-        let stamp = timestamp();
-        assert_eq!(stamp.len(), 15);
-        assert_eq!(&stamp[8..9], "-");
-        assert!(stamp.starts_with("20"));
-    }
-
-    #[test]
-    fn confusions_add_cell_by_cell() {
-        let a = vec![vec![1, 2], vec![0, 3]];
-        let b = vec![vec![4, 0], vec![1, 1]];
-        assert_eq!(
-            summed_confusion([&a, &b].into_iter(), 2),
-            vec![vec![5, 2], vec![1, 4]]
-        );
-    }
-}
-
 /// The rows of a report's closing section: cinder's version, the git commit when the binary runs
 /// inside a checkout, threads, device, the data sources with their licenses, and the total time.
 pub fn provenance(seconds: f64, sources: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -202,4 +179,27 @@ pub fn provenance(seconds: f64, sources: &[(&str, &str)]) -> Vec<(String, String
     );
     rows.push(("total time".into(), format!("{seconds:.1} s")));
     rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_sort_and_have_the_expected_shape() {
+        let stamp = timestamp();
+        assert_eq!(stamp.len(), 15);
+        assert_eq!(&stamp[8..9], "-");
+        assert!(stamp.starts_with("20"));
+    }
+
+    #[test]
+    fn confusions_add_cell_by_cell() {
+        let a = vec![vec![1, 2], vec![0, 3]];
+        let b = vec![vec![4, 0], vec![1, 1]];
+        assert_eq!(
+            summed_confusion([&a, &b].into_iter(), 2),
+            vec![vec![5, 2], vec![1, 4]]
+        );
+    }
 }

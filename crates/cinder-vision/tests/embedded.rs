@@ -36,7 +36,9 @@ fn embedded_mobilenet_reproduces_its_reference_outputs() {
             assert!(same_pixels, "{name}: resized pixels differ from Pillow's");
         }
         let tolerance = if same_pixels { 1e-3 } else { 0.03 };
-        let top = &classifier.classify(&[image.clone()], 5, &device).unwrap()[0];
+        let top = &classifier
+            .classify(std::slice::from_ref(&image), 5, &device)
+            .unwrap()[0];
         for (rank, score) in top.iter().enumerate() {
             let want = expected["top5_indices"][rank].as_u64().unwrap() as usize;
             let want_p = expected["top5_probs"][rank].as_f64().unwrap();
