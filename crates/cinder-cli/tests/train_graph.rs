@@ -294,5 +294,36 @@ fn auto_features_fall_back_to_degrees_when_every_node_label_is_the_same() {
     let run = std::path::PathBuf::from(summary["run_directory"].as_str().unwrap());
     let config = std::fs::read_to_string(run.join("config.json")).unwrap();
     assert!(config.contains("one-hot degree"), "{config}");
+    // One fold at a time gives the same numbers as the default (one fold per thread).
+    let sequential = cinder()
+        .args([
+            "train", "graph", "--format", "gin-txt", "--folds", "4", "--epochs", "30",
+        ])
+        .args(["--json", "--no-report", "--parallel-folds", "1", "--data"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    let sequential: serde_json::Value = serde_json::from_slice(&sequential.stdout).unwrap();
+    assert_eq!(
+        sequential["per_fold_test_accuracy"],
+        summary["per_fold_test_accuracy"]
+    );
+    let refused = cinder()
+        .args([
+            "train",
+            "graph",
+            "--format",
+            "gin-txt",
+            "--parallel-folds",
+            "0",
+            "--data",
+        ])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("--parallel-folds must be at least 1")
+    );
     std::fs::remove_dir_all(&root).unwrap();
 }

@@ -443,6 +443,24 @@ pub fn cross_validate_resuming(
     done: Vec<FoldReport>,
     observer: &mut dyn FnMut(TrainingEvent<'_>),
 ) -> crate::Result<CrossValidationReport> {
+    cross_validate_parallel(set, folds, fixed_folds, config, device, done, 1, observer)
+}
+
+/// [`cross_validate_resuming`] training up to `parallel_folds` folds at once, each on its own
+/// thread (small-graph batches leave cores idle). Results are identical to the sequential run:
+/// each fold is seeded by its number. With more than one fold at a time, the observer receives
+/// each fold's events (its epochs included) when the fold has finished, in fold order.
+#[allow(clippy::too_many_arguments)]
+pub fn cross_validate_parallel(
+    set: &GraphSet,
+    folds: &[Fold],
+    fixed_folds: bool,
+    config: &GraphTrainingConfig,
+    device: &Device,
+    done: Vec<FoldReport>,
+    parallel_folds: usize,
+    observer: &mut dyn FnMut(TrainingEvent<'_>),
+) -> crate::Result<CrossValidationReport> {
     if folds.is_empty() {
         return Err(NnError::Empty("the list of folds".into()));
     }
@@ -477,19 +495,77 @@ pub fn cross_validate_resuming(
         }
     }
     let mut reports = done;
-    for (index, fold) in folds.iter().enumerate().skip(reports.len()) {
-        observer(TrainingEvent::FoldStarted {
-            fold: index + 1,
-            folds: folds.len(),
-            epochs: config.epochs,
-        });
-        let (model, report) = train_graph_fold(set, fold, index + 1, config, device, observer)?;
-        observer(TrainingEvent::FoldModel {
-            fold: index + 1,
-            model: &model,
-        });
-        observer(TrainingEvent::FoldFinished(&report));
-        reports.push(report);
+    let pending: Vec<usize> = (reports.len()..folds.len()).collect();
+    for wave in pending.chunks(parallel_folds.max(1)) {
+        if let [index] = *wave {
+            observer(TrainingEvent::FoldStarted {
+                fold: index + 1,
+                folds: folds.len(),
+                epochs: config.epochs,
+            });
+            let (model, report) =
+                train_graph_fold(set, &folds[index], index + 1, config, device, observer)?;
+            observer(TrainingEvent::FoldModel {
+                fold: index + 1,
+                model: &model,
+            });
+            observer(TrainingEvent::FoldFinished(&report));
+            reports.push(report);
+            continue;
+        }
+        // Folds of a wave train on their own threads; each is seeded by its fold number, so the
+        // results equal a sequential run. The observer sees each fold's events afterwards, in
+        // fold order.
+        let trained: Vec<crate::Result<(GraphClassifier, FoldReport)>> =
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = wave
+                    .iter()
+                    .map(|&index| {
+                        scope.spawn(move || {
+                            train_graph_fold(
+                                set,
+                                &folds[index],
+                                index + 1,
+                                config,
+                                device,
+                                &mut |_| {},
+                            )
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .zip(wave)
+                    .map(|(handle, index)| {
+                        handle.join().unwrap_or_else(|_| {
+                            Err(NnError::InvalidOption {
+                                option: "parallel folds",
+                                reason: format!("the thread training fold {} panicked", index + 1),
+                            })
+                        })
+                    })
+                    .collect()
+            });
+        for (&index, result) in wave.iter().zip(trained) {
+            let (model, report) = result?;
+            observer(TrainingEvent::FoldStarted {
+                fold: index + 1,
+                folds: folds.len(),
+                epochs: config.epochs,
+            });
+            for record in &report.history {
+                observer(TrainingEvent::EpochFinished {
+                    fold: index + 1,
+                    record,
+                });
+            }
+            observer(TrainingEvent::FoldModel {
+                fold: index + 1,
+                model: &model,
+            });
+            observer(TrainingEvent::FoldFinished(&report));
+            reports.push(report);
+        }
     }
     let accuracies: Vec<f64> = reports.iter().map(|r| r.test_accuracy).collect();
     let mean = accuracies.iter().sum::<f64>() / accuracies.len() as f64;

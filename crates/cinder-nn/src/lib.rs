@@ -78,7 +78,8 @@ pub use graph_batches::{
 };
 pub use graph_classification::{
     CrossValidationReport, FoldReport, GraphEpochRecord, GraphTrainingConfig, Selection,
-    TrainingEvent, cross_validate, cross_validate_resuming, train_graph_fold,
+    TrainingEvent, cross_validate, cross_validate_parallel, cross_validate_resuming,
+    train_graph_fold,
 };
 pub use graph_conv::{GraphConv, GraphConvConfig};
 pub use graph_models::{

@@ -253,6 +253,39 @@ fn cross_validation_reports_every_fold_and_is_reproducible() {
         resumed.per_fold_test_accuracy,
         report.per_fold_test_accuracy
     );
+    // Folds trained two (or three) at a time give exactly the sequential numbers, and the
+    // observer still sees every fold's events, in fold order.
+    for parallel in [2, 3] {
+        let mut seen = Vec::new();
+        let concurrent = cinder_nn::cross_validate_parallel(
+            &set,
+            &folds,
+            false,
+            &config,
+            &device,
+            Vec::new(),
+            parallel,
+            &mut |event| match event {
+                cinder_nn::TrainingEvent::FoldStarted { fold, .. } => seen.push(fold),
+                cinder_nn::TrainingEvent::EpochFinished { fold, .. } => {
+                    assert_eq!(seen.last(), Some(&fold))
+                }
+                _ => {}
+            },
+        )
+        .unwrap();
+        assert_eq!(seen, vec![1, 2, 3]);
+        assert_eq!(
+            concurrent.per_fold_test_accuracy,
+            report.per_fold_test_accuracy
+        );
+        for (a, b) in concurrent.folds.iter().zip(&report.folds) {
+            let losses = |f: &cinder_nn::FoldReport| {
+                f.history.iter().map(|e| e.train_loss).collect::<Vec<_>>()
+            };
+            assert_eq!(losses(a), losses(b), "fold {}", a.fold);
+        }
+    }
     // A finished fold that is not this run's fold 1 is refused.
     let error = cinder_nn::cross_validate_resuming(
         &set,
