@@ -27,12 +27,13 @@ pub struct GraphArguments {
     /// A registered graph set: MUTAG, PROTEINS (under $CINDER_DATA/tu) or solubility (embedded).
     #[arg(long, conflicts_with = "data")]
     dataset: Option<String>,
-    /// A file or folder instead of a registered name (see --format).
-    #[arg(long, requires = "format")]
+    /// A file or folder instead of a registered name; its format is detected (see --format).
+    #[arg(long)]
     data: Option<PathBuf>,
-    /// Format of --data: `tu` (folder of NAME_A.txt, NAME_graph_indicator.txt, …; NAME from
-    /// --tu-name or the folder name), `gin-txt` (NAME.txt with an optional 10fold_idx/ beside it)
-    /// or `sdf` (molecules; the label is --label-property).
+    /// Format of --data, when detection is not wanted: `tu` (folder of NAME_A.txt,
+    /// NAME_graph_indicator.txt, …; NAME from --tu-name or the folder name), `gin-txt` (NAME.txt
+    /// with an optional 10fold_idx/ beside it) or `sdf` (molecules; the label is
+    /// --label-property). Default: detected from the file extension or the folder's files.
     #[arg(long, value_enum)]
     format: Option<GraphFormat>,
     /// Dataset name inside a TU folder (default: the folder's name).
@@ -286,7 +287,7 @@ fn load(arguments: &GraphArguments) -> anyhow::Result<GraphSetDataset> {
     let Some(path) = &arguments.data else {
         let Some(name) = arguments.dataset.as_deref() else {
             bail!(
-                "name a dataset with --dataset (MUTAG, PROTEINS, solubility) or a file/folder with --data and --format"
+                "name a dataset with --dataset (MUTAG, PROTEINS, solubility) or a file/folder with --data"
             );
         };
         return Ok(load_registered_graphs(name)?);
@@ -330,7 +331,21 @@ fn load(arguments: &GraphArguments) -> anyhow::Result<GraphSetDataset> {
                 folds: None,
             }
         }
-        None => bail!("--data needs --format tu, gin-txt or sdf"),
+        None => match cinder_datasets::open_dataset(
+            &path.to_string_lossy(),
+            Some(cinder_datasets::detect_format(path)?),
+            &arguments.label_property,
+        )? {
+            cinder_datasets::Dataset::Graphs(graphs) => graphs,
+            cinder_datasets::Dataset::Nodes(_) => bail!(
+                "{}: one graph with node labels, not a set of labelled graphs; use `cinder train node --data`",
+                path.display()
+            ),
+            cinder_datasets::Dataset::Images(_) => bail!(
+                "{}: an image folder, not a set of graphs; see `cinder image graph`",
+                path.display()
+            ),
+        },
     })
 }
 
