@@ -544,7 +544,8 @@ impl ModelArguments {
 pub struct ClassifyArguments {
     #[command(flatten)]
     model: ModelArguments,
-    /// Class names, one per line (line i = class i). Default: `<weights>.labels.txt`, else
+    /// Class names, one per line (line i = class i). Default: the embedded CNN's own ImageNet
+    /// names without --weights, else `<weights>.labels.txt`, else
     /// `$CINDER_DATA/images/imagenet-samples/imagenet_labels.txt` for 1000/1001-class heads.
     #[arg(long)]
     labels: Option<PathBuf>,
