@@ -47,13 +47,32 @@ fn succeeds(output: &Output) -> serde_json::Value {
     serde_json::from_slice(&output.stdout).unwrap_or(serde_json::Value::Null)
 }
 
-/// A fresh scratch folder for one test.
-fn scratch(test: &str) -> PathBuf {
+/// A fresh scratch folder for one test, removed when the test passes (kept for inspection when
+/// it fails).
+struct Scratch(PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+fn scratch(test: &str) -> Scratch {
     let directory =
         std::env::temp_dir().join(format!("cinder-hostile-{test}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&directory);
     std::fs::create_dir_all(&directory).unwrap();
-    directory
+    Scratch(directory)
 }
 
 fn text(path: &Path) -> &str {
