@@ -19,6 +19,15 @@ fn is_image(path: &Path) -> bool {
         .is_some_and(|e| ["png", "jpg", "jpeg", "bmp"].contains(&e.as_str()))
 }
 
+/// One array entry: `(<leading fields>"file name", include_bytes!("path")),`.
+fn entry(leading: &str, image: &Path) -> String {
+    let name = image.file_name().expect("named").to_string_lossy();
+    format!(
+        "    ({leading}{name:?}, include_bytes!({:?})),\n",
+        image.display().to_string()
+    )
+}
+
 fn main() {
     let manifest = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets it"));
     let datasets = manifest.join("../../datasets");
@@ -37,29 +46,13 @@ fn main() {
             .to_string_lossy()
             .into_owned();
         for image in sorted(&class).into_iter().filter(|p| is_image(p)) {
-            let name = image
-                .file_name()
-                .expect("named")
-                .to_string_lossy()
-                .into_owned();
-            code.push_str(&format!(
-                "    ({class_name:?}, {name:?}, include_bytes!({:?})),\n",
-                image.display().to_string()
-            ));
+            code.push_str(&entry(&format!("{class_name:?}, "), &image));
         }
     }
     code.push_str("];\n/// (file name, bytes) of the shipped sample photos.\n");
     code.push_str("pub(crate) static PHOTOS: &[(&str, &[u8])] = &[\n");
     for image in sorted(&photos).into_iter().filter(|p| is_image(p)) {
-        let name = image
-            .file_name()
-            .expect("named")
-            .to_string_lossy()
-            .into_owned();
-        code.push_str(&format!(
-            "    ({name:?}, include_bytes!({:?})),\n",
-            image.display().to_string()
-        ));
+        code.push_str(&entry("", &image));
     }
     code.push_str("];\n");
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets it"));

@@ -39,20 +39,12 @@ pub struct DemoArguments {
     json: bool,
 }
 
-static JSON: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// Prints a progress line of the demo: stdout, or stderr under `--json`.
-pub fn say(line: String) {
-    if JSON.load(std::sync::atomic::Ordering::Relaxed) {
-        eprintln!("{line}");
-    } else {
-        println!("{line}");
-    }
-}
+/// Where the demo's progress lines go: stdout, or stderr under `--json`.
+pub type Say<'a> = &'a dyn Fn(String);
 
 const SIZE: (u32, u32) = (900, 520);
 
-fn karate(directory: &Path, report: &mut Report) -> anyhow::Result<serde_json::Value> {
+fn karate(directory: &Path, report: &mut Report, say: Say) -> anyhow::Result<serde_json::Value> {
     let dataset = load_registered_nodes("karate")?;
     let graph = dataset.graph;
     let labels = graph
@@ -157,6 +149,7 @@ fn molecules(
     directory: &Path,
     report: &mut Report,
     arguments: &DemoArguments,
+    say: Say,
 ) -> anyhow::Result<serde_json::Value> {
     let dataset = load_registered_graphs("solubility")?;
     let labels: Vec<usize> = dataset
@@ -298,7 +291,7 @@ fn molecules(
     }))
 }
 
-fn cora(directory: &Path, report: &mut Report) -> anyhow::Result<serde_json::Value> {
+fn cora(directory: &Path, report: &mut Report, say: Say) -> anyhow::Result<serde_json::Value> {
     let dataset = load_registered_nodes("cora")?;
     let split = dataset.split.context("Cora has a public split")?;
     let (_, result) = train_node_classifier(
@@ -358,7 +351,6 @@ pub fn run(arguments: &DemoArguments) -> anyhow::Result<()> {
     if arguments.epochs == 0 {
         bail!("--epochs must be at least 1");
     }
-    JSON.store(arguments.json, std::sync::atomic::Ordering::Relaxed);
     let directory = run_directory::create(&arguments.out, "demo")?;
     let result = tour(&directory, arguments);
     if result.is_err() {
@@ -373,21 +365,30 @@ fn tour(directory: &Path, arguments: &DemoArguments) -> anyhow::Result<()> {
     let start = std::time::Instant::now();
     let mut report = Report::new("cinder demo").with_command(&run_directory::command_line());
     report.paragraph("Everything below was computed by this run, on data and weights cinder ships (and, where CINDER_DATA is set, on the shared datasets).");
+    let json = arguments.json;
+    let say = move |line: String| {
+        if json {
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
+        }
+    };
+    let say: Say = &say;
     let mut summary = serde_json::json!({});
-    summary["karate"] = karate(directory, &mut report)?;
-    summary["molecules"] = molecules(directory, &mut report, arguments)?;
+    summary["karate"] = karate(directory, &mut report, say)?;
+    summary["molecules"] = molecules(directory, &mut report, arguments, say)?;
     let device = Device::flex();
     let fashion = crate::demo_images::fashion()?;
     let backbone = cinder_vision::Pretrained::embedded(cinder_vision::HeadChoice::Drop, &device)?;
     summary["image_graph"] =
-        crate::demo_images::image_graph(directory, &mut report, &fashion, &backbone)?;
+        crate::demo_images::image_graph(directory, &mut report, &fashion, &backbone, say)?;
     summary["transfer"] =
-        crate::demo_images::transfer(directory, &mut report, &fashion, &backbone)?;
+        crate::demo_images::transfer(directory, &mut report, &fashion, &backbone, say)?;
     let classifier = cinder_vision::Pretrained::embedded(cinder_vision::HeadChoice::Keep, &device)?;
     summary["explain_cnn"] =
-        crate::demo_images::explain_photo(directory, &mut report, &classifier)?;
+        crate::demo_images::explain_photo(directory, &mut report, &classifier, say)?;
     if cinder_datasets::data_path("planetoid/ind.cora.x").is_some() {
-        summary["cora"] = cora(directory, &mut report)?;
+        summary["cora"] = cora(directory, &mut report, say)?;
     } else {
         say("Cora: skipped (set CINDER_DATA to the shared datasets folder to include it)".into());
     }

@@ -21,6 +21,8 @@ use cinder_vision::transfer::{
 use cinder_vision::{Cnn, Pretrained, RgbImage, decode_rgb};
 use serde_json::{Value, json};
 
+use crate::demo::Say;
+
 const SIZE: (u32, u32) = (900, 520);
 
 /// Labelled images per class in both experiments.
@@ -59,6 +61,7 @@ pub fn image_graph(
     report: &mut Report,
     data: &Fashion,
     model: &Pretrained,
+    say: Say,
 ) -> anyhow::Result<Value> {
     let device = Device::flex();
     let sources: Vec<ImageSource> = data
@@ -85,7 +88,7 @@ pub fn image_graph(
     .context("GCN vs MLP on the image graph")?;
     let (gcn, gcn_std) = ablation.with_edges_mean_std();
     let (mlp, mlp_std) = ablation.without_edges_mean_std();
-    crate::demo::say(format!(
+    say(format!(
         "images as a graph: {} Fashion-MNIST images → {}-d MobileNet embeddings, k = {K}: {} edges, {:.1}% within a class; {LABELS_PER_CLASS} labels per class, {SEEDS} seeds: GCN {:.1}% ± {:.1}, same model without edges {:.1}% ± {:.1}",
         data.images.len(),
         embeddings.dims,
@@ -242,16 +245,13 @@ fn train_and_test(
         .with_context(|| format!("transfer learning: {name}"))?;
     let inputs: Vec<RgbImage> = test.iter().map(|(i, _)| i.clone()).collect();
     let predictions = model.predict(pretrained, &inputs, &device);
-    let mut confusion = vec![vec![0usize; classes]; classes];
-    for (p, (_, y)) in predictions.iter().zip(test) {
-        confusion[*y][*p] += 1;
-    }
-    let correct = (0..classes).map(|c| confusion[c][c]).sum::<usize>();
+    let labels: Vec<usize> = test.iter().map(|(_, y)| *y).collect();
+    let all: Vec<usize> = (0..test.len()).collect();
     Ok(Outcome {
         name,
-        accuracy: correct as f64 / test.len().max(1) as f64,
+        accuracy: cinder_nn::accuracy(&predictions, &labels, &all),
         report,
-        confusion,
+        confusion: cinder_nn::confusion_matrix(&predictions, &labels, &all, classes),
     })
 }
 
@@ -262,6 +262,7 @@ pub fn transfer(
     report: &mut Report,
     data: &Fashion,
     base: &Pretrained,
+    say: Say,
 ) -> anyhow::Result<Value> {
     const PER_CLASS: usize = 10;
     let classes = data.class_names.len();
@@ -321,7 +322,7 @@ pub fn transfer(
         classes,
     )?;
     let outcomes = [head, tuned, scratch];
-    crate::demo::say(format!(
+    say(format!(
         "transfer learning, {PER_CLASS} labelled Fashion-MNIST images per class ({} test): {}",
         test.len(),
         outcomes
@@ -424,6 +425,7 @@ pub fn explain_photo(
     directory: &Path,
     report: &mut Report,
     classifier: &Pretrained,
+    say: Say,
 ) -> anyhow::Result<Value> {
     const PHOTO: &str = "parrot.jpg";
     let device = Device::flex();
@@ -444,7 +446,7 @@ pub fn explain_photo(
         &directory.join("charts"),
         false,
     )?;
-    crate::demo::say(format!(
+    say(format!(
         "explainable CNN: MobileNet V1 0.25 on {PHOTO}: {}",
         top.iter()
             .map(|s| format!(

@@ -112,21 +112,6 @@ impl EmbeddingArguments {
         bar.finish_and_clear();
         Ok(embeddings)
     }
-
-    /// The embeddings as node features `(values, width)`: reduced to `--pca` components when
-    /// asked.
-    fn features(
-        &self,
-        embeddings: &cinder_vision::embed::Embeddings,
-    ) -> anyhow::Result<(Vec<f32>, usize)> {
-        match self.pca {
-            Some(k) => Ok((
-                cinder_graph::pca_reduce(&embeddings.values, embeddings.rows, embeddings.dims, k)?,
-                k,
-            )),
-            None => Ok((embeddings.values.clone(), embeddings.dims)),
-        }
-    }
 }
 
 /// Runs `cinder image node-features`.
@@ -193,7 +178,8 @@ pub fn node_features(arguments: &NodeFeaturesArguments) -> anyhow::Result<()> {
         .map(|(_, c)| c.to_string())
         .collect::<Vec<_>>()
         .join(",");
-    let (features, width) = arguments.embedding.features(&embeddings)?;
+    let (features, width) =
+        cinder_vision::image_graph::embedding_features(&embeddings, arguments.embedding.pca)?;
     for d in 0..width {
         out.push_str(&format!(",e{d}"));
     }

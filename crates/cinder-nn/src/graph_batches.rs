@@ -276,12 +276,6 @@ fn labels_vary(graphs: &[Graph]) -> bool {
 /// paper does for social graphs, whose nodes carry no attributes. Constant features or a single
 /// label value would give the model one constant input column: no information at all.
 pub fn resolve_auto_features(graphs: &[Graph]) -> (InputFeatures, String) {
-    let degree = || {
-        let max_degree = graphs.iter().flat_map(|g| g.degrees()).max().unwrap_or(0);
-        InputFeatures::Degree {
-            cap: max_degree.min(AUTO_DEGREE_CAP),
-        }
-    };
     let all_features = graphs.iter().all(|g| g.node_features().is_some());
     let all_labels = graphs.iter().all(|g| g.node_labels().is_some());
     if all_features && features_vary(graphs) {
@@ -290,11 +284,8 @@ pub fn resolve_auto_features(graphs: &[Graph]) -> (InputFeatures, String) {
     if all_labels && labels_vary(graphs) {
         return (InputFeatures::NodeLabels, "one-hot node labels".into());
     }
-    let resolved = degree();
-    let cap = match resolved {
-        InputFeatures::Degree { cap } => cap,
-        _ => unreachable!("degree() returns Degree"),
-    };
+    let max_degree = graphs.iter().flat_map(|g| g.degrees()).max().unwrap_or(0);
+    let cap = max_degree.min(AUTO_DEGREE_CAP);
     let why = if all_features {
         "the node features are the same for every node"
     } else if all_labels {
@@ -303,7 +294,7 @@ pub fn resolve_auto_features(graphs: &[Graph]) -> (InputFeatures, String) {
         "the graphs have neither node features nor node labels"
     };
     (
-        resolved,
+        InputFeatures::Degree { cap },
         format!("one-hot degree (cap {cap}), because {why}: constant inputs carry no information"),
     )
 }

@@ -23,6 +23,21 @@ impl Default for ImageGraphOptions {
     }
 }
 
+/// The embeddings as node features `(values, width)`: as they are, or reduced to their first
+/// `pca` principal components. Shared by the image graph and `cinder image node-features`.
+pub fn embedding_features(
+    embeddings: &Embeddings,
+    pca: Option<usize>,
+) -> Result<(Vec<f32>, usize)> {
+    Ok(match pca {
+        Some(k) => (
+            pca_reduce(&embeddings.values, embeddings.rows, embeddings.dims, k)?,
+            k,
+        ),
+        None => (embeddings.values.clone(), embeddings.dims),
+    })
+}
+
 /// The image graph of `embeddings` (one row per image), labelled by `labels` when given.
 pub fn image_similarity_graph(
     embeddings: &Embeddings,
@@ -40,13 +55,7 @@ pub fn image_similarity_graph(
             embeddings.rows
         )));
     }
-    let (features, width) = match options.pca {
-        Some(k) => (
-            pca_reduce(&embeddings.values, embeddings.rows, embeddings.dims, k)?,
-            k,
-        ),
-        None => (embeddings.values.clone(), embeddings.dims),
-    };
+    let (features, width) = embedding_features(embeddings, options.pca)?;
     let mut graph = cosine_knn_graph(
         &embeddings.values,
         embeddings.rows,
