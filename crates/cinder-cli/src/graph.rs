@@ -11,7 +11,7 @@ use cinder_datasets::{
 };
 use cinder_graph::{Fold, stratified_folds, stratified_holdout};
 use cinder_nn::{
-    CrossValidationReport, FoldReport, GraphModelKind, GraphModelOptions, GraphSet,
+    BatchNormStatistics, ConfigGrid, CrossValidationReport, FoldReport, GraphModelKind, GraphSet,
     GraphTrainingConfig, InputFeatures, Readout, Selection, TrainingEvent, cross_validate_parallel,
 };
 use clap::{Args, ValueEnum};
@@ -99,6 +99,33 @@ pub struct GraphArguments {
     /// No batch norm after GCN/RGCN layers (GIN always has it).
     #[arg(long)]
     no_batch_norm: bool,
+    /// Evaluation protocol: `single` (the configuration given by the flags; each fold keeps
+    /// the epoch with the best validation score) or `errica` (Errica et al. 2020: in each fold,
+    /// every configuration of the grid trains on the same split and only the best on
+    /// validation is tested; grid from the --grid-* flags, default hidden {32, 64} x readout
+    /// {sum, mean}).
+    #[arg(long, value_enum, default_value_t = ProtocolArgument::Single)]
+    protocol: ProtocolArgument,
+    /// With `--protocol errica`: hidden widths to select from (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    grid_hidden: Vec<usize>,
+    /// With `--protocol errica`: depths to select from.
+    #[arg(long, value_delimiter = ',')]
+    grid_layers: Vec<usize>,
+    /// With `--protocol errica`: readouts to select from.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    grid_readout: Vec<ReadoutArgument>,
+    /// With `--protocol errica`: dropout probabilities to select from.
+    #[arg(long, value_delimiter = ',')]
+    grid_dropout: Vec<f32>,
+    /// With `--protocol errica`: learning rates to select from.
+    #[arg(long, value_delimiter = ',')]
+    grid_lr: Vec<f64>,
+    /// Statistics of the batch norms when a model is evaluated: `population` (recomputed over
+    /// the training graphs at the evaluated weights; stable validation scores) or `running`
+    /// (the running averages kept during training, as PyTorch's `eval()`).
+    #[arg(long, value_enum, default_value_t = BatchNormStatisticsArgument::Population)]
+    batch_norm_statistics: BatchNormStatisticsArgument,
     /// Node input features: `auto` (the node features if they vary, else one-hot node labels if
     /// they take two or more values, else one-hot degree capped at 64: never a constant input),
     /// `labels` or `degree`. The choice is printed and recorded in the run directory.
@@ -231,6 +258,24 @@ pub enum SelectionArgument {
     Loss,
 }
 
+/// Evaluation protocols.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProtocolArgument {
+    /// One configuration; each fold keeps its best validation epoch.
+    Single,
+    /// Model selection from a grid inside each fold (Errica et al. 2020).
+    Errica,
+}
+
+/// Batch-norm statistics at evaluation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BatchNormStatisticsArgument {
+    /// Recomputed over the training graphs at the evaluated weights.
+    Population,
+    /// The running averages kept during training.
+    Running,
+}
+
 /// Feature sources.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FeatureArgument {
@@ -281,6 +326,9 @@ struct FoldSummary {
     test_accuracy: f64,
     train_loss: Vec<f64>,
     validation_accuracy_curve: Vec<f64>,
+    /// With `--protocol errica`: the selected configuration and every candidate's score.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    selection: Option<cinder_nn::FoldSelection>,
 }
 
 fn load(arguments: &GraphArguments) -> anyhow::Result<GraphSetDataset> {
@@ -356,12 +404,8 @@ fn config(arguments: &GraphArguments) -> GraphTrainingConfig {
         ModelArgument::Rgcn => GraphModelKind::Rgcn,
     };
     let mut config = GraphTrainingConfig::new(model);
-    if let Some(readout) = arguments.readout {
-        config.readout = match readout {
-            ReadoutArgument::Mean => Readout::Mean,
-            ReadoutArgument::Sum => Readout::Sum,
-            ReadoutArgument::Max => Readout::Max,
-        };
+    if let Some(argument) = arguments.readout {
+        config.readout = readout(argument);
     }
     if let Some(layers) = arguments.layers {
         config.layers = layers;
@@ -370,6 +414,10 @@ fn config(arguments: &GraphArguments) -> GraphTrainingConfig {
     config.dropout = arguments.dropout;
     config.batch_norm = !arguments.no_batch_norm;
     config.layer_readouts = arguments.layer_readouts;
+    config.batch_norm_statistics = match arguments.batch_norm_statistics {
+        BatchNormStatisticsArgument::Population => BatchNormStatistics::Population,
+        BatchNormStatisticsArgument::Running => BatchNormStatistics::Running,
+    };
     config.selection = match arguments.select {
         SelectionArgument::Accuracy => Selection::Accuracy,
         SelectionArgument::Loss => Selection::Loss,
@@ -383,7 +431,29 @@ fn config(arguments: &GraphArguments) -> GraphTrainingConfig {
     config.validation_fraction = arguments.validation_fraction;
     config.relations = if arguments.ignore_edge_types { 1 } else { 4 };
     config.seed = arguments.seed;
+    config.model_selection = (arguments.protocol == ProtocolArgument::Errica).then(|| {
+        let grid = ConfigGrid {
+            hidden: arguments.grid_hidden.clone(),
+            layers: arguments.grid_layers.clone(),
+            readout: arguments.grid_readout.iter().map(|&r| readout(r)).collect(),
+            dropout: arguments.grid_dropout.clone(),
+            learning_rate: arguments.grid_lr.clone(),
+        };
+        if grid.is_empty() {
+            ConfigGrid::errica()
+        } else {
+            grid
+        }
+    });
     config
+}
+
+fn readout(argument: ReadoutArgument) -> Readout {
+    match argument {
+        ReadoutArgument::Mean => Readout::Mean,
+        ReadoutArgument::Sum => Readout::Sum,
+        ReadoutArgument::Max => Readout::Max,
+    }
 }
 
 /// Runs `cinder train graph`.
@@ -501,7 +571,7 @@ fn train(
     let device = Device::flex().autodiff();
     let (directory, done) = match resume {
         Some((directory, done)) => {
-            check_finished_checkpoints(&directory, done.len(), &set, &config, &device)?;
+            check_finished_checkpoints(&directory, &done, &set, &config, &device)?;
             (Some(directory), done)
         }
         None if arguments.no_report => (None, Vec::new()),
@@ -568,25 +638,16 @@ fn train(
 /// missing, truncated or of another shape): the resumed run would report models it does not have.
 fn check_finished_checkpoints(
     run: &Path,
-    finished: usize,
+    finished: &[FoldReport],
     set: &GraphSet,
     config: &GraphTrainingConfig,
     device: &Device,
 ) -> anyhow::Result<()> {
-    let options = GraphModelOptions {
-        kind: config.model,
-        in_features: set.width(),
-        num_classes: set.num_classes(),
-        hidden: config.hidden,
-        layers: config.layers,
-        readout: config.readout,
-        dropout: config.dropout,
-        batch_norm: config.batch_norm,
-        layer_readouts: config.layer_readouts,
-        relations: config.relations,
-        seed: config.seed,
-    };
-    for fold in 1..=finished {
+    for report in finished {
+        let fold = report.fold;
+        // With model selection, the fold's model has the selected configuration's shape.
+        let config = report.selection.as_ref().map_or(config, |s| &s.config);
+        let options = config.model_options(set.width(), set.num_classes(), config.seed);
         let path = run.join("checkpoints").join(format!("fold-{fold}.bpk"));
         let loaded = if path.exists() {
             options
@@ -632,7 +693,10 @@ fn write_run(
     let config = serde_json::json!({
         "dataset": dataset.name,
         "model": report.config.model.name(),
-        "readout": readout_name(report.config.readout),
+        "readout": match &report.config.model_selection {
+            Some(grid) if !grid.readout.is_empty() => "selected per fold",
+        _ => readout_name(report.config.readout),
+        },
         "command": run_directory::command_line(),
         "protocol": report.protocol,
         "input_features": feature_choice,
@@ -641,6 +705,19 @@ fn write_run(
         "mean_test_accuracy": report.mean_test_accuracy,
         "std_test_accuracy": report.std_test_accuracy,
         "training": report.config,
+        "model_selection": report
+            .folds
+            .iter()
+            .filter_map(|fold| {
+                fold.selection.as_ref().map(|selection| {
+                    serde_json::json!({
+                        "fold": fold.fold,
+                        "selected": selection.candidates[selection.selected].description,
+                        "candidates": selection.candidates,
+                    })
+                })
+            })
+            .collect::<Vec<_>>(),
     });
     run_directory::write(
         &directory,
@@ -706,9 +783,33 @@ fn with_progress<T>(quiet: bool, run: impl FnOnce(&mut dyn FnMut(TrainingEvent<'
                 record.train_loss, record.validation_accuracy
             ));
         }
+        TrainingEvent::CandidateFinished {
+            fold,
+            candidate,
+            candidates,
+            score,
+        } => {
+            bar.suspend(|| {
+                if !quiet {
+                    println!(
+                        "fold {fold:>2} candidate {candidate}/{candidates} ({}): validation accuracy {:.4}, loss {:.4} (epoch {})",
+                        score.description,
+                        score.validation_accuracy,
+                        score.validation_loss,
+                        score.best_epoch
+                    );
+                }
+            });
+        }
         TrainingEvent::FoldFinished(report) => {
             bar.suspend(|| {
                 if !quiet {
+                    if let Some(selection) = &report.selection {
+                        println!(
+                            "fold {:>2}: selected {}",
+                            report.fold, selection.candidates[selection.selected].description
+                        );
+                    }
                     println!(
                         "fold {:>2}: test accuracy {:.4}  (validation {:.4}, best epoch {:>3} of {:>3}; train/val/test {}/{}/{})",
                         report.fold,
@@ -741,7 +842,10 @@ fn print_report(
     run_directory: Option<&Path>,
     feature_choice: &str,
 ) -> anyhow::Result<()> {
-    let readout = readout_name(report.config.readout);
+    let readout = match &report.config.model_selection {
+        Some(grid) if !grid.readout.is_empty() => "selected per fold",
+        _ => readout_name(report.config.readout),
+    };
     if !arguments.json {
         println!(
             "{}: {} ({} readout) test accuracy {:.2}% ± {:.2} over {} folds; median epoch {:.2} ms (collation {:.2} ms); {:.1} s",
@@ -800,6 +904,7 @@ fn print_report(
                     .iter()
                     .map(|e| e.validation_accuracy)
                     .collect(),
+                selection: f.selection.clone(),
             })
             .collect(),
     };

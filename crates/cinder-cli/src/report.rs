@@ -201,6 +201,44 @@ pub fn build(run: &Path) -> anyhow::Result<PathBuf> {
         &bars_path,
         &format!("Test accuracy of each {unit}; the dashed line is the mean."),
     )?;
+    if let Some(selections) = config["model_selection"]
+        .as_array()
+        .filter(|s| !s.is_empty())
+    {
+        report.heading("Model selection");
+        report.paragraph(
+            "Validation accuracy of every candidate configuration in each fold (all on the same training/validation split); the selected one, and only it, was tested.",
+        );
+        let names: Vec<String> = selections[0]["candidates"]
+            .as_array()
+            .map(|c| {
+                c.iter()
+                    .map(|c| c["description"].as_str().unwrap_or("?").to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut header = vec!["fold".to_string(), "selected".to_string()];
+        header.extend(names);
+        let rows: Vec<Vec<String>> = selections
+            .iter()
+            .map(|selection| {
+                let mut row = vec![
+                    selection["fold"].to_string(),
+                    selection["selected"].as_str().unwrap_or("?").to_string(),
+                ];
+                if let Some(candidates) = selection["candidates"].as_array() {
+                    row.extend(candidates.iter().map(|c| {
+                        c["validation_accuracy"]
+                            .as_f64()
+                            .map_or("?".into(), |a| format!("{a:.3}"))
+                    }));
+                }
+                row
+            })
+            .collect();
+        let header: Vec<&str> = header.iter().map(String::as_str).collect();
+        report.table(&header, &rows);
+    }
     report.heading("Training");
     report.image(
         &loss,

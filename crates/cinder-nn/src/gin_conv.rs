@@ -118,10 +118,21 @@ impl GinConv {
 
     /// The layer's output.
     pub fn forward(&self, operator: &SparseOperator, x: Tensor<2>) -> crate::Result<Tensor<2>> {
+        self.forward_normalized(operator, x, &mut |norm, hidden| norm.forward(hidden))
+    }
+
+    /// [`GinConv::forward`] with the MLP's batch norm applied by `normalize` (e.g. one that also
+    /// records the batch statistics, see [`crate::BatchNormStatistics`]).
+    pub fn forward_normalized(
+        &self,
+        operator: &SparseOperator,
+        x: Tensor<2>,
+        normalize: &mut dyn FnMut(&BatchNorm, Tensor<2>) -> Tensor<2>,
+    ) -> crate::Result<Tensor<2>> {
         let aggregated = self.aggregate(operator, x)?;
         let hidden = self.linear1.forward(aggregated);
         let hidden = match &self.norm {
-            Some(norm) => norm.forward(hidden),
+            Some(norm) => normalize(norm, hidden),
             None => hidden,
         };
         Ok(self.linear2.forward(relu(hidden)))

@@ -373,6 +373,11 @@ impl GraphMiniBatch {
         self.labels.len()
     }
 
+    /// Number of nodes of all graphs together.
+    pub fn num_nodes(&self) -> usize {
+        self.node_offsets.last().copied().unwrap_or(0)
+    }
+
     /// One-hot labels (`graphs x num_classes`) on `device`.
     pub fn one_hot_labels(&self, num_classes: usize, device: &Device) -> Tensor<2> {
         let mut values = vec![0.0f32; self.labels.len() * num_classes];

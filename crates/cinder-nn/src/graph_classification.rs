@@ -15,6 +15,7 @@ use crate::error::NnError;
 use crate::graph_batches::{GraphMiniBatch, GraphSet};
 use crate::graph_models::{GraphClassifier, GraphModelKind, GraphModelOptions};
 use crate::metrics::{argmax_rows, confusion_matrix, median};
+use crate::model_selection::{CandidateScore, ConfigGrid, FoldSelection, select_and_train};
 use crate::random::derive_seed;
 use crate::readout::Readout;
 
@@ -26,6 +27,24 @@ pub enum Selection {
     Accuracy,
     /// Lowest validation loss.
     Loss,
+}
+
+/// Which statistics a batch norm uses when the model is evaluated (validation, test, predictions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum BatchNormStatistics {
+    /// The running averages kept during training (momentum 0.1, as PyTorch).
+    Running,
+    /// Recomputed over the training graphs at the evaluated weights, before every evaluation
+    /// ([`GraphClassifier::with_population_statistics`]).
+    #[default]
+    Population,
+}
+
+impl BatchNormStatistics {
+    /// Configurations saved before this option existed used the running averages.
+    fn saved_default() -> Self {
+        Self::Running
+    }
 }
 
 /// Options of a graph-classification run (defaults in brackets).
@@ -48,6 +67,10 @@ pub struct GraphTrainingConfig {
     pub layer_readouts: bool,
     /// Adam learning rate [0.01].
     pub learning_rate: f64,
+    /// Statistics of the batch norms when evaluating [population: recomputed on the training
+    /// graphs].
+    #[serde(default = "BatchNormStatistics::saved_default")]
+    pub batch_norm_statistics: BatchNormStatistics,
     /// L2 penalty added to every gradient (Adam's coupled weight decay, as PyTorch's
     /// `Adam(weight_decay=…)`) [0].
     pub weight_decay: f32,
@@ -70,6 +93,12 @@ pub struct GraphTrainingConfig {
     pub relations: usize,
     /// Seed of initialization, shuffling, dropout and the validation slice [0].
     pub seed: u64,
+    /// Model selection inside each fold (Errica et al. 2020): every configuration of the grid
+    /// (this one with the grid's values set) trains on the fold's training graphs minus the
+    /// validation slice, and the best on validation is the fold's model [none: this
+    /// configuration].
+    #[serde(default)]
+    pub model_selection: Option<ConfigGrid>,
 }
 
 impl GraphTrainingConfig {
@@ -83,6 +112,7 @@ impl GraphTrainingConfig {
             dropout: 0.5,
             batch_norm: true,
             layer_readouts: false,
+            batch_norm_statistics: BatchNormStatistics::Population,
             learning_rate: 0.01,
             weight_decay: 0.0,
             learning_rate_decay: 0.5,
@@ -94,11 +124,24 @@ impl GraphTrainingConfig {
             selection: Selection::Accuracy,
             relations: 4,
             seed: 0,
+            model_selection: None,
         }
     }
 
     /// The evaluation protocol in words, for reports.
     pub fn protocol(&self, folds: usize, fixed_folds: bool) -> String {
+        let training = self.training_protocol(folds, fixed_folds);
+        match &self.model_selection {
+            None => training,
+            Some(grid) => format!(
+                "model selection in every fold (Errica et al. 2020): each of the {} configurations of the grid {} trains on the same split, and only the one with the best validation accuracy (ties: lower validation loss) is tested; {training}",
+                grid.len(),
+                grid.describe()
+            ),
+        }
+    }
+
+    fn training_protocol(&self, folds: usize, fixed_folds: bool) -> String {
         format!(
             "{}; in each fold {:.0}% of the training graphs (stratified, seeded) are held out for validation; up to {} epochs of Adam (lr {} x{} every {} epochs, batch {}), keeping the epoch with {}, {}; the test fold is evaluated once, with the kept weights; mean and population standard deviation over folds",
             match (folds, fixed_folds) {
@@ -125,6 +168,29 @@ impl GraphTrainingConfig {
                 )
             },
         )
+    }
+
+    /// The model this configuration trains, for `in_features` inputs and `num_classes` classes,
+    /// initialized from `seed`.
+    pub fn model_options(
+        &self,
+        in_features: usize,
+        num_classes: usize,
+        seed: u64,
+    ) -> GraphModelOptions {
+        GraphModelOptions {
+            kind: self.model,
+            in_features,
+            num_classes,
+            hidden: self.hidden,
+            layers: self.layers,
+            readout: self.readout,
+            dropout: self.dropout,
+            batch_norm: self.batch_norm,
+            layer_readouts: self.layer_readouts,
+            relations: self.relations,
+            seed,
+        }
     }
 
     fn check(&self) -> crate::Result<()> {
@@ -186,6 +252,10 @@ pub struct FoldReport {
     pub test_accuracy: f64,
     /// Test confusion matrix `[true][predicted]`.
     pub test_confusion: Vec<Vec<usize>>,
+    /// With [`GraphTrainingConfig::model_selection`]: the candidates' validation scores and the
+    /// configuration selected (whose run the rest of this report describes).
+    #[serde(default)]
+    pub selection: Option<FoldSelection>,
 }
 
 /// What a caller may display while training runs.
@@ -214,6 +284,17 @@ pub enum TrainingEvent<'a> {
         /// The epoch.
         record: &'a GraphEpochRecord,
     },
+    /// With model selection: a candidate configuration of the fold finished training.
+    CandidateFinished {
+        /// Fold number, from 1.
+        fold: usize,
+        /// Candidate number, from 1.
+        candidate: usize,
+        /// Number of candidates.
+        candidates: usize,
+        /// Its validation score.
+        score: &'a CandidateScore,
+    },
     /// A fold ended.
     FoldFinished(&'a FoldReport),
 }
@@ -231,6 +312,9 @@ pub fn train_graph_fold(
 ) -> crate::Result<(GraphClassifier, FoldReport)> {
     config.check()?;
     fold.check(set.len())?;
+    if let Some(grid) = &config.model_selection {
+        return select_and_train(set, fold, fold_number, config, grid, device, observer);
+    }
     let expected = config.model.propagation(config.relations);
     if set.propagation() != expected {
         return Err(NnError::InvalidOption {
@@ -252,20 +336,9 @@ pub fn train_graph_fold(
         derive_seed(seed, 1),
     )?;
     let num_classes = set.num_classes();
-    let mut model = GraphModelOptions {
-        kind: config.model,
-        in_features: set.width(),
-        num_classes,
-        hidden: config.hidden,
-        layers: config.layers,
-        readout: config.readout,
-        dropout: config.dropout,
-        batch_norm: config.batch_norm,
-        layer_readouts: config.layer_readouts,
-        relations: config.relations,
-        seed,
-    }
-    .init(device);
+    let mut model = config
+        .model_options(set.width(), num_classes, seed)
+        .init(device);
     let mut optimizer = AdamConfig::new()
         .with_epsilon(1e-8)
         .with_weight_decay(
@@ -276,6 +349,13 @@ pub fn train_graph_fold(
         .then(|| set.collate(&validation))
         .transpose()?;
     let evaluation_device = device.clone().inner();
+    let statistics_batches = match config.batch_norm_statistics {
+        BatchNormStatistics::Population => train
+            .chunks(config.batch_size)
+            .map(|members| set.collate(members))
+            .collect::<crate::Result<Vec<_>>>()?,
+        BatchNormStatistics::Running => Vec::new(),
+    };
 
     let mut history: Vec<GraphEpochRecord> = Vec::with_capacity(config.epochs);
     // (validation accuracy, validation loss, epoch, model)
@@ -319,7 +399,10 @@ pub fn train_graph_fold(
         let train_accuracy = correct as f64 / seen.max(1) as f64;
         // `valid()` also copies batch-norm running statistics: a plain `clone()` would share them
         // with the model that keeps training.
-        let snapshot = model.valid();
+        let mut snapshot = model.valid();
+        if !statistics_batches.is_empty() {
+            snapshot = snapshot.with_population_statistics(&statistics_batches)?;
+        }
         let (validation_loss, validation_accuracy) = match &validation_batch {
             Some(batch) => evaluate(&snapshot, batch, num_classes, &evaluation_device)?,
             None => (train_loss, train_accuracy),
@@ -360,23 +443,7 @@ pub fn train_graph_fold(
     }
     let (validation_accuracy, _, best_epoch, model) =
         best.ok_or_else(|| NnError::Empty("training (0 epochs)".into()))?;
-    let (test_accuracy, test_confusion) = if fold.test.is_empty() {
-        (f64::NAN, Vec::new())
-    } else {
-        let batch = set.collate(&fold.test)?;
-        let predictions = predict(&model, &batch)?;
-        let truth = batch.labels();
-        let all: Vec<usize> = (0..truth.len()).collect();
-        let correct = predictions
-            .iter()
-            .zip(truth)
-            .filter(|(p, t)| p == t)
-            .count();
-        (
-            correct as f64 / truth.len() as f64,
-            confusion_matrix(&predictions, truth, &all, num_classes),
-        )
-    };
+    let (test_accuracy, test_confusion) = test(&model, set, &fold.test)?;
     let report = FoldReport {
         fold: fold_number,
         sizes: [train.len(), validation.len(), fold.test.len()],
@@ -385,8 +452,34 @@ pub fn train_graph_fold(
         validation_accuracy,
         test_accuracy,
         test_confusion,
+        selection: None,
     };
     Ok((model, report))
+}
+
+/// Accuracy and confusion matrix `[true][predicted]` of `model` on the graphs `members` of `set`
+/// (NaN and an empty matrix when there are none).
+pub(crate) fn test(
+    model: &GraphClassifier,
+    set: &GraphSet,
+    members: &[usize],
+) -> crate::Result<(f64, Vec<Vec<usize>>)> {
+    if members.is_empty() {
+        return Ok((f64::NAN, Vec::new()));
+    }
+    let batch = set.collate(members)?;
+    let predictions = predict(model, &batch)?;
+    let truth = batch.labels();
+    let all: Vec<usize> = (0..truth.len()).collect();
+    let correct = predictions
+        .iter()
+        .zip(truth)
+        .filter(|(p, t)| p == t)
+        .count();
+    Ok((
+        correct as f64 / truth.len() as f64,
+        confusion_matrix(&predictions, truth, &all, set.num_classes()),
+    ))
 }
 
 /// The outcome of [`cross_validate`].
@@ -558,6 +651,16 @@ pub fn cross_validate_parallel(
                     fold: index + 1,
                     record,
                 });
+            }
+            if let Some(selection) = &report.selection {
+                for (candidate, score) in selection.candidates.iter().enumerate() {
+                    observer(TrainingEvent::CandidateFinished {
+                        fold: index + 1,
+                        candidate: candidate + 1,
+                        candidates: selection.candidates.len(),
+                        score,
+                    });
+                }
             }
             observer(TrainingEvent::FoldModel {
                 fold: index + 1,

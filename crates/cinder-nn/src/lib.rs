@@ -42,6 +42,7 @@ mod init;
 mod jk_gcn;
 mod kernel;
 mod metrics;
+mod model_selection;
 mod node_classification;
 mod node_models;
 mod node_training;
@@ -77,8 +78,8 @@ pub use graph_batches::{
     GraphMiniBatch, GraphSet, InputFeatures, Propagation, resolve_auto_features,
 };
 pub use graph_classification::{
-    CrossValidationReport, FoldReport, GraphEpochRecord, GraphTrainingConfig, Selection,
-    TrainingEvent, cross_validate, cross_validate_parallel, cross_validate_resuming,
+    BatchNormStatistics, CrossValidationReport, FoldReport, GraphEpochRecord, GraphTrainingConfig,
+    Selection, TrainingEvent, cross_validate, cross_validate_parallel, cross_validate_resuming,
     train_graph_fold,
 };
 pub use graph_conv::{GraphConv, GraphConvConfig};
@@ -87,6 +88,7 @@ pub use graph_models::{
 };
 pub use jk_gcn::{JkGcn, JkGcnTraining, TrainedJkGcn, train_jk_gcn};
 pub use metrics::{accuracy, argmax_rows, confusion_matrix, macro_f1, mean_std, median};
+pub use model_selection::{CandidateScore, ConfigGrid, FoldSelection, MAX_GRID_SIZE};
 pub use node_classification::{NodeFeatures, NodeGcn, NodeGcnConfig};
 pub use node_models::{
     NodeAppnp, NodeCheb, NodeGat, NodeModel, NodeModelKind, NodeModelOptions, NodePropagation,

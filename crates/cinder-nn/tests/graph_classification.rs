@@ -1,6 +1,7 @@
 //! Graph classification end to end: collation against per-graph normalization, the relational
 //! layer against a dense computation, models learning a synthetic task, and MUTAG (real data).
 
+use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
 use cinder_datasets::{load_registered_graphs, require_data};
 use cinder_graph::{
@@ -314,6 +315,129 @@ fn cross_validation_reports_every_fold_and_is_reproducible() {
         error.to_string().contains("needs graphs prepared with Sum"),
         "{error}"
     );
+}
+
+#[test]
+fn population_statistics_make_evaluation_equal_training_mode_on_that_batch() {
+    // After `with_population_statistics(&[batch])`, evaluation normalizes with exactly the
+    // statistics a training-mode forward computes on `batch`, so the two forwards agree: for the
+    // batch norms after GCN/RGCN layers and for GIN's nested ones.
+    let graphs = synthetic_graphs();
+    let members: Vec<usize> = (0..graphs.len()).step_by(3).collect();
+    let device = Device::flex().autodiff();
+    for model in [
+        GraphModelKind::Gcn,
+        GraphModelKind::Gin,
+        GraphModelKind::Rgcn,
+    ] {
+        let mut config = quick_config(model);
+        config.relations = 1;
+        let set = GraphSet::new(
+            &graphs,
+            model.propagation(1),
+            InputFeatures::Degree { cap: 8 },
+        )
+        .unwrap();
+        let batch = set.collate(&members).unwrap();
+        let trained = config.model_options(set.width(), 3, 7).init(&device);
+        let running = values(trained.valid().forward(&batch, None).unwrap());
+        let training_mode = values(trained.forward(&batch, None).unwrap());
+        let population = trained
+            .valid()
+            .with_population_statistics(std::slice::from_ref(&batch))
+            .unwrap();
+        let evaluated = values(population.forward(&batch, None).unwrap());
+        let gap = |a: &[f32], b: &[f32]| {
+            a.iter()
+                .zip(b)
+                .map(|(x, y)| (x - y).abs() / (1.0 + y.abs()))
+                .fold(0.0f32, f32::max)
+        };
+        assert!(
+            gap(&evaluated, &training_mode) < 1e-4,
+            "{model:?}: {}",
+            gap(&evaluated, &training_mode)
+        );
+        // The fresh running averages (mean 0, variance 1) give something else.
+        assert!(gap(&running, &training_mode) > 1e-2, "{model:?}");
+    }
+}
+
+#[test]
+fn model_selection_tests_only_the_candidate_best_on_validation() {
+    let graphs = synthetic_graphs();
+    let device = Device::flex().autodiff();
+    let labels: Vec<usize> = graphs.iter().map(|g| g.graph_label().unwrap()).collect();
+    let folds = stratified_folds(&labels, 3, 2).unwrap();
+    let set = GraphSet::new(&graphs, Propagation::Gcn, InputFeatures::Auto).unwrap();
+    let mut config = quick_config(GraphModelKind::Gcn);
+    config.epochs = 8;
+    let grid = cinder_nn::ConfigGrid {
+        hidden: vec![4, 16],
+        readout: vec![cinder_nn::Readout::Sum, cinder_nn::Readout::Mean],
+        ..cinder_nn::ConfigGrid::default()
+    };
+    config.model_selection = Some(grid.clone());
+    let mut candidates_seen = 0;
+    let report = cross_validate(&set, &folds, false, &config, &device, &mut |event| {
+        if let cinder_nn::TrainingEvent::CandidateFinished { candidates, .. } = event {
+            assert_eq!(candidates, 4);
+            candidates_seen += 1;
+        }
+    })
+    .unwrap();
+    assert_eq!(candidates_seen, 3 * 4);
+    assert!(report.protocol.contains("Errica") && report.protocol.contains("hidden {4, 16}"));
+    for (fold, fold_report) in folds.iter().zip(&report.folds) {
+        let selection = fold_report.selection.as_ref().unwrap();
+        assert_eq!(selection.candidates.len(), 4);
+        let best = &selection.candidates[selection.selected];
+        for other in &selection.candidates {
+            assert!(
+                best.validation_accuracy > other.validation_accuracy
+                    || (best.validation_accuracy == other.validation_accuracy
+                        && best.validation_loss <= other.validation_loss),
+                "fold {}: {best:?} selected over {other:?}",
+                fold_report.fold
+            );
+        }
+        assert_eq!(best.validation_accuracy, fold_report.validation_accuracy);
+        // The fold's model is the selected candidate's run: training that configuration alone,
+        // with the test graphs, gives the same epochs and the same test accuracy.
+        let chosen = &selection.config;
+        assert!(chosen.model_selection.is_none());
+        let (_, alone) =
+            train_graph_fold(&set, fold, fold_report.fold, chosen, &device, &mut |_| {}).unwrap();
+        let losses =
+            |f: &cinder_nn::FoldReport| f.history.iter().map(|e| e.train_loss).collect::<Vec<_>>();
+        assert_eq!(losses(&alone), losses(fold_report));
+        assert_eq!(alone.test_accuracy, fold_report.test_accuracy);
+        assert_eq!(alone.sizes, fold_report.sizes);
+        assert_eq!(alone.test_confusion, fold_report.test_confusion);
+    }
+    // Parallel folds give the same selections.
+    let concurrent = cinder_nn::cross_validate_parallel(
+        &set,
+        &folds,
+        false,
+        &config,
+        &device,
+        Vec::new(),
+        2,
+        &mut |_| {},
+    )
+    .unwrap();
+    for (a, b) in concurrent.folds.iter().zip(&report.folds) {
+        assert_eq!(a.selection, b.selection);
+        assert_eq!(a.test_accuracy, b.test_accuracy);
+    }
+    // A bad grid is refused before training.
+    config.model_selection = Some(cinder_nn::ConfigGrid {
+        dropout: vec![1.5],
+        ..cinder_nn::ConfigGrid::default()
+    });
+    let error = cross_validate(&set, &folds, false, &config, &device, &mut |_| {}).unwrap_err();
+    assert!(error.to_string().contains("dropout 1.5"), "{error}");
 }
 
 #[test]
