@@ -136,7 +136,7 @@ fn flags_come_from_a_config_file_and_the_command_line_wins() {
         summary["protocol"]
             .as_str()
             .unwrap()
-            .contains("up to 2 epochs"),
+            .contains("2 epochs of Adam at most"),
         "{}",
         summary["protocol"]
     );

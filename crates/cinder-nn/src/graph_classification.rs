@@ -27,6 +27,8 @@ pub enum Selection {
     Accuracy,
     /// Lowest validation loss.
     Loss,
+    /// The last epoch (no selection: the validation slice, if any, is only watched).
+    Last,
 }
 
 /// Which statistics a batch norm uses when the model is evaluated (validation, test, predictions).
@@ -52,7 +54,7 @@ impl BatchNormStatistics {
 pub struct GraphTrainingConfig {
     /// Architecture [GCN].
     pub model: GraphModelKind,
-    /// Readout [the model's: mean for GCN/RGCN, sum for GIN].
+    /// Readout [the model's: sum for GCN and GIN, mean for RGCN].
     pub readout: Readout,
     /// Hidden width [64].
     pub hidden: usize,
@@ -83,11 +85,16 @@ pub struct GraphTrainingConfig {
     pub batch_size: usize,
     /// Maximum epochs [350, as Xu et al.].
     pub epochs: usize,
-    /// Stop after this many epochs without a better validation score; 0 never stops early [100].
+    /// With a validation score selecting the epoch: stop after this many epochs without a
+    /// better one; 0 never stops early [100].
     pub patience: usize,
-    /// Fraction of each training fold held out (stratified) for model selection [0.1].
+    /// Fraction of each training fold held out (stratified) for validation [0: train on the
+    /// whole training fold; 0.1 with model selection].
     pub validation_fraction: f64,
-    /// The validation score that picks the kept epoch [accuracy].
+    /// Which epoch's weights are kept [the last: on small datasets, selecting an epoch on a
+    /// validation slice of a few graphs picks noise and costs training data (MUTAG, 3 seeds:
+    /// GIN 84.4% with a 10% slice and the best validation accuracy, 86.5% trained on the whole
+    /// fold, keeping the last epoch; GCN 81.1% → 83.1%)].
     pub selection: Selection,
     /// Relations of an RGCN (4 bond types; 1 ignores edge types) [4].
     pub relations: usize,
@@ -120,12 +127,26 @@ impl GraphTrainingConfig {
             batch_size: 32,
             epochs: 350,
             patience: 100,
-            validation_fraction: 0.1,
-            selection: Selection::Accuracy,
+            validation_fraction: 0.0,
+            selection: Selection::Last,
             relations: 4,
             seed: 0,
             model_selection: None,
         }
+    }
+
+    /// This configuration with model selection from `grid` in every fold (Errica et al. 2020):
+    /// candidates are compared on a validation slice (10% unless one is set) and each keeps its
+    /// best validation epoch (accuracy, unless another validation score is set).
+    pub fn with_model_selection(mut self, grid: ConfigGrid) -> Self {
+        self.model_selection = Some(grid);
+        if self.validation_fraction == 0.0 {
+            self.validation_fraction = 0.1;
+        }
+        if self.selection == Selection::Last {
+            self.selection = Selection::Accuracy;
+        }
+        self
     }
 
     /// The evaluation protocol in words, for reports.
@@ -142,31 +163,55 @@ impl GraphTrainingConfig {
     }
 
     fn training_protocol(&self, folds: usize, fixed_folds: bool) -> String {
+        let split = match (folds, fixed_folds) {
+            (1, _) => "one train/test split".to_string(),
+            (_, true) => format!("{folds}-fold cross-validation (the dataset's fixed folds)"),
+            (_, false) => format!("{folds}-fold cross-validation (seeded stratified folds)"),
+        };
+        let data = if self.validation_fraction > 0.0 {
+            format!(
+                "in each fold {:.0}% of the training graphs (stratified, seeded) are held out for validation",
+                self.validation_fraction * 100.0
+            )
+        } else {
+            "in each fold the model trains on all the training graphs".to_string()
+        };
+        let selected = match self.selection {
+            Selection::Last => "keeping the last epoch's weights".to_string(),
+            selection => format!(
+                "keeping the epoch with {}, {}",
+                match (selection, self.validation_fraction > 0.0) {
+                    (Selection::Loss, true) => "the lowest validation loss",
+                    (_, true) => "the best validation accuracy (ties: lower validation loss)",
+                    (Selection::Loss, false) => "the lowest training loss",
+                    (_, false) => "the best training accuracy (ties: lower training loss)",
+                },
+                if self.patience == 0 {
+                    "without early stopping".to_string()
+                } else {
+                    format!(
+                        "stopping after {} epochs without improvement",
+                        self.patience
+                    )
+                }
+            ),
+        };
+        let batch_norm = match (self.model, self.batch_norm, self.batch_norm_statistics) {
+            (GraphModelKind::Gcn | GraphModelKind::Rgcn, false, _) => "",
+            (_, _, BatchNormStatistics::Population) => {
+                "; batch norms evaluate with statistics recomputed over the training graphs"
+            }
+            (_, _, BatchNormStatistics::Running) => {
+                "; batch norms evaluate with their running averages"
+            }
+        };
         format!(
-            "{}; in each fold {:.0}% of the training graphs (stratified, seeded) are held out for validation; up to {} epochs of Adam (lr {} x{} every {} epochs, batch {}), keeping the epoch with {}, {}; the test fold is evaluated once, with the kept weights; mean and population standard deviation over folds",
-            match (folds, fixed_folds) {
-                (1, _) => "one train/test split".to_string(),
-                (_, true) => format!("{folds}-fold cross-validation (the dataset's fixed folds)"),
-                (_, false) => format!("{folds}-fold cross-validation (seeded stratified folds)"),
-            },
-            self.validation_fraction * 100.0,
+            "{split}; {data}; {} epochs of Adam at most (lr {} x{} every {} epochs, batch {}), {selected}{batch_norm}; the test fold is evaluated once, with the kept weights; mean and population standard deviation over folds",
             self.epochs,
             self.learning_rate,
             self.learning_rate_decay,
             self.decay_every,
             self.batch_size,
-            match self.selection {
-                Selection::Accuracy => "the best validation accuracy (ties: lower validation loss)",
-                Selection::Loss => "the lowest validation loss",
-            },
-            if self.patience == 0 {
-                "without early stopping".to_string()
-            } else {
-                format!(
-                    "stopping after {} epochs without improvement",
-                    self.patience
-                )
-            },
         )
     }
 
@@ -359,7 +404,7 @@ pub fn train_graph_fold(
 
     let mut history: Vec<GraphEpochRecord> = Vec::with_capacity(config.epochs);
     // (validation accuracy, validation loss, epoch, model)
-    let mut best: Option<(f64, f64, usize, GraphClassifier)> = None;
+    let mut best: Option<(f64, f64, usize, Option<GraphClassifier>)> = None;
     for epoch in 1..=config.epochs {
         let learning_rate = match (epoch - 1).checked_div(config.decay_every) {
             Some(decays) => config.learning_rate * config.learning_rate_decay.powi(decays as i32),
@@ -399,13 +444,22 @@ pub fn train_graph_fold(
         let train_accuracy = correct as f64 / seen.max(1) as f64;
         // `valid()` also copies batch-norm running statistics: a plain `clone()` would share them
         // with the model that keeps training.
-        let mut snapshot = model.valid();
-        if !statistics_batches.is_empty() {
-            snapshot = snapshot.with_population_statistics(&statistics_batches)?;
-        }
-        let (validation_loss, validation_accuracy) = match &validation_batch {
-            Some(batch) => evaluate(&snapshot, batch, num_classes, &evaluation_device)?,
-            None => (train_loss, train_accuracy),
+        let snapshot = |model: &GraphClassifier| -> crate::Result<GraphClassifier> {
+            let snapshot = model.valid();
+            if statistics_batches.is_empty() {
+                Ok(snapshot)
+            } else {
+                snapshot.with_population_statistics(&statistics_batches)
+            }
+        };
+        let (validation_loss, validation_accuracy, evaluated) = match &validation_batch {
+            Some(batch) => {
+                let evaluated = snapshot(&model)?;
+                let (loss, accuracy) =
+                    evaluate(&evaluated, batch, num_classes, &evaluation_device)?;
+                (loss, accuracy, Some(evaluated))
+            }
+            None => (train_loss, train_accuracy, None),
         };
         let record = GraphEpochRecord {
             epoch,
@@ -430,9 +484,18 @@ pub fn train_graph_fold(
                         || (validation_accuracy == *accuracy && validation_loss < *loss)
                 }
                 Selection::Loss => validation_loss < *loss,
+                Selection::Last => true,
             });
         if improved {
-            best = Some((validation_accuracy, validation_loss, epoch, snapshot));
+            // Without a validation slice, keeping the last epoch needs only the last snapshot.
+            let skip =
+                evaluated.is_none() && config.selection == Selection::Last && epoch < config.epochs;
+            let kept = match evaluated {
+                Some(evaluated) => Some(evaluated),
+                None if skip => None,
+                None => Some(snapshot(&model)?),
+            };
+            best = Some((validation_accuracy, validation_loss, epoch, kept));
         } else if config.patience > 0
             && best
                 .as_ref()
@@ -443,6 +506,7 @@ pub fn train_graph_fold(
     }
     let (validation_accuracy, _, best_epoch, model) =
         best.ok_or_else(|| NnError::Empty("training (0 epochs)".into()))?;
+    let model = model.ok_or_else(|| NnError::Empty("the kept epoch's weights".into()))?;
     let (test_accuracy, test_confusion) = test(&model, set, &fold.test)?;
     let report = FoldReport {
         fold: fold_number,

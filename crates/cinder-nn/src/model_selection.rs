@@ -251,6 +251,12 @@ pub(crate) fn select_and_train(
     observer: &mut dyn FnMut(TrainingEvent<'_>),
 ) -> crate::Result<(GraphClassifier, FoldReport)> {
     grid.check()?;
+    if config.validation_fraction <= 0.0 {
+        return Err(NnError::InvalidOption {
+            option: "model selection",
+            reason: "candidates are compared on a validation slice: the validation fraction must be above 0 (GraphTrainingConfig::with_model_selection sets 0.1)".into(),
+        });
+    }
     let inner = Fold {
         train: fold.train.clone(),
         test: Vec::new(),

@@ -377,7 +377,8 @@ fn model_selection_tests_only_the_candidate_best_on_validation() {
         readout: vec![cinder_nn::Readout::Sum, cinder_nn::Readout::Mean],
         ..cinder_nn::ConfigGrid::default()
     };
-    config.model_selection = Some(grid.clone());
+    config = config.with_model_selection(grid.clone());
+    assert_eq!(config.validation_fraction, 0.1);
     let mut candidates_seen = 0;
     let report = cross_validate(&set, &folds, false, &config, &device, &mut |event| {
         if let cinder_nn::TrainingEvent::CandidateFinished { candidates, .. } = event {
