@@ -16,7 +16,7 @@
 //! structure alone. Everything is drawn from one seed, so a seed gives the same graph on every
 //! machine.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use cinder_graph::{Direction, FeatureMatrix, Graph, splitmix64};
 
@@ -35,8 +35,34 @@ pub struct MotifBenchmark {
     pub motif_edges: Vec<bool>,
     /// Per node: the motif it belongs to, `None` for base-graph nodes.
     pub motif_of_node: Vec<Option<usize>>,
+    /// Per motif: `(motif node, base node)` of the edge attaching it to the base graph.
+    pub attachments: Vec<(usize, usize)>,
     /// Class names, by label.
     pub class_names: Vec<String>,
+}
+
+impl MotifBenchmark {
+    /// The ground-truth explanation of a motif node, as `truth(node, a, b)`: whether the edge
+    /// `a`–`b` (either direction) is an edge of `node`'s own motif — the edges GNNExplainer's
+    /// evaluation counts as the explanation of a node (Ying et al.'s `make_pred_real`: the
+    /// node's house or cycle; another motif's edges in its neighbourhood are not its
+    /// explanation). False for every edge when `node` is a base-graph node.
+    pub fn explanation_truth(&self) -> impl Fn(usize, usize, usize) -> bool + Sync + '_ {
+        let owner: HashMap<(usize, usize), usize> = self
+            .graph
+            .edges()
+            .zip(&self.motif_edges)
+            .filter(|(_, in_motif)| **in_motif)
+            .filter_map(|((a, b), _)| Some(((a.min(b), a.max(b)), self.motif_of_node[a]?)))
+            .collect();
+        move |node, a, b| {
+            self.motif_of_node
+                .get(node)
+                .copied()
+                .flatten()
+                .is_some_and(|motif| owner.get(&(a.min(b), a.max(b))) == Some(&motif))
+        }
+    }
 }
 
 /// Size and noise of a generated benchmark.
@@ -166,6 +192,7 @@ fn finish(
     builder: Builder,
     labels: Vec<usize>,
     motif_of_node: Vec<Option<usize>>,
+    attachments: Vec<(usize, usize)>,
     class_names: &[&str],
 ) -> Result<MotifBenchmark> {
     let motif = builder.motif.clone();
@@ -183,6 +210,7 @@ fn finish(
         graph,
         motif_edges: motif,
         motif_of_node,
+        attachments,
         class_names: class_names.iter().map(|s| (*s).to_string()).collect(),
     })
 }
@@ -224,6 +252,7 @@ pub fn ba_shapes(options: MotifOptions) -> Result<MotifBenchmark> {
     let mut labels = vec![0usize; nodes];
     let mut motif_of_node = vec![None; nodes];
     let anchors = draw.distinct(options.base, options.motifs);
+    let mut attachments = Vec::with_capacity(options.motifs);
     for (motif, &anchor) in anchors.iter().enumerate() {
         // Local nodes: 0 top (roof), 1-2 middle, 3-4 bottom.
         let first = options.base + 5 * motif;
@@ -235,6 +264,7 @@ pub fn ba_shapes(options: MotifOptions) -> Result<MotifBenchmark> {
             builder.add(first + a, first + b, true);
         }
         builder.add(first + 1, anchor, false);
+        attachments.push((first + 1, anchor));
     }
     builder.add_random(nodes, options.random_edge_fraction, &mut draw);
     finish(
@@ -243,6 +273,7 @@ pub fn ba_shapes(options: MotifOptions) -> Result<MotifBenchmark> {
         builder,
         labels,
         motif_of_node,
+        attachments,
         &["base", "house top", "house middle", "house bottom"],
     )
 }
@@ -266,6 +297,7 @@ pub fn tree_cycles(options: MotifOptions) -> Result<MotifBenchmark> {
     let mut labels = vec![0usize; nodes];
     let mut motif_of_node = vec![None; nodes];
     let anchors = draw.distinct(tree_nodes, options.motifs);
+    let mut attachments = Vec::with_capacity(options.motifs);
     for (motif, &anchor) in anchors.iter().enumerate() {
         let first = tree_nodes + 6 * motif;
         for local in 0..6 {
@@ -274,6 +306,7 @@ pub fn tree_cycles(options: MotifOptions) -> Result<MotifBenchmark> {
             builder.add(first + local, first + (local + 1) % 6, true);
         }
         builder.add(first, anchor, false);
+        attachments.push((first, anchor));
     }
     builder.add_random(nodes, options.random_edge_fraction, &mut draw);
     finish(
@@ -282,6 +315,7 @@ pub fn tree_cycles(options: MotifOptions) -> Result<MotifBenchmark> {
         builder,
         labels,
         motif_of_node,
+        attachments,
         &["tree", "cycle"],
     )
 }

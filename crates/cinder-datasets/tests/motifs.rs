@@ -48,6 +48,25 @@ fn ba_shapes_has_the_papers_shape() {
 }
 
 #[test]
+fn a_motif_nodes_ground_truth_is_its_own_motif() {
+    let benchmark = ba_shapes(MotifOptions::ba_shapes()).unwrap();
+    let truth = benchmark.explanation_truth();
+    // House 0 is nodes 300..305, house 1 305..310; local 1 is attached to the base graph.
+    assert!(truth(302, 300, 301) && truth(302, 301, 300) && truth(300, 303, 304));
+    assert!(!truth(302, 305, 306), "another house's edge");
+    let (attached, anchor) = benchmark.attachments[0];
+    assert_eq!(attached, 301);
+    assert_eq!(benchmark.motif_of_node[anchor], None);
+    assert!(!truth(attached, attached, anchor), "the attachment edge");
+    assert!(!truth(anchor, 300, 301), "a base node has no motif");
+    assert_eq!(benchmark.attachments.len(), 80);
+    let cycles = tree_cycles(MotifOptions::tree_cycles()).unwrap();
+    assert_eq!(cycles.attachments[0].0, 511);
+    let truth = cycles.explanation_truth();
+    assert!(truth(514, 516, 511) && !truth(514, 511, cycles.attachments[0].1));
+}
+
+#[test]
 fn tree_cycles_has_a_depth_8_tree_and_80_cycles() {
     let benchmark = tree_cycles(MotifOptions::tree_cycles()).unwrap();
     let graph = &benchmark.graph;
