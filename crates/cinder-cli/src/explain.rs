@@ -3,15 +3,14 @@
 //! explanation subgraphs drawn. All the work is library calls (cinder-nn's `explain*`,
 //! `train_jk_gcn`, `train_graph_fold`; cinder-datasets' generated benchmarks).
 
-use std::collections::HashSet;
 use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
 use burn::tensor::Device;
 use cinder_datasets::{
-    GraphSetDataset, MUTAG_ATOMS, load_gin_text, load_graph_directory, load_registered_graphs,
-    load_registered_nodes, load_sdf, motif_benchmark,
+    GraphSetDataset, MUTAG_ATOMS, MotifBenchmark, load_gin_text, load_graph_directory,
+    load_registered_graphs, load_registered_nodes, load_sdf, motif_benchmark,
 };
 use cinder_graph::{Fold, Graph, seeded_shuffle};
 use cinder_nn::{
@@ -188,13 +187,15 @@ pub fn node(arguments: &ExplainNodeArguments) -> anyhow::Result<()> {
         .with_context(|| format!("training the GCN to explain on {name}"))?;
     let nodes: Vec<usize> = match (arguments.node, &truth) {
         (Some(node), _) if !arguments.all => vec![node],
-        (_, Some((_, motif_nodes))) => motif_nodes.clone(),
+        (_, Some(benchmark)) => (0..graph.num_nodes())
+            .filter(|&n| benchmark.motif_of_node[n].is_some())
+            .collect(),
         _ => (0..graph.num_nodes()).collect(),
     };
-    let pairs = truth.as_ref().map(|(pairs, _)| pairs);
-    let is_true = |s: usize, t: usize| pairs.is_some_and(|p| p.contains(&(s, t)));
-    let truth_fn: Option<&(dyn Fn(usize, usize) -> bool + Sync)> =
-        pairs.is_some().then_some(&is_true as _);
+    let explanation_truth = truth.as_ref().map(MotifBenchmark::explanation_truth);
+    let truth_fn = explanation_truth
+        .as_ref()
+        .map(|truth| truth as &(dyn Fn(usize, usize, usize) -> bool + Sync));
     let explained = explain_nodes(
         &trained,
         graph.node_labels(),
@@ -256,7 +257,8 @@ pub fn node(arguments: &ExplainNodeArguments) -> anyhow::Result<()> {
             explained_node.node, explained_node.label, e.predicted_class, e.probability
         );
         for ((s, t), m) in e.top_edges(arguments.explainer.top_k) {
-            let mark = if is_true(s, t) { "  motif" } else { "" };
+            let in_motif = truth_fn.is_some_and(|truth| truth(explained_node.node, s, t));
+            let mark = if in_motif { "  motif" } else { "" };
             println!("  {s:>5} – {t:<5} mask {m:.3}{mark}");
         }
     }
@@ -276,10 +278,10 @@ pub fn node(arguments: &ExplainNodeArguments) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Ground truth of a benchmark: motif messages (both directions) and motif nodes.
-type Truth = (HashSet<(usize, usize)>, Vec<usize>);
+/// A node dataset: its name, graph, and the benchmark with its ground truth where known.
+type LoadedNodes = (String, Graph, Option<MotifBenchmark>);
 
-fn load_nodes(arguments: &ExplainNodeArguments) -> anyhow::Result<(String, Graph, Option<Truth>)> {
+fn load_nodes(arguments: &ExplainNodeArguments) -> anyhow::Result<LoadedNodes> {
     if let Some(directory) = &arguments.data {
         let loaded = load_graph_directory(directory)?;
         return Ok((directory.display().to_string(), loaded.graph, None));
@@ -291,17 +293,11 @@ fn load_nodes(arguments: &ExplainNodeArguments) -> anyhow::Result<(String, Graph
     };
     if let Some(benchmark) = motif_benchmark(name) {
         let benchmark = benchmark?;
-        let pairs = benchmark
-            .graph
-            .edges()
-            .zip(&benchmark.motif_edges)
-            .filter(|(_, in_motif)| **in_motif)
-            .flat_map(|((a, b), _)| [(a, b), (b, a)])
-            .collect();
-        let motif_nodes = (0..benchmark.graph.num_nodes())
-            .filter(|&n| benchmark.motif_of_node[n].is_some())
-            .collect();
-        return Ok((benchmark.name, benchmark.graph, Some((pairs, motif_nodes))));
+        return Ok((
+            benchmark.name.clone(),
+            benchmark.graph.clone(),
+            Some(benchmark),
+        ));
     }
     let loaded = load_registered_nodes(name)?;
     Ok((loaded.name, loaded.graph, None))

@@ -1,7 +1,15 @@
 //! Explaining many node predictions of a trained [`JkGcn`] and scoring them: the mean ROC AUC of
 //! the edge masks against ground-truth edges (where known) and fidelity over all of them — the
 //! protocol of GNNExplainer's synthetic benchmarks (every motif node explained; AUC over the
-//! messages of its computation subgraph, motif edges positive).
+//! edges of its computation subgraph, the edges of its own motif positive).
+//!
+//! The edges scored for a node are those of its computation subgraph, the subgraph induced by
+//! the nodes within `hops` hops — as both reference evaluations score them (Ying et al.'s
+//! `explain_nodes_gnn_stats` over the masked neighbourhood adjacency, PyG's benchmark over the
+//! `k_hop_subgraph` edges). Edges of that subgraph whose messages cannot reach the target (both
+//! ends `hops` hops away) carry no mask parameter and score 0, as in PyG's explanations.
+
+use std::collections::HashSet;
 
 use serde::Serialize;
 
@@ -9,6 +17,7 @@ use crate::error::Result;
 use crate::explain::{ExplainerConfig, Explanation, ExplanationTarget, explain};
 use crate::explain_metrics::{EdgeSelection, fidelity, prediction_changes, roc_auc};
 use crate::jk_gcn::TrainedJkGcn;
+use crate::operator::SparseOperator;
 use crate::random::derive_seed;
 
 /// One explained node.
@@ -23,6 +32,11 @@ pub struct ExplainedNode {
     /// ROC AUC of the edge mask against the ground truth (`None` without ground truth, or when
     /// the computation subgraph holds only one kind of edge).
     pub auc: Option<f64>,
+    /// What the AUC was computed from: `(mask, in the ground truth)` per edge of the
+    /// computation subgraph (empty without ground truth). Pooling these over nodes gives the
+    /// reference implementations' single AUC over many explanations.
+    #[serde(skip)]
+    pub scored_edges: Vec<(f32, bool)>,
     /// Prediction changed without the explanation subgraph / with only it.
     pub changes: (bool, bool),
 }
@@ -43,16 +57,17 @@ pub struct NodeExplanations {
 /// Explains `nodes` of a trained model, one after the other (each node's mask seeded from
 /// `config.seed` and the node). Not parallel over nodes: Burn's autodiff graph and the
 /// kernels' own rayon parallelism deadlock when nested, and the kernels already use the cores.
-/// `truth(source, target)` says whether a message lies on a ground-truth edge.
+/// `truth(node, source, target)` says whether the edge `source`–`target` belongs to the
+/// ground-truth explanation of `node` (for the motif benchmarks: `node`'s own motif).
 pub fn explain_nodes(
     trained: &TrainedJkGcn,
     labels: Option<&[usize]>,
     nodes: &[usize],
-    truth: Option<&(dyn Fn(usize, usize) -> bool + Sync)>,
+    truth: Option<&(dyn Fn(usize, usize, usize) -> bool + Sync)>,
     config: &ExplainerConfig,
     selection: EdgeSelection,
 ) -> Result<NodeExplanations> {
-    let model = |operator: &crate::SparseOperator, x| trained.model.forward(operator, x);
+    let model = |operator: &SparseOperator, x| trained.model.forward(operator, x);
     let hops = trained.model.hops();
     let explained: Vec<ExplainedNode> = nodes
         .iter()
@@ -77,19 +92,25 @@ pub fn explain_nodes(
                 &explanation,
                 selection,
             )?;
-            let auc = truth.and_then(|truth| {
-                let positives: Vec<bool> = explanation
-                    .edges
-                    .iter()
-                    .map(|&(source, target)| truth(source, target))
-                    .collect();
-                roc_auc(&explanation.edge_mask, &positives)
+            let scored_edges = truth.map_or_else(Vec::new, |truth| {
+                scored_edges(&trained.operator, &explanation, node_config.undirected)
+                    .into_iter()
+                    .map(|((source, target), mask)| (mask, truth(node, source, target)))
+                    .collect()
             });
+            let auc = (!scored_edges.is_empty())
+                .then(|| {
+                    let (scores, positives): (Vec<f32>, Vec<bool>) =
+                        scored_edges.iter().copied().unzip();
+                    roc_auc(&scores, &positives)
+                })
+                .flatten();
             Ok(ExplainedNode {
                 node,
                 label: labels.and_then(|l| l.get(node).copied()),
                 explanation,
                 auc,
+                scored_edges,
                 changes,
             })
         })
@@ -103,4 +124,39 @@ pub fn explain_nodes(
         fidelity_plus,
         fidelity_minus,
     })
+}
+
+/// The edges of an explanation's computation subgraph with their mask: the masked edges
+/// (messages, or node pairs when `undirected`) and then every other edge between its nodes with
+/// mask 0 (those whose messages cannot reach the target).
+fn scored_edges(
+    operator: &SparseOperator,
+    explanation: &Explanation,
+    undirected: bool,
+) -> Vec<((usize, usize), f32)> {
+    let key = |(source, target): (usize, usize)| {
+        if undirected {
+            (source.min(target), source.max(target))
+        } else {
+            (source, target)
+        }
+    };
+    let mut seen: HashSet<(usize, usize)> = explanation.edges.iter().map(|&e| key(e)).collect();
+    let mut scored: Vec<((usize, usize), f32)> = explanation
+        .edges
+        .iter()
+        .copied()
+        .zip(explanation.edge_mask.iter().copied())
+        .collect();
+    let (sub, _) = operator.restricted(&explanation.nodes);
+    for (row, column) in sub.coordinates() {
+        if row == column {
+            continue;
+        }
+        let edge = (explanation.nodes[column], explanation.nodes[row]);
+        if seen.insert(key(edge)) {
+            scored.push((edge, 0.0));
+        }
+    }
+    scored
 }
