@@ -15,8 +15,7 @@ use burn::tensor::Device;
 use cinder::datasets::{IdxImages, fashion_mnist_directory, load_fashion_mnist};
 use cinder::graph::{Fold, Graph};
 use cinder::nn::{
-    GraphModelKind, GraphSet, GraphTrainingConfig, InputFeatures, Readout, Selection,
-    cross_validate,
+    GraphModelKind, GraphSet, GraphTrainingConfig, InputFeatures, Readout, cross_validate,
 };
 use cinder::vision::explain::feature_maps;
 use cinder::vision::regions::{grid_regions, region_graph, slic};
@@ -128,8 +127,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let config = GraphTrainingConfig {
             epochs,
             patience: 20,
-            validation_fraction: 0.1,
-            selection: Selection::Accuracy,
+            min_validation_graphs: 0,
             readout: Readout::Mean,
             ..GraphTrainingConfig::new(GraphModelKind::Gcn)
         };

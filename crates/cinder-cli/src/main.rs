@@ -78,9 +78,9 @@ enum ExplainCommand {
 #[derive(Debug, Subcommand)]
 enum TrainCommand {
     /// Semi-supervised node classification with a two-layer GCN (Kipf & Welling 2017).
-    Node(node::NodeArguments),
+    Node(Box<node::NodeArguments>),
     /// Graph classification with k-fold cross-validation (GCN, GIN or relational GCN).
-    Graph(graph::GraphArguments),
+    Graph(Box<graph::GraphArguments>),
 }
 
 /// Restores the default SIGPIPE action (Rust ignores it), so that `cinder … | head -1` ends quietly
