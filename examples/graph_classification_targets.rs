@@ -4,7 +4,8 @@
 //! selection from the default grid inside each fold), reported without targets. Minutes of
 //! training; exits non-zero if a target is missed.
 //!
-//! `CINDER_DATA=../shared/datasets cargo run --release --example graph_classification_targets`
+//! `CINDER_DATA=../shared/datasets cargo run --release --example graph_classification_targets
+//! [-- [--errica] [--dataset MUTAG]]`
 
 use std::time::Instant;
 
@@ -16,7 +17,13 @@ use cinder::nn::{
 };
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let errica = std::env::args().any(|a| a == "--errica");
+    let arguments: Vec<String> = std::env::args().collect();
+    let errica = arguments.iter().any(|a| a == "--errica");
+    // `--dataset NAME` keeps that dataset's rows only.
+    let only = arguments
+        .iter()
+        .position(|a| a == "--dataset")
+        .and_then(|i| arguments.get(i + 1));
     let device = Device::flex().autodiff();
     let mut missed = Vec::new();
     for (dataset, model, target) in [
@@ -25,6 +32,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("PROTEINS", GraphModelKind::Gin, 0.73),
         ("PROTEINS", GraphModelKind::Gcn, 0.73),
     ] {
+        if only.is_some_and(|name| name != dataset) {
+            continue;
+        }
         let data = load_registered_graphs(dataset)?;
         let folds = data.folds.ok_or("the dataset ships no fixed folds")?;
         let mut config = GraphTrainingConfig::new(model);

@@ -404,9 +404,9 @@ pub fn train_graph_fold(
         && validation.len() < config.min_validation_graphs
         && config.model_selection.is_none()
     {
-        // Too few graphs to rank epochs: train on all of them and keep the last epoch.
-        train = fold.train.clone();
-        validation.clear();
+        // Too few graphs to rank epochs: train on all of them and keep the last epoch, exactly
+        // as `validation_fraction: 0.0, selection: Last` does (same graphs, same order).
+        (train, validation) = stratified_holdout(&fold.train, &labels, 0.0, derive_seed(seed, 1))?;
         selection = Selection::Last;
     }
     let num_classes = set.num_classes();

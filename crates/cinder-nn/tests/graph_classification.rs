@@ -442,6 +442,53 @@ fn model_selection_tests_only_the_candidate_best_on_validation() {
 }
 
 #[test]
+fn small_validation_slices_fall_back_to_training_on_everything() {
+    // 60 graphs in 3 folds: 40 training graphs, a 10% slice of 3 < 50 graphs. The fold trains
+    // on all 40 and keeps the last epoch, exactly as the explicit configuration does.
+    let graphs = synthetic_graphs();
+    let device = Device::flex().autodiff();
+    let labels: Vec<usize> = graphs.iter().map(|g| g.graph_label().unwrap()).collect();
+    let folds = stratified_folds(&labels, 3, 4).unwrap();
+    let set = GraphSet::new(&graphs, Propagation::Gcn, InputFeatures::Auto).unwrap();
+    let mut config = quick_config(GraphModelKind::Gcn);
+    config.epochs = 6;
+    let (_, fallback) =
+        train_graph_fold(&set, &folds[0], 1, &config, &device, &mut |_| {}).unwrap();
+    assert_eq!(
+        fallback.sizes,
+        [folds[0].train.len(), 0, folds[0].test.len()]
+    );
+    assert_eq!(fallback.best_epoch, 6);
+    let mut explicit = config.clone();
+    explicit.validation_fraction = 0.0;
+    explicit.selection = cinder_nn::Selection::Last;
+    let (_, expected) =
+        train_graph_fold(&set, &folds[0], 1, &explicit, &device, &mut |_| {}).unwrap();
+    let losses =
+        |f: &cinder_nn::FoldReport| f.history.iter().map(|e| e.train_loss).collect::<Vec<_>>();
+    assert_eq!(losses(&fallback), losses(&expected));
+    assert_eq!(fallback.test_accuracy, expected.test_accuracy);
+    assert!(
+        config
+            .protocol(3, false)
+            .contains("fewer than 50 graphs trains on all its training graphs")
+    );
+    // With the threshold at 0 the small slice selects the epoch.
+    config.min_validation_graphs = 0;
+    let (_, selecting) =
+        train_graph_fold(&set, &folds[0], 1, &config, &device, &mut |_| {}).unwrap();
+    assert!(
+        (1..50).contains(&selecting.sizes[1]),
+        "{:?}",
+        selecting.sizes
+    );
+    assert_eq!(
+        selecting.sizes[0] + selecting.sizes[1],
+        folds[0].train.len()
+    );
+}
+
+#[test]
 fn mutag_first_fixed_fold_is_learned() {
     if require_data("tu/MUTAG/MUTAG.txt").is_none() {
         return;
