@@ -23,6 +23,21 @@
 //! - [`download_dataset`]: opt-in downloads, SHA-256 checked and renamed into place atomically.
 //!
 //! Every parser is fuzzed (random and mutated real files) on each `cargo test`.
+//!
+//! Generated and shipped data need no files:
+//!
+//! ```
+//! use cinder_datasets::{MotifOptions, ba_shapes, fashion_mnist_sample};
+//!
+//! // BA-Shapes (Ying et al. 2019): 300 base nodes + 80 five-node houses, motif edges known.
+//! let benchmark = ba_shapes(MotifOptions::ba_shapes())?;
+//! assert_eq!(benchmark.graph.num_nodes(), 700);
+//! assert!(benchmark.motif_edges.iter().any(|&inside| inside));
+//! // The 400 Fashion-MNIST test images cinder ships, 40 per class.
+//! let sample = fashion_mnist_sample();
+//! assert_eq!((sample.class_names.len(), sample.images.len()), (10, 400));
+//! # Ok::<(), cinder_datasets::DatasetError>(())
+//! ```
 
 mod checked;
 mod csr;

@@ -14,7 +14,31 @@
 //!   ([`SparseOperator::with_multipliers`]), fidelity and ROC AUC against ground truth, and the
 //!   [`JkGcn`] of its synthetic benchmarks;
 //! - graph classification: cached mini-batches ([`GraphSet`]), GCN / GIN / relational GCN models
-//!   ([`GraphClassifier`]) and k-fold cross-validation ([`cross_validate`]).
+//!   ([`GraphClassifier`]), k-fold cross-validation ([`cross_validate`]) and model selection
+//!   inside each fold ([`ConfigGrid`]).
+//!
+//! A GCN layer on a triangle with a pendant node, two features in, three out; every layer takes
+//! its operator from the graph once and propagates with it:
+//!
+//! ```
+//! use burn::tensor::{Device, Tensor, TensorData};
+//! use cinder_graph::{Direction, Graph};
+//! use cinder_nn::GcnConvConfig;
+//!
+//! let graph = Graph::from_edges(4, [(0, 1), (1, 2), (2, 0), (2, 3)], Direction::Undirected)?;
+//! let device = Device::flex();
+//! let layer = GcnConvConfig::new(2, 3).with_seed(7).init(&device);
+//! let operator = layer.operator(&graph)?;
+//! let x = Tensor::<2>::from_data(TensorData::new(vec![1.0f32; 8], [4, 2]), &device);
+//! let y = layer.forward(&operator, x)?;
+//! assert_eq!(y.dims(), [4, 3]);
+//! // Nodes 0 and 1 are interchangeable (same neighbours, same input), so their outputs agree;
+//! // the pendant node 3 has another degree, so its normalized sum differs.
+//! let rows = y.into_data().try_to_vec::<f32>().unwrap();
+//! assert!((0..3).all(|j| (rows[j] - rows[3 + j]).abs() < 1e-6));
+//! assert!((0..3).any(|j| (rows[j] - rows[9 + j]).abs() > 1e-3));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod appnp;
 mod attention;

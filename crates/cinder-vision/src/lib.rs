@@ -17,6 +17,23 @@
 //! - [`embed`]: batched image embeddings with an on-disk cache (images → node features).
 //! - [`regions`]: grid and SLIC superpixels and region adjacency graphs of one image.
 //! - [`small`]: a small CNN for tiny images (the demo's digits).
+//! - [`embedded`]: the ImageNet-pretrained MobileNet V1 0.25 (128×128) compiled into cinder.
+//!
+//! Classifying a photo with the embedded network (no weight file needed):
+//!
+//! ```
+//! use burn::tensor::Device;
+//! use cinder_vision::{HeadChoice, Pretrained, decode_rgb};
+//!
+//! let device = Device::flex();
+//! let network = Pretrained::embedded(HeadChoice::Keep, &device)?;
+//! # let bytes = cinder_datasets::sample_photo("parrot.jpg").expect("shipped photo");
+//! let photo = decode_rgb(bytes, "parrot.jpg")?;
+//! let top = &network.classify(&[photo], 3, &device)?[0];
+//! assert_eq!(top[0].label.as_deref(), Some("macaw"));
+//! assert!(top[0].probability > 0.5);
+//! # Ok::<(), cinder_vision::VisionError>(())
+//! ```
 
 pub mod architecture;
 pub mod checkpoint;
