@@ -689,14 +689,6 @@ fn check_finished_checkpoints(
     Ok(())
 }
 
-fn readout_name(readout: Readout) -> &'static str {
-    match readout {
-        Readout::Mean => "mean",
-        Readout::Sum => "sum",
-        Readout::Max => "max",
-    }
-}
-
 /// Writes `config.json`, `metrics.csv`, `folds.csv`, the charts and `report.html`.
 fn write_run(
     directory: &Path,
@@ -713,7 +705,7 @@ fn write_run(
         "model": report.config.model.name(),
         "readout": match &report.config.model_selection {
             Some(grid) if !grid.readout.is_empty() => "selected per fold",
-        _ => readout_name(report.config.readout),
+        _ => report.config.readout.name(),
         },
         "command": run_directory::command_line(),
         "protocol": report.protocol,
@@ -862,7 +854,7 @@ fn print_report(
 ) -> anyhow::Result<()> {
     let readout = match &report.config.model_selection {
         Some(grid) if !grid.readout.is_empty() => "selected per fold",
-        _ => readout_name(report.config.readout),
+        _ => report.config.readout.name(),
     };
     if !arguments.json {
         println!(

@@ -108,7 +108,7 @@ impl ConfigGrid {
         let axes: Vec<String> = [
             axis("hidden", &self.hidden, |v| v.to_string()),
             axis("layers", &self.layers, |v| v.to_string()),
-            axis("readout", &self.readout, |v| readout_name(*v).to_string()),
+            axis("readout", &self.readout, |v| v.name().to_string()),
             axis("dropout", &self.dropout, |v| v.to_string()),
             axis("lr", &self.learning_rate, |v| v.to_string()),
         ]
@@ -199,7 +199,7 @@ impl ConfigGrid {
             out,
             &self.readout,
             "readout",
-            |v| readout_name(v).to_string(),
+            |v| v.name().to_string(),
             |c, v| c.readout = v,
         );
         out = expand(
@@ -226,14 +226,6 @@ impl ConfigGrid {
                 (words, config)
             })
             .collect()
-    }
-}
-
-fn readout_name(readout: Readout) -> &'static str {
-    match readout {
-        Readout::Mean => "mean",
-        Readout::Sum => "sum",
-        Readout::Max => "max",
     }
 }
 

@@ -20,6 +20,17 @@ pub enum Readout {
     Max,
 }
 
+impl Readout {
+    /// Lower-case name (`mean`, `sum`, `max`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Mean => "mean",
+            Self::Sum => "sum",
+            Self::Max => "max",
+        }
+    }
+}
+
 /// Pools `x` (`nodes x features`) into `graphs x features`, graph `g` owning the contiguous nodes
 /// `node_offsets[g]..node_offsets[g + 1]` (as [`cinder_graph::GraphBatch::node_offsets`] gives).
 ///
