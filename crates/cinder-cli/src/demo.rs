@@ -44,7 +44,12 @@ pub type Say<'a> = &'a dyn Fn(String);
 
 const SIZE: (u32, u32) = (900, 520);
 
-fn karate(directory: &Path, report: &mut Report, say: Say) -> anyhow::Result<serde_json::Value> {
+fn karate(
+    directory: &Path,
+    report: &mut Report,
+    say: Say,
+    device: &Device,
+) -> anyhow::Result<serde_json::Value> {
     let dataset = load_registered_nodes("karate")?;
     let graph = dataset.graph;
     let labels = graph
@@ -60,7 +65,7 @@ fn karate(directory: &Path, report: &mut Report, say: Say) -> anyhow::Result<ser
         .with_epochs(100)
         .with_patience(0)
         .with_dropout(0.0);
-    let (_, result) = train_node_classifier(&graph, &split, &config, &Device::flex().autodiff())
+    let (_, result) = train_node_classifier(&graph, &split, &config, &device.clone().autodiff())
         .context("training the karate-club GCN")?;
     say(format!(
         "karate club: GCN from 2 labelled members, test accuracy {:.1}% on the other 32",
@@ -150,6 +155,7 @@ fn molecules(
     report: &mut Report,
     arguments: &DemoArguments,
     say: Say,
+    device: &Device,
 ) -> anyhow::Result<serde_json::Value> {
     let dataset = load_registered_graphs("solubility")?;
     let labels: Vec<usize> = dataset
@@ -158,7 +164,7 @@ fn molecules(
         .filter_map(|g| g.graph_label())
         .collect();
     let folds = stratified_folds(&labels, arguments.folds, 0)?;
-    let device = Device::flex().autodiff();
+    let device = device.clone().autodiff();
     // The two variants are independent and each barely fills two threads on small molecule
     // batches, so they train concurrently; each is seeded, so results equal a sequential run.
     let variants = [("with bond types", 4), ("without bond types", 1)];
@@ -291,14 +297,19 @@ fn molecules(
     }))
 }
 
-fn cora(directory: &Path, report: &mut Report, say: Say) -> anyhow::Result<serde_json::Value> {
+fn cora(
+    directory: &Path,
+    report: &mut Report,
+    say: Say,
+    device: &Device,
+) -> anyhow::Result<serde_json::Value> {
     let dataset = load_registered_nodes("cora")?;
     let split = dataset.split.context("Cora has a public split")?;
     let (_, result) = train_node_classifier(
         &dataset.graph,
         &split,
         &NodeTrainingConfig::new(),
-        &Device::flex().autodiff(),
+        &device.clone().autodiff(),
     )?;
     say(format!(
         "Cora: GCN test accuracy {:.1}% (public split)",
@@ -341,7 +352,7 @@ fn cora(directory: &Path, report: &mut Report, say: Say) -> anyhow::Result<serde
 }
 
 /// Runs `cinder demo`.
-pub fn run(arguments: &DemoArguments) -> anyhow::Result<()> {
+pub fn run(arguments: &DemoArguments, device: &Device) -> anyhow::Result<()> {
     if arguments.folds < 2 {
         bail!(
             "--folds must be at least 2 (cross-validation), got {}",
@@ -352,7 +363,7 @@ pub fn run(arguments: &DemoArguments) -> anyhow::Result<()> {
         bail!("--epochs must be at least 1");
     }
     let directory = run_directory::create(&arguments.out, "demo")?;
-    let result = tour(&directory, arguments);
+    let result = tour(&directory, arguments, device);
     if result.is_err() {
         // A demo that stopped half-way leaves no run directory that looks like a result.
         let _ = std::fs::remove_dir_all(&directory);
@@ -361,7 +372,7 @@ pub fn run(arguments: &DemoArguments) -> anyhow::Result<()> {
 }
 
 /// Runs every part of the demo into `directory`, ending with its `report.html`.
-fn tour(directory: &Path, arguments: &DemoArguments) -> anyhow::Result<()> {
+fn tour(directory: &Path, arguments: &DemoArguments, device: &Device) -> anyhow::Result<()> {
     let start = std::time::Instant::now();
     let mut report = Report::new("cinder demo").with_command(&run_directory::command_line());
     report.paragraph("Everything below was computed by this run, on data and weights cinder ships (and, where CINDER_DATA is set, on the shared datasets).");
@@ -375,26 +386,26 @@ fn tour(directory: &Path, arguments: &DemoArguments) -> anyhow::Result<()> {
     };
     let say: Say = &say;
     let mut summary = serde_json::json!({});
-    summary["karate"] = karate(directory, &mut report, say)?;
-    summary["molecules"] = molecules(directory, &mut report, arguments, say)?;
-    let device = Device::flex();
+    summary["karate"] = karate(directory, &mut report, say, device)?;
+    summary["molecules"] = molecules(directory, &mut report, arguments, say, device)?;
     let fashion = crate::demo_images::fashion()?;
-    let backbone = cinder_vision::Pretrained::embedded(cinder_vision::HeadChoice::Drop, &device)?;
+    let backbone = cinder_vision::Pretrained::embedded(cinder_vision::HeadChoice::Drop, device)?;
     summary["image_graph"] =
-        crate::demo_images::image_graph(directory, &mut report, &fashion, &backbone, say)?;
+        crate::demo_images::image_graph(directory, &mut report, &fashion, &backbone, say, device)?;
     summary["transfer"] =
-        crate::demo_images::transfer(directory, &mut report, &fashion, &backbone, say)?;
-    let classifier = cinder_vision::Pretrained::embedded(cinder_vision::HeadChoice::Keep, &device)?;
+        crate::demo_images::transfer(directory, &mut report, &fashion, &backbone, say, device)?;
+    let classifier = cinder_vision::Pretrained::embedded(cinder_vision::HeadChoice::Keep, device)?;
     summary["explain_cnn"] =
-        crate::demo_images::explain_photo(directory, &mut report, &classifier, say)?;
+        crate::demo_images::explain_photo(directory, &mut report, &classifier, say, device)?;
     if cinder_datasets::data_path("planetoid/ind.cora.x").is_some() {
-        summary["cora"] = cora(directory, &mut report, say)?;
+        summary["cora"] = cora(directory, &mut report, say, device)?;
     } else {
         say("Cora: skipped (set CINDER_DATA to the shared datasets folder to include it)".into());
     }
     let seconds = start.elapsed().as_secs_f64();
     report.provenance(&run_directory::provenance(
         seconds,
+        device,
         &[
             (
                 "karate club",

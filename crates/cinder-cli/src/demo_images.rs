@@ -62,15 +62,15 @@ pub fn image_graph(
     data: &Fashion,
     model: &Pretrained,
     say: Say,
+    device: &Device,
 ) -> anyhow::Result<Value> {
-    let device = Device::flex();
     let sources: Vec<ImageSource> = data
         .images
         .iter()
         .cloned()
         .map(ImageSource::Pixels)
         .collect();
-    let embeddings = embed_images(model, &sources, None, 50, &device, |_| {})?;
+    let embeddings = embed_images(model, &sources, None, 50, device, |_| {})?;
     let graph = image_similarity_graph(
         &embeddings,
         Some(&data.labels),
@@ -239,12 +239,12 @@ fn train_and_test(
     test: &LabelledImages,
     config: &FineTuneConfig,
     classes: usize,
+    device: &Device,
 ) -> anyhow::Result<Outcome> {
-    let device = Device::flex();
-    let (model, report) = fine_tune(pretrained, train, classes, config, &device, |_| {})
+    let (model, report) = fine_tune(pretrained, train, classes, config, device, |_| {})
         .with_context(|| format!("transfer learning: {name}"))?;
     let inputs: Vec<RgbImage> = test.iter().map(|(i, _)| i.clone()).collect();
-    let predictions = model.predict(pretrained, &inputs, &device);
+    let predictions = model.predict(pretrained, &inputs, device);
     let labels: Vec<usize> = test.iter().map(|(_, y)| *y).collect();
     let all: Vec<usize> = (0..test.len()).collect();
     Ok(Outcome {
@@ -263,6 +263,7 @@ pub fn transfer(
     data: &Fashion,
     base: &Pretrained,
     say: Say,
+    device: &Device,
 ) -> anyhow::Result<Value> {
     const PER_CLASS: usize = 10;
     let classes = data.class_names.len();
@@ -277,7 +278,6 @@ pub fn transfer(
         };
         target.push((image.clone(), label));
     }
-    let device = Device::flex();
     let config = |strategy, head_learning_rate, base_learning_rate, epochs| FineTuneConfig {
         strategy,
         epochs,
@@ -293,6 +293,7 @@ pub fn transfer(
         &test,
         &config(Strategy::HeadOnly, 3e-3, 0.0, 60),
         classes,
+        device,
     )?;
     let tuned = train_and_test(
         "pretrained, fine-tuned",
@@ -301,10 +302,11 @@ pub fn transfer(
         &test,
         &config(Strategy::TopUnits(4), 3e-3, 3e-4, 30),
         classes,
+        device,
     )?;
     let random = Pretrained {
         model: Cnn {
-            backbone: Cnn::random_base(base.architecture, true, 11, &device)?.backbone,
+            backbone: Cnn::random_base(base.architecture, true, 11, device)?.backbone,
             head: None,
             grid_pool: base.model.grid_pool,
         },
@@ -320,6 +322,7 @@ pub fn transfer(
         &test,
         &config(Strategy::Full, 3e-3, 3e-3, 20),
         classes,
+        device,
     )?;
     let outcomes = [head, tuned, scratch];
     say(format!(
@@ -426,16 +429,16 @@ pub fn explain_photo(
     report: &mut Report,
     classifier: &Pretrained,
     say: Say,
+    device: &Device,
 ) -> anyhow::Result<Value> {
     const PHOTO: &str = "parrot.jpg";
-    let device = Device::flex();
     let bytes = cinder_datasets::sample_photo(PHOTO).context("the shipped sample photo")?;
     let inputs = directory.join("inputs");
     std::fs::create_dir_all(&inputs).with_context(|| format!("creating {}", inputs.display()))?;
     let path = inputs.join(PHOTO);
     cinder_plot::write_atomically(&path, bytes)?;
     let top = classifier
-        .classify(&[decode_rgb(bytes, PHOTO)?], 3, &device)?
+        .classify(&[decode_rgb(bytes, PHOTO)?], 3, device)?
         .remove(0);
     let written = crate::image::write_feature_maps(
         classifier,
@@ -445,6 +448,7 @@ pub fn explain_photo(
         32,
         &directory.join("charts"),
         false,
+        device,
     )?;
     say(format!(
         "explainable CNN: MobileNet V1 0.25 on {PHOTO}: {}",

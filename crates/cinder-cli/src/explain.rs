@@ -158,7 +158,7 @@ fn node_json(explained: &ExplainedNode, top_k: usize) -> serde_json::Value {
 }
 
 /// Runs `cinder explain node`.
-pub fn node(arguments: &ExplainNodeArguments) -> anyhow::Result<()> {
+pub fn node(arguments: &ExplainNodeArguments, device: &Device) -> anyhow::Result<()> {
     let start = Instant::now();
     let config = arguments.explainer.config()?;
     if !(arguments.lr.is_finite() && arguments.lr > 0.0) {
@@ -174,7 +174,7 @@ pub fn node(arguments: &ExplainNodeArguments) -> anyhow::Result<()> {
             graph.num_nodes()
         );
     }
-    let device = Device::flex().autodiff();
+    let device = device.clone().autodiff();
     let training = JkGcnTraining {
         layers: arguments.layers,
         hidden: arguments.hidden,
@@ -432,7 +432,7 @@ fn load_graphs(arguments: &ExplainGraphArguments) -> anyhow::Result<GraphSetData
 }
 
 /// Runs `cinder explain graph`.
-pub fn graph(arguments: &ExplainGraphArguments) -> anyhow::Result<()> {
+pub fn graph(arguments: &ExplainGraphArguments, device: &Device) -> anyhow::Result<()> {
     let start = Instant::now();
     let config = arguments.explainer.config()?;
     let kind = match arguments.model.to_lowercase().as_str() {
@@ -479,7 +479,7 @@ pub fn graph(arguments: &ExplainGraphArguments) -> anyhow::Result<()> {
         train,
         test: test.clone(),
     };
-    let device = Device::flex().autodiff();
+    let device = device.clone().autodiff();
     let (model, fold_report) = train_graph_fold(&set, &fold, 1, &training, &device, &mut |_| {})
         .with_context(|| format!("training the {} model to explain", arguments.model))?;
     let targets: Vec<usize> = match arguments.graph {

@@ -475,9 +475,9 @@ fn readout(argument: ReadoutArgument) -> Readout {
 }
 
 /// Runs `cinder train graph`.
-pub fn run(arguments: &GraphArguments) -> anyhow::Result<()> {
+pub fn run(arguments: &GraphArguments, device: &Device) -> anyhow::Result<()> {
     let Some(run) = &arguments.resume else {
-        return train(arguments, None);
+        return train(arguments, None, device);
     };
     let ignored = run_directory::subcommand_flags(&["train", "graph"]);
     if !ignored.is_empty() {
@@ -508,12 +508,13 @@ pub fn run(arguments: &GraphArguments) -> anyhow::Result<()> {
         run.display(),
         done.len()
     );
-    train(&arguments, Some((run.clone(), done)))
+    train(&arguments, Some((run.clone(), done)), device)
 }
 
 fn train(
     arguments: &GraphArguments,
     resume: Option<(PathBuf, Vec<FoldReport>)>,
+    device: &Device,
 ) -> anyhow::Result<()> {
     if arguments.parallel_folds == Some(0) {
         bail!("--parallel-folds must be at least 1 (folds trained at once)");
@@ -586,7 +587,7 @@ fn train(
             false,
         ),
     };
-    let device = Device::flex().autodiff();
+    let device = device.clone().autodiff();
     let (directory, done) = match resume {
         Some((directory, done)) => {
             check_finished_checkpoints(&directory, &done, &set, &config, &device)?;

@@ -115,9 +115,9 @@ impl EmbeddingArguments {
 }
 
 /// Runs `cinder image node-features`.
-pub fn node_features(arguments: &NodeFeaturesArguments) -> anyhow::Result<()> {
+pub fn node_features(arguments: &NodeFeaturesArguments, device: &Device) -> anyhow::Result<()> {
     use cinder_vision::embed::ImageSource;
-    let device = Device::flex();
+    let device = device.clone();
     let model = arguments.model.open(HeadChoice::Drop, &device)?;
     let nodes_path = arguments.graph.join("nodes.csv");
     let text = std::fs::read_to_string(&nodes_path)
@@ -252,13 +252,13 @@ pub struct GraphArguments {
 }
 
 /// Runs `cinder image graph`.
-pub fn graph(arguments: &GraphArguments) -> anyhow::Result<()> {
+pub fn graph(arguments: &GraphArguments, device: &Device) -> anyhow::Result<()> {
     use cinder_vision::embed::ImageSource;
     let start = std::time::Instant::now();
     if arguments.k == 0 {
         bail!("--k must be at least 1 (neighbours per image)");
     }
-    let device = Device::flex();
+    let device = device.clone();
     let model = arguments.model.open(HeadChoice::Drop, &device)?;
     let folder = cinder_datasets::load_image_folder(&arguments.images)?;
     if folder.images.len() < 2 {
@@ -547,8 +547,8 @@ pub struct ClassifyArguments {
 }
 
 /// Runs `cinder image classify`.
-pub fn classify(arguments: &ClassifyArguments) -> anyhow::Result<()> {
-    let device = Device::flex();
+pub fn classify(arguments: &ClassifyArguments, device: &Device) -> anyhow::Result<()> {
+    let device = device.clone();
     let model = arguments
         .model
         .open(HeadChoice::Keep, &device)?
@@ -599,8 +599,8 @@ pub struct FeaturesArguments {
 }
 
 /// Runs `cinder image features`.
-pub fn features(arguments: &FeaturesArguments) -> anyhow::Result<()> {
-    let device = Device::flex();
+pub fn features(arguments: &FeaturesArguments, device: &Device) -> anyhow::Result<()> {
+    let device = device.clone();
     let model = arguments.model.open(HeadChoice::Drop, &device)?;
     let folder = cinder_datasets::load_image_folder(&arguments.images)?;
     if folder.images.is_empty() {
@@ -707,8 +707,8 @@ pub fn write_feature_maps(
     channels: usize,
     out: &Path,
     with_report: bool,
+    device: &Device,
 ) -> anyhow::Result<Vec<(PathBuf, String)>> {
-    let device = Device::flex();
     let image = load_rgb(image_path)?;
     let resized = model.preprocessing.resize_image(&image);
     let input = model.batch(&[image], &device);
@@ -800,8 +800,11 @@ pub fn write_feature_maps(
 }
 
 /// Runs `cinder image feature-maps`.
-pub fn feature_maps_command(arguments: &FeatureMapsArguments) -> anyhow::Result<()> {
-    let device = Device::flex();
+pub fn feature_maps_command(
+    arguments: &FeatureMapsArguments,
+    device: &Device,
+) -> anyhow::Result<()> {
+    let device = device.clone();
     let model = arguments
         .model
         .open(HeadChoice::Keep, &device)?
@@ -814,6 +817,7 @@ pub fn feature_maps_command(arguments: &FeatureMapsArguments) -> anyhow::Result<
         arguments.channels,
         &arguments.out,
         true,
+        &device,
     )?;
     for (path, _) in written {
         println!("{}", path.display());
@@ -832,9 +836,9 @@ pub struct ConvertArguments {
 }
 
 /// Runs `cinder image convert`.
-pub fn convert(arguments: &ConvertArguments) -> anyhow::Result<()> {
+pub fn convert(arguments: &ConvertArguments, device: &Device) -> anyhow::Result<()> {
     check_checkpoint_path(&arguments.out).context("--out")?;
-    let device = Device::flex();
+    let device = device.clone();
     let model = arguments
         .model
         .open(HeadChoice::Keep, &device)?
@@ -970,7 +974,7 @@ fn load_split(root: &Path, test_fraction: f64, seed: u64) -> anyhow::Result<Spli
 }
 
 /// Runs `cinder image finetune`.
-pub fn finetune(arguments: &FinetuneArguments) -> anyhow::Result<()> {
+pub fn finetune(arguments: &FinetuneArguments, device: &Device) -> anyhow::Result<()> {
     for (flag, rate) in [("--lr", arguments.lr), ("--base-lr", arguments.base_lr)] {
         if !(rate.is_finite() && rate > 0.0) {
             bail!("{flag} must be a positive, finite learning rate, got {rate}");
@@ -979,7 +983,7 @@ pub fn finetune(arguments: &FinetuneArguments) -> anyhow::Result<()> {
     if let Some(path) = &arguments.save {
         check_checkpoint_path(path).context("--save")?;
     }
-    let device = Device::flex();
+    let device = device.clone();
     let pretrained = arguments.model.open(HeadChoice::Drop, &device)?;
     let split = load_split(&arguments.images, arguments.test_fraction, arguments.seed)?;
     let units = pretrained.model.backbone.unit_count();

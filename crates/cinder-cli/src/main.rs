@@ -12,6 +12,8 @@ mod report;
 mod resources;
 mod run_directory;
 
+use anyhow::Context;
+use cinder_nn::DeviceChoice;
 use clap::{Parser, Subcommand};
 
 /// mimalloc keeps freed pages for reuse: per-epoch tensors (dropout masks, activations) of tens of
@@ -27,6 +29,11 @@ struct Cli {
     /// `no_report = true`), arrays repeat a flag; flags on the command line win.
     #[arg(long, global = true, value_name = "FILE")]
     config: Option<std::path::PathBuf>,
+
+    /// Compute device: flex (Burn's CPU backend), wgpu (the default GPU adapter), wgpu:N
+    /// (discrete GPU N) or cuda:N. GPU backends need a build with `--features wgpu` / `cuda`.
+    #[arg(long, global = true, value_name = "DEVICE", default_value = "flex")]
+    device: DeviceChoice,
 
     #[command(subcommand)]
     command: Command,
@@ -112,24 +119,37 @@ fn main() -> anyhow::Result<()> {
             error.exit();
         }
     };
+    // The one place the CLI creates a device; every command that computes receives it.
+    let choice = cli.device;
+    let device = || {
+        choice
+            .device()
+            .with_context(|| format!("--device {choice}"))
+    };
     match cli.command {
-        Command::Train(TrainCommand::Node(arguments)) => node::run(&arguments),
-        Command::Train(TrainCommand::Graph(arguments)) => graph::run(&arguments),
+        Command::Train(TrainCommand::Node(arguments)) => node::run(&arguments, &device()?),
+        Command::Train(TrainCommand::Graph(arguments)) => graph::run(&arguments, &device()?),
         Command::Data(DataCommand::Info(arguments)) => data::run(&arguments),
         Command::Data(DataCommand::Download(arguments)) => data::download(&arguments),
-        Command::Explain(ExplainCommand::Node(arguments)) => explain::node(&arguments),
-        Command::Explain(ExplainCommand::Graph(arguments)) => explain::graph(&arguments),
+        Command::Explain(ExplainCommand::Node(arguments)) => explain::node(&arguments, &device()?),
+        Command::Explain(ExplainCommand::Graph(arguments)) => {
+            explain::graph(&arguments, &device()?)
+        }
         Command::Report(arguments) => report::run(&arguments),
         Command::Image(command) => match command {
-            image::ImageCommand::Classify(arguments) => image::classify(&arguments),
-            image::ImageCommand::Features(arguments) => image::features(&arguments),
-            image::ImageCommand::FeatureMaps(arguments) => image::feature_maps_command(&arguments),
-            image::ImageCommand::Finetune(arguments) => image::finetune(&arguments),
-            image::ImageCommand::Convert(arguments) => image::convert(&arguments),
-            image::ImageCommand::Graph(arguments) => image::graph(&arguments),
-            image::ImageCommand::NodeFeatures(arguments) => image::node_features(&arguments),
+            image::ImageCommand::Classify(arguments) => image::classify(&arguments, &device()?),
+            image::ImageCommand::Features(arguments) => image::features(&arguments, &device()?),
+            image::ImageCommand::FeatureMaps(arguments) => {
+                image::feature_maps_command(&arguments, &device()?)
+            }
+            image::ImageCommand::Finetune(arguments) => image::finetune(&arguments, &device()?),
+            image::ImageCommand::Convert(arguments) => image::convert(&arguments, &device()?),
+            image::ImageCommand::Graph(arguments) => image::graph(&arguments, &device()?),
+            image::ImageCommand::NodeFeatures(arguments) => {
+                image::node_features(&arguments, &device()?)
+            }
         },
-        Command::Demo(arguments) => demo::run(&arguments),
+        Command::Demo(arguments) => demo::run(&arguments, &device()?),
         Command::Data(DataCommand::List) => {
             data::list();
             Ok(())

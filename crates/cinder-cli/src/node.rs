@@ -253,7 +253,7 @@ fn load(arguments: &NodeArguments) -> anyhow::Result<(String, Graph, NodeSplit)>
 }
 
 /// Runs `cinder train node`.
-pub fn run(arguments: &NodeArguments) -> anyhow::Result<()> {
+pub fn run(arguments: &NodeArguments, device: &Device) -> anyhow::Result<()> {
     if let Some(threads) = arguments.threads {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -270,7 +270,7 @@ pub fn run(arguments: &NodeArguments) -> anyhow::Result<()> {
         );
     }
     let (graph, class_values) = with_compact_classes(graph)?;
-    let device = Device::flex().autodiff();
+    let device = device.clone().autodiff();
     let seeds: Vec<u64> = (arguments.first_seed..arguments.first_seed + arguments.seeds).collect();
     let mut reports: Vec<NodeTrainingReport> = Vec::new();
     let mut models = Vec::new();

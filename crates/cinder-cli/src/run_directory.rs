@@ -95,9 +95,10 @@ pub fn subcommand_flags(path: &[&str]) -> Vec<String> {
     }
     let mut flags = Vec::new();
     while let Some(flag) = rest.next() {
-        if flag == "--resume" {
+        // The device is chosen anew by each invocation (a run may resume on another machine).
+        if flag == "--resume" || flag == "--device" {
             rest.next();
-        } else if !flag.starts_with("--resume=") {
+        } else if !flag.starts_with("--resume=") && !flag.starts_with("--device=") {
             flags.push(flag);
         }
     }
@@ -155,7 +156,11 @@ pub fn summed_confusion<'a>(
 
 /// The rows of a report's closing section: cinder's version, the git commit when the binary runs
 /// inside a checkout, threads, device, the data sources with their licenses, and the total time.
-pub fn provenance(seconds: f64, sources: &[(&str, &str)]) -> Vec<(String, String)> {
+pub fn provenance(
+    seconds: f64,
+    device: &burn::tensor::Device,
+    sources: &[(&str, &str)],
+) -> Vec<(String, String)> {
     let commit = std::process::Command::new("git")
         .args(["rev-parse", "--short=12", "HEAD"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -169,7 +174,7 @@ pub fn provenance(seconds: f64, sources: &[(&str, &str)]) -> Vec<(String, String
         ("cinder".to_string(), env!("CARGO_PKG_VERSION").to_string()),
         ("git commit".into(), commit),
         ("threads".into(), rayon::current_num_threads().to_string()),
-        ("device".into(), "Flex (Burn's CPU backend)".into()),
+        ("device".into(), cinder_nn::describe_device(device)),
         ("command".into(), command_line()),
     ];
     rows.extend(

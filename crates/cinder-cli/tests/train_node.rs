@@ -52,3 +52,59 @@ fn karate_runs_write_a_report_per_seed_run() {
     assert_eq!(html.matches("data:image/png;base64,").count(), 4);
     std::fs::remove_dir_all(&out).unwrap();
 }
+
+/// `--device` is parsed in one place for every command: a backend this build lacks exits with an
+/// error naming the cargo feature (not a panic), a malformed name is a usage error, and `flex`
+/// (also given after the subcommand) trains as the default does.
+#[test]
+fn devices_are_chosen_by_flag_with_clear_errors() {
+    let cinder = |arguments: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_cinder"))
+            .args(arguments)
+            .env("RUST_BACKTRACE", "0")
+            .output()
+            .unwrap()
+    };
+    let train = [
+        "train",
+        "node",
+        "--dataset",
+        "karate",
+        "--epochs",
+        "5",
+        "--no-report",
+    ];
+    let with = |device: &str| {
+        let mut all: Vec<&str> = train.to_vec();
+        all.extend(["--device", device, "--json"]);
+        cinder(&all)
+    };
+    #[cfg(not(feature = "wgpu"))]
+    {
+        let output = with("wgpu");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains("--features wgpu"), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    #[cfg(not(feature = "cuda"))]
+    {
+        let output = cinder(&["--device", "cuda:1", "image", "classify", "--help"]);
+        assert!(output.status.success(), "help needs no device");
+        let output = cinder(&["--device", "cuda:1", "demo", "--epochs", "1"]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("--features cuda"), "{stderr}");
+    }
+    let output = with("gpu");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("flex, wgpu, wgpu:N or cuda:N"), "{stderr}");
+    let flex = with("flex");
+    let default = cinder(&[&train[..], &["--json"]].concat());
+    assert!(flex.status.success());
+    let accuracy = |output: &std::process::Output| {
+        let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        value["per_seed_test_accuracy"].clone()
+    };
+    assert_eq!(accuracy(&flex), accuracy(&default));
+}

@@ -56,6 +56,15 @@ pub enum NnError {
     /// Something that must not be empty is.
     #[error("{0} is empty")]
     Empty(String),
+    /// A compute device that cannot be used: its backend is not compiled in, or it has no usable
+    /// adapter.
+    #[error("device {device} is not available: {reason}")]
+    DeviceUnavailable {
+        /// The device as named (`wgpu:0`).
+        device: String,
+        /// Why, and what to do about it.
+        reason: String,
+    },
     /// An option value outside its domain.
     #[error("invalid {option}: {reason}")]
     InvalidOption {

@@ -45,6 +45,7 @@ mod attention;
 mod attention_edges;
 mod attention_kernel;
 mod cheb_conv;
+mod device;
 mod dropout;
 mod edge_ablation;
 mod edge_conv;
@@ -86,6 +87,7 @@ pub use attention::{
 };
 pub use attention_edges::AttentionEdges;
 pub use cheb_conv::{ChebConv, ChebConvConfig};
+pub use device::{DeviceChoice, describe_device};
 pub use dropout::{dropout, sparse_dropout};
 pub use edge_ablation::{EdgeAblation, edge_ablation, without_edges};
 pub use edge_conv::{EdgeConv, EdgeConvConfig, EdgeNeighbourhood};
