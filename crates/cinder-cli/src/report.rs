@@ -146,13 +146,7 @@ pub fn build(run: &Path) -> anyhow::Result<PathBuf> {
         |f| &f.validation_accuracy,
         "validation_accuracy.png",
     )?;
-    let mean = test_accuracy.iter().sum::<f64>() / test_accuracy.len() as f64;
-    let std = (test_accuracy
-        .iter()
-        .map(|a| (a - mean).powi(2))
-        .sum::<f64>()
-        / test_accuracy.len() as f64)
-        .sqrt();
+    let (mean, std) = cinder_nn::mean_std(&test_accuracy);
     let bars = BarChart::new(
         &format!("{dataset} {model}: test accuracy per {unit}"),
         "test accuracy",

@@ -6,7 +6,7 @@ use burn::tensor::Device;
 use cinder_graph::{Direction, Graph, few_labels_split};
 
 use crate::error::{NnError, Result};
-use crate::metrics::mean_std;
+use crate::statistics::mean_std;
 use crate::node_training::{NodeTrainingConfig, train_node_model};
 
 /// Test accuracies of the GCN with and without the graph's edges, one per seed.
@@ -23,12 +23,12 @@ pub struct EdgeAblation {
 }
 
 impl EdgeAblation {
-    /// Mean and sample standard deviation of the GCN's accuracies.
+    /// Mean and (population) standard deviation of the GCN's accuracies.
     pub fn with_edges_mean_std(&self) -> (f64, f64) {
         mean_std(&self.with_edges)
     }
 
-    /// Mean and sample standard deviation of the MLP's accuracies.
+    /// Mean and (population) standard deviation of the MLP's accuracies.
     pub fn without_edges_mean_std(&self) -> (f64, f64) {
         mean_std(&self.without_edges)
     }

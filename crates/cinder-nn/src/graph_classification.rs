@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::NnError;
 use crate::graph_batches::{GraphMiniBatch, GraphSet};
 use crate::graph_models::{GraphClassifier, GraphModelKind, GraphModelOptions};
-use crate::metrics::{argmax_rows, confusion_matrix, median};
+use crate::metrics::{argmax_rows, confusion_matrix};
+use crate::statistics::median;
 use crate::model_selection::{CandidateScore, ConfigGrid, FoldSelection, select_and_train};
 use crate::random::derive_seed;
 use crate::readout::Readout;
@@ -763,9 +764,7 @@ pub fn cross_validate_parallel(
         }
     }
     let accuracies: Vec<f64> = reports.iter().map(|r| r.test_accuracy).collect();
-    let mean = accuracies.iter().sum::<f64>() / accuracies.len() as f64;
-    let variance =
-        accuracies.iter().map(|a| (a - mean).powi(2)).sum::<f64>() / accuracies.len() as f64;
+    let (mean, std) = crate::statistics::mean_std(&accuracies);
     let epochs = reports.iter().flat_map(|r| &r.history);
     let epoch_ms: Vec<f64> = epochs.clone().map(|e| e.epoch_ms).collect();
     let collate_ms: Vec<f64> = epochs.map(|e| e.collate_ms).collect();
@@ -775,7 +774,7 @@ pub fn cross_validate_parallel(
         folds: reports,
         per_fold_test_accuracy: accuracies,
         mean_test_accuracy: mean,
-        std_test_accuracy: variance.sqrt(),
+        std_test_accuracy: std,
         epoch_ms_median: median(&epoch_ms),
         collate_ms_median: median(&collate_ms),
     })

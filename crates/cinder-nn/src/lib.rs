@@ -79,6 +79,7 @@ mod readout;
 mod relational_conv;
 mod sage_conv;
 mod sg_conv;
+pub mod statistics;
 mod tag_conv;
 
 pub use appnp::{Appnp, AppnpConfig};
@@ -113,7 +114,8 @@ pub use graph_models::{
     GraphClassifier, GraphGcn, GraphGin, GraphModelKind, GraphModelOptions, GraphRgcn,
 };
 pub use jk_gcn::{JkGcn, JkGcnTraining, TrainedJkGcn, train_jk_gcn};
-pub use metrics::{accuracy, argmax_rows, confusion_matrix, macro_f1, mean_std, median};
+pub use metrics::{accuracy, argmax_rows, confusion_matrix, macro_f1};
+pub use statistics::{mean, mean_std, median, std};
 pub use model_selection::{CandidateScore, ConfigGrid, FoldSelection, MAX_GRID_SIZE};
 pub use node_classification::{NodeFeatures, NodeGcn, NodeGcnConfig};
 pub use node_models::{

@@ -1,35 +1,5 @@
 //! Classification metrics over a subset of nodes (or graphs): accuracy, macro-F1, confusion matrix;
-//! and the summary statistics of repeated runs (mean, sample standard deviation, median).
-
-/// Median of a list (the mean of the two middle values for an even count; NaN when empty).
-pub fn median(values: &[f64]) -> f64 {
-    if values.is_empty() {
-        return f64::NAN;
-    }
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let middle = sorted.len() / 2;
-    if sorted.len().is_multiple_of(2) {
-        (sorted[middle - 1] + sorted[middle]) / 2.0
-    } else {
-        sorted[middle]
-    }
-}
-
-/// Mean and sample standard deviation (`n − 1` in the denominator; 0 for one value, NaN for none).
-pub fn mean_std(values: &[f64]) -> (f64, f64) {
-    if values.is_empty() {
-        return (f64::NAN, f64::NAN);
-    }
-    let n = values.len() as f64;
-    let mean = values.iter().sum::<f64>() / n;
-    let variance = if values.len() > 1 {
-        values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)
-    } else {
-        0.0
-    };
-    (mean, variance.sqrt())
-}
+//! the summary statistics of repeated runs are in [`crate::statistics`].
 
 /// `confusion[true][predicted]` counts over `indices`.
 pub fn confusion_matrix(
