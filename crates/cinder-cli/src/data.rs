@@ -265,4 +265,11 @@ pub fn list() {
             dataset.name, dataset.description
         );
     }
+    for dataset in cinder_datasets::discovered() {
+        let what = match dataset.task {
+            cinder_datasets::DatasetTask::Nodes => "found in $CINDER_DATA: one graph, node labels",
+            cinder_datasets::DatasetTask::Graphs => "found in $CINDER_DATA: labelled graphs",
+        };
+        println!("{:<12} {what:<60} {}", dataset.name, dataset.path.display());
+    }
 }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use burn::tensor::Device;
 use cinder_datasets::{load_registered_graphs, load_registered_nodes};
-use cinder_graph::{NodeSplit, stratified_folds};
+use cinder_graph::stratified_folds;
 use cinder_nn::{
     CrossValidationReport, GraphModelKind, GraphSet, GraphTrainingConfig, InputFeatures,
     NodeTrainingConfig, NodeTrainingReport, cross_validate, train_node_classifier,
@@ -51,16 +51,13 @@ fn karate(
     device: &Device,
 ) -> anyhow::Result<serde_json::Value> {
     let dataset = load_registered_nodes("karate")?;
+    // The registry's split: the two faction leaders labelled, everyone else tested.
+    let split = dataset.split_or_random(0)?;
     let graph = dataset.graph;
     let labels = graph
         .node_labels()
         .map(<[usize]>::to_vec)
         .unwrap_or_default();
-    let split = NodeSplit {
-        train: vec![0, 33],
-        validation: vec![],
-        test: (1..33).collect(),
-    };
     let config = NodeTrainingConfig::new()
         .with_epochs(100)
         .with_patience(0)

@@ -6,9 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use burn::module::Module;
 use burn::tensor::Device;
-use cinder_datasets::{
-    GraphSetDataset, load_folds, load_gin_text, load_registered_graphs, load_sdf, load_tu,
-};
+use cinder_datasets::{GraphSetDataset, load_registered_graphs, load_tu};
 use cinder_graph::{Fold, stratified_folds, stratified_holdout};
 use cinder_nn::{
     BatchNormStatistics, ConfigGrid, CrossValidationReport, FoldReport, GraphModelKind, GraphSet,
@@ -353,58 +351,40 @@ fn load(arguments: &GraphArguments) -> anyhow::Result<GraphSetDataset> {
     let name = path
         .file_stem()
         .map_or_else(|| "graphs".into(), |s| s.to_string_lossy().into_owned());
-    Ok(match arguments.format {
-        Some(GraphFormat::Sdf) => {
-            let molecules = load_sdf(path, &arguments.label_property)?;
-            GraphSetDataset {
-                name,
-                graphs: molecules.graphs,
-                class_names: molecules.classes,
-                folds: None,
-            }
-        }
-        Some(GraphFormat::GinTxt) => {
-            let loaded = load_gin_text(path)?;
-            let folds_directory = path
-                .parent()
-                .map(|p| p.join("10fold_idx"))
-                .filter(|p| p.exists());
-            let folds = folds_directory
-                .map(|d| load_folds(&d, loaded.graphs.len()))
-                .transpose()?;
-            GraphSetDataset {
-                name,
-                class_names: loaded.class_values.iter().map(i64::to_string).collect(),
-                graphs: loaded.graphs,
-                folds,
-            }
-        }
-        Some(GraphFormat::Tu) => {
-            let tu_name = arguments.tu_name.clone().unwrap_or_else(|| name.clone());
-            let loaded = load_tu(path, &tu_name)?;
-            GraphSetDataset {
-                name: tu_name,
-                class_names: loaded.class_values.iter().map(i64::to_string).collect(),
-                graphs: loaded.graphs,
-                folds: None,
-            }
-        }
-        None => match cinder_datasets::open_dataset(
-            &path.to_string_lossy(),
-            Some(cinder_datasets::detect_format(path)?),
-            &arguments.label_property,
-        )? {
-            cinder_datasets::Dataset::Graphs(graphs) => graphs,
-            cinder_datasets::Dataset::Nodes(_) => bail!(
-                "{}: one graph with node labels, not a set of labelled graphs; use `cinder train node --data`",
-                path.display()
-            ),
-            cinder_datasets::Dataset::Images(_) => bail!(
-                "{}: an image folder, not a set of graphs; see `cinder image graph`",
-                path.display()
-            ),
-        },
-    })
+    if let Some(GraphFormat::Tu) = arguments.format
+        && let Some(tu_name) = &arguments.tu_name
+    {
+        let loaded = load_tu(path, tu_name)?;
+        return Ok(GraphSetDataset {
+            name: tu_name.clone(),
+            class_names: loaded.class_values.iter().map(i64::to_string).collect(),
+            graphs: loaded.graphs,
+            folds: None,
+        });
+    }
+    // Every other case reads as `cinder data info` does: a file or folder, in the given format
+    // or the detected one.
+    let format = arguments.format.map(|format| match format {
+        GraphFormat::Sdf => cinder_datasets::DataFormat::Sdf,
+        GraphFormat::GinTxt => cinder_datasets::DataFormat::GinTxt,
+        GraphFormat::Tu => cinder_datasets::DataFormat::Tu,
+    });
+    let mut dataset = cinder_datasets::open_dataset(
+        &path.to_string_lossy(),
+        format,
+        &arguments.label_property,
+    )?
+    .into_graphs()
+    .with_context(|| {
+        format!(
+            "{}: `cinder train graph` needs a set of labelled graphs (one graph with node labels trains with `cinder train node --data`; images with `cinder image graph`)",
+            path.display()
+        )
+    })?;
+    if dataset.name.is_empty() {
+        dataset.name = name;
+    }
+    Ok(dataset)
 }
 
 fn config(arguments: &GraphArguments) -> GraphTrainingConfig {

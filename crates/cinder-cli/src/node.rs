@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use burn::tensor::Device;
-use cinder_datasets::{PLANETOID_NAMES, load_graph_directory, load_planetoid, planetoid_directory};
-use cinder_graph::{Graph, NodeSplit, compact_labels, karate_club};
+use cinder_datasets::{NodeDataset, load_planetoid, load_registered_nodes};
+use cinder_graph::{Graph, NodeSplit, compact_labels};
 use cinder_nn::{
     NodeModelKind, NodeTrainingConfig, NodeTrainingReport, mean_std, median, train_node_model,
 };
@@ -19,17 +19,24 @@ use crate::run_directory;
 /// Options of `cinder train node`.
 #[derive(Debug, Args)]
 pub struct NodeArguments {
-    /// A registered dataset: cora, citeseer, pubmed (Planetoid files under $CINDER_DATA/planetoid)
-    /// or karate (embedded; trains on the two leaders, tests on everyone else).
+    /// A registered dataset (`cinder data list`): cora, citeseer, pubmed (Planetoid files under
+    /// $CINDER_DATA/planetoid, public split), twitch-en (MUSAE, target `mature`, random split),
+    /// karate (embedded; trains on the two leaders, tests on everyone else), ba-shapes,
+    /// tree-cycles; or a MUSAE folder dropped into $CINDER_DATA/social/NAME.
     #[arg(long, conflicts_with = "data")]
     dataset: Option<String>,
     /// A dataset folder instead of a registered name (see --format).
     #[arg(long)]
     data: Option<PathBuf>,
-    /// Format of --data: `planetoid` (ind.<name>.* files; the name comes from --dataset-name) or
-    /// `graph-dir` (edge_index/x/y/split as .npy or .csv, the PyG peer benchmark's format).
-    #[arg(long, value_enum, default_value_t = DataFormat::GraphDir)]
-    format: DataFormat,
+    /// Format of --data, detected from the files when omitted: `planetoid` (ind.<name>.* files;
+    /// the name comes from --dataset-name) or `graph-dir` (edge_index/x/y/split as .npy or .csv,
+    /// the PyG peer benchmark's format); detection also reads MUSAE, CSV and npz graphs.
+    #[arg(long, value_enum)]
+    format: Option<DataFormat>,
+    /// Seed of the random 60/20/20 per-class split given to datasets without a split of their own
+    /// (twitch-en, CSV and npz graphs); the same split serves every training seed.
+    #[arg(long, default_value_t = 0)]
+    split_seed: u64,
     /// Planetoid name for `--data DIR --format planetoid`.
     #[arg(long, default_value = "cora")]
     dataset_name: String,
@@ -151,7 +158,12 @@ impl RowNormalize {
         match self {
             Self::Yes => true,
             Self::No => false,
-            Self::Auto => !(arguments.data.is_some() && arguments.format == DataFormat::GraphDir),
+            Self::Auto => !arguments.data.as_deref().is_some_and(|directory| {
+                arguments.format == Some(DataFormat::GraphDir)
+                    || (arguments.format.is_none()
+                        && cinder_datasets::detect_format(directory).ok()
+                            == Some(cinder_datasets::DataFormat::GraphDir))
+            }),
         }
     }
 }
@@ -208,48 +220,49 @@ struct NodeConfigSummary {
     row_normalize: bool,
 }
 
-/// Loads the graph and split the arguments name.
+/// Loads the graph and split the arguments name: a registered (or `$CINDER_DATA`-discovered)
+/// name through the registry, or a folder in the given or detected format; datasets without a
+/// split of their own get the registry's seeded random split.
 fn load(arguments: &NodeArguments) -> anyhow::Result<(String, Graph, NodeSplit)> {
-    if let Some(directory) = &arguments.data {
-        return match arguments.format {
-            DataFormat::GraphDir => {
-                let loaded = load_graph_directory(directory)?;
-                Ok((directory.display().to_string(), loaded.graph, loaded.split))
-            }
-            DataFormat::Planetoid => {
+    let dataset = if let Some(directory) = &arguments.data {
+        match arguments.format {
+            Some(DataFormat::Planetoid) => {
                 let loaded = load_planetoid(directory, &arguments.dataset_name)?;
-                Ok((loaded.name, loaded.graph, loaded.split))
+                NodeDataset {
+                    name: loaded.name,
+                    graph: loaded.graph,
+                    split: Some(loaded.split),
+                }
             }
+            format => {
+                // Undetectable folders are read as graph directories (the PyG peer's format,
+                // the default before detection), whose loader names the files it misses.
+                let format = match format {
+                    Some(_) => Some(cinder_datasets::DataFormat::GraphDir),
+                    None => cinder_datasets::detect_format(directory)
+                        .ok()
+                        .or(Some(cinder_datasets::DataFormat::GraphDir)),
+                };
+                let dataset =
+                    cinder_datasets::open_dataset(&directory.to_string_lossy(), format, "")?;
+                dataset.into_nodes().with_context(|| {
+                    format!(
+                        "{}: `cinder train node` needs one graph with node labels",
+                        directory.display()
+                    )
+                })?
+            }
+        }
+    } else {
+        let Some(name) = arguments.dataset.as_deref() else {
+            bail!("name a dataset with --dataset (see `cinder data list`) or a folder with --data");
         };
-    }
-    let Some(name) = arguments.dataset.as_deref() else {
-        bail!(
-            "name a dataset with --dataset (cora, citeseer, pubmed, karate) or a folder with --data"
-        );
+        load_registered_nodes(name)?
     };
-    match name.to_lowercase().as_str() {
-        "karate" => {
-            let split = NodeSplit {
-                train: vec![0, 33],
-                validation: vec![],
-                test: (1..33).collect(),
-            };
-            Ok(("karate".into(), karate_club(), split))
-        }
-        planetoid => {
-            if !PLANETOID_NAMES.contains(&planetoid) {
-                bail!(
-                    "unknown dataset {name:?}: registered names are karate, {}; or pass a folder with --data",
-                    PLANETOID_NAMES.join(", ")
-                );
-            }
-            let directory = planetoid_directory().context(
-                "Planetoid files not found: set CINDER_DATA to the folder holding planetoid/ind.<name>.* (e.g. ../shared/datasets), or pass --data DIR --format planetoid",
-            )?;
-            let loaded = load_planetoid(&directory, planetoid)?;
-            Ok((loaded.name, loaded.graph, loaded.split))
-        }
-    }
+    let split = dataset
+        .split_or_random(arguments.split_seed)
+        .with_context(|| format!("splitting {}", dataset.name))?;
+    Ok((dataset.name, dataset.graph, split))
 }
 
 /// Runs `cinder train node`.

@@ -90,8 +90,9 @@ pub use open::{DataFormat, Dataset, detect_format, open_dataset};
 pub use planetoid::{PLANETOID_NAMES, Planetoid, load_planetoid, planetoid_directory};
 pub use ply::parse_ply;
 pub use registry::{
-    DatasetTask, GraphSetDataset, MUTAG_ATOMS, NodeDataset, REGISTRY, RegisteredDataset,
-    load_registered_graphs, load_registered_nodes, registered,
+    DatasetTask, DiscoveredDataset, GraphSetDataset, MUTAG_ATOMS, NodeDataset, REGISTRY,
+    RegisteredDataset, discovered, find_discovered, load_registered_graphs, load_registered_nodes,
+    registered,
 };
 pub use sdf::{Molecules, load_sdf, parse_sdf};
 pub use shipped_images::{

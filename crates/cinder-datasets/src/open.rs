@@ -15,7 +15,7 @@ use crate::musae::load_musae;
 use crate::npz::load_npz_graph;
 use crate::planetoid::{PLANETOID_NAMES, load_planetoid};
 use crate::registry::{
-    DatasetTask, GraphSetDataset, NodeDataset, REGISTRY, load_registered_graphs,
+    DatasetTask, GraphSetDataset, NodeDataset, REGISTRY, find_discovered, load_registered_graphs,
     load_registered_nodes,
 };
 use crate::sdf::load_sdf;
@@ -98,6 +98,54 @@ pub enum Dataset {
     Graphs(GraphSetDataset),
     /// Images.
     Images(ImageFolder),
+}
+
+impl Dataset {
+    /// What the dataset holds, in words ("one graph with node labels", …).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Nodes(_) => "one graph with node labels",
+            Self::Graphs(_) => "a set of labelled graphs",
+            Self::Images(_) => "an image folder",
+        }
+    }
+
+    /// The node-classification dataset, or an error saying what this is instead.
+    pub fn into_nodes(self) -> Result<NodeDataset> {
+        match self {
+            Self::Nodes(nodes) => Ok(*nodes),
+            other => Err(DatasetError::Format {
+                path: other.name().into(),
+                reason: format!(
+                    "{}, not one graph with node labels (node classification)",
+                    other.kind()
+                ),
+            }),
+        }
+    }
+
+    /// The graph-classification dataset, or an error saying what this is instead.
+    pub fn into_graphs(self) -> Result<GraphSetDataset> {
+        match self {
+            Self::Graphs(graphs) => Ok(graphs),
+            other => Err(DatasetError::Format {
+                path: other.name().into(),
+                reason: format!(
+                    "{}, not a set of labelled graphs (graph classification)",
+                    other.kind()
+                ),
+            }),
+        }
+    }
+
+    /// The dataset's name.
+    pub fn name(&self) -> String {
+        match self {
+            Self::Nodes(nodes) => nodes.name.clone(),
+            Self::Graphs(graphs) => graphs.name.clone(),
+            Self::Images(images) => images.root.display().to_string(),
+        }
+    }
 }
 
 fn file_names(directory: &Path) -> Vec<String> {
@@ -200,6 +248,15 @@ pub fn open_dataset(
         return Ok(match registered.task {
             DatasetTask::Nodes => Dataset::Nodes(Box::new(load_registered_nodes(registered.name)?)),
             DatasetTask::Graphs => Dataset::Graphs(load_registered_graphs(registered.name)?),
+        });
+    }
+    if format.is_none()
+        && !path.exists()
+        && let Some(found) = find_discovered(name_or_path)
+    {
+        return Ok(match found.task {
+            DatasetTask::Nodes => Dataset::Nodes(Box::new(load_registered_nodes(&found.name)?)),
+            DatasetTask::Graphs => Dataset::Graphs(load_registered_graphs(&found.name)?),
         });
     }
     let format = match format {

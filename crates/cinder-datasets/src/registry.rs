@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use cinder_graph::{Fold, Graph, NodeSplit, karate_club};
+use cinder_graph::{Fold, Graph, NodeSplit, karate_club, stratified_holdout};
 
 use crate::error::{DatasetError, Result};
 use crate::gin_text::{load_folds, load_gin_text};
@@ -159,14 +159,23 @@ fn path_of(dataset: &RegisteredDataset) -> Result<PathBuf> {
     })
 }
 
-/// Loads a registered node-classification dataset.
+/// Loads a registered node-classification dataset, or one dropped into `$CINDER_DATA` in the
+/// registry's layout (`social/<name>/`, see [`discovered`]).
 pub fn load_registered_nodes(name: &str) -> Result<NodeDataset> {
-    let dataset = registered(name)?;
+    let dataset = match registered(name) {
+        Ok(dataset) => dataset,
+        Err(unknown) => return load_discovered(name, DatasetTask::Nodes, unknown)?.into_nodes(),
+    };
     match dataset.name {
         "karate" => Ok(NodeDataset {
             name: "karate".into(),
             graph: karate_club(),
-            split: None,
+            // Kipf & Welling's semi-supervised setting: the two faction leaders are labelled.
+            split: Some(NodeSplit {
+                train: vec![0, 33],
+                validation: vec![],
+                test: (1..33).collect(),
+            }),
         }),
         "ba-shapes" | "tree-cycles" => {
             let benchmark = motif_benchmark(dataset.name)
@@ -199,9 +208,13 @@ pub fn load_registered_nodes(name: &str) -> Result<NodeDataset> {
     }
 }
 
-/// Loads a registered graph-classification dataset.
+/// Loads a registered graph-classification dataset, or one dropped into `$CINDER_DATA` in the
+/// registry's layout (`tu/<NAME>/`, TU or GIN-text files; see [`discovered`]).
 pub fn load_registered_graphs(name: &str) -> Result<GraphSetDataset> {
-    let dataset = registered(name)?;
+    let dataset = match registered(name) {
+        Ok(dataset) => dataset,
+        Err(unknown) => return load_discovered(name, DatasetTask::Graphs, unknown)?.into_graphs(),
+    };
     match dataset.name {
         "solubility" => {
             let molecules = parse_sdf(
@@ -233,6 +246,109 @@ pub fn load_registered_graphs(name: &str) -> Result<GraphSetDataset> {
         }
         other => Err(wrong_task(other, "graph classification")),
     }
+}
+
+impl NodeDataset {
+    /// The split to train with: the dataset's own (Planetoid's public split, the karate club's two
+    /// leaders, a graph directory's `split` file), else a seeded per-class random split of 60%
+    /// train / 20% validation / 20% test (each class split in those proportions, so rare classes
+    /// appear in all three), as PyG's `RandomNodeSplit` users commonly do for datasets without one
+    /// (MUSAE's Twitch graphs, CSV and npz graphs).
+    pub fn split_or_random(&self, seed: u64) -> Result<NodeSplit> {
+        if let Some(split) = &self.split {
+            return Ok(split.clone());
+        }
+        let labels = self
+            .graph
+            .node_labels()
+            .ok_or_else(|| DatasetError::Format {
+                path: self.name.clone().into(),
+                reason: "the graph has no node labels to split by".into(),
+            })?;
+        let all: Vec<usize> = (0..labels.len()).collect();
+        let graph_error = |source| DatasetError::Graph {
+            path: self.name.clone().into(),
+            source,
+        };
+        let (rest, test) = stratified_holdout(&all, labels, 0.2, seed).map_err(graph_error)?;
+        let (train, validation) =
+            stratified_holdout(&rest, labels, 0.25, seed ^ 0x5eed).map_err(graph_error)?;
+        Ok(NodeSplit {
+            train,
+            validation,
+            test,
+        })
+    }
+}
+
+/// A dataset found under `$CINDER_DATA` in the registry's layout without being registered:
+/// `tu/<NAME>/` (TU `<NAME>_A.txt` files or GIN text `<NAME>.txt`, with `10fold_idx/` if present)
+/// holds a graph-classification set, `social/<name>/` (MUSAE files) a node-classification graph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiscoveredDataset {
+    /// The folder's name, which is the dataset's name.
+    pub name: String,
+    /// Node or graph classification.
+    pub task: DatasetTask,
+    /// The folder.
+    pub path: PathBuf,
+}
+
+/// Every dataset folder under `$CINDER_DATA/tu` and `$CINDER_DATA/social` that is not a
+/// registered name, sorted by name.
+pub fn discovered() -> Vec<DiscoveredDataset> {
+    let mut found = Vec::new();
+    for (folder, task) in [("tu", DatasetTask::Graphs), ("social", DatasetTask::Nodes)] {
+        let Some(root) = data_path(folder) else {
+            continue;
+        };
+        let Ok(entries) = std::fs::read_dir(&root) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if path.is_dir() && registered(&name).is_err() && !name.starts_with('.') {
+                found.push(DiscoveredDataset { name, task, path });
+            }
+        }
+    }
+    found.sort_by(|a, b| a.name.cmp(&b.name));
+    found
+}
+
+/// The discovered dataset called `name` (case-insensitive), if there is one.
+pub fn find_discovered(name: &str) -> Option<DiscoveredDataset> {
+    discovered()
+        .into_iter()
+        .find(|d| d.name.eq_ignore_ascii_case(name))
+}
+
+fn load_discovered(
+    name: &str,
+    task: DatasetTask,
+    unknown: DatasetError,
+) -> Result<crate::open::Dataset> {
+    let Some(found) = find_discovered(name) else {
+        return Err(unknown);
+    };
+    if found.task != task {
+        return Err(wrong_task(
+            &found.name,
+            if task == DatasetTask::Nodes {
+                "node classification"
+            } else {
+                "graph classification"
+            },
+        ));
+    }
+    let mut dataset = crate::open::open_dataset(&found.path.to_string_lossy(), None, "")?;
+    match &mut dataset {
+        crate::open::Dataset::Nodes(nodes) => nodes.name = found.name,
+        crate::open::Dataset::Graphs(graphs) => graphs.name = found.name,
+        crate::open::Dataset::Images(_) => {}
+    }
+    Ok(dataset)
 }
 
 fn wrong_task(name: &str, task: &str) -> DatasetError {

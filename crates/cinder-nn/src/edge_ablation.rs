@@ -6,8 +6,8 @@ use burn::tensor::Device;
 use cinder_graph::{Direction, Graph, few_labels_split};
 
 use crate::error::{NnError, Result};
-use crate::statistics::mean_std;
 use crate::node_training::{NodeTrainingConfig, train_node_model};
+use crate::statistics::mean_std;
 
 /// Test accuracies of the GCN with and without the graph's edges, one per seed.
 #[derive(Debug, Clone, PartialEq)]

@@ -15,10 +15,10 @@ use crate::error::NnError;
 use crate::graph_batches::{GraphMiniBatch, GraphSet};
 use crate::graph_models::{GraphClassifier, GraphModelKind, GraphModelOptions};
 use crate::metrics::{argmax_rows, confusion_matrix};
-use crate::statistics::median;
 use crate::model_selection::{CandidateScore, ConfigGrid, FoldSelection, select_and_train};
 use crate::random::derive_seed;
 use crate::readout::Readout;
+use crate::statistics::median;
 
 /// Which validation score picks the kept epoch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

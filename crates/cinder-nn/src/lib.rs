@@ -115,7 +115,6 @@ pub use graph_models::{
 };
 pub use jk_gcn::{JkGcn, JkGcnTraining, TrainedJkGcn, train_jk_gcn};
 pub use metrics::{accuracy, argmax_rows, confusion_matrix, macro_f1};
-pub use statistics::{mean, mean_std, median, std};
 pub use model_selection::{CandidateScore, ConfigGrid, FoldSelection, MAX_GRID_SIZE};
 pub use node_classification::{NodeFeatures, NodeGcn, NodeGcnConfig};
 pub use node_models::{
@@ -131,4 +130,5 @@ pub use readout::{Readout, readout};
 pub use relational_conv::{RelationalGcnConv, RelationalGcnConvConfig};
 pub use sage_conv::{SageConv, SageConvConfig};
 pub use sg_conv::{SgConv, SgConvConfig};
+pub use statistics::{mean, mean_std, median, std};
 pub use tag_conv::{TagConv, TagConvConfig};
