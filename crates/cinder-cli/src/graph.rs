@@ -324,6 +324,8 @@ struct GraphSummary<'a> {
     per_fold: Vec<FoldSummary>,
 }
 
+/// One fold in `--json`: sizes, kept epoch and scores; the per-epoch curves are in the run
+/// directory's `metrics.csv`, not on the terminal.
 #[derive(Debug, Serialize)]
 struct FoldSummary {
     fold: usize,
@@ -332,8 +334,6 @@ struct FoldSummary {
     epochs_run: usize,
     validation_accuracy: f64,
     test_accuracy: f64,
-    train_loss: Vec<f64>,
-    validation_accuracy_curve: Vec<f64>,
     /// With `--protocol errica`: the selected configuration and every candidate's score.
     #[serde(skip_serializing_if = "Option::is_none")]
     selection: Option<cinder_nn::FoldSelection>,
@@ -889,12 +889,6 @@ fn print_report(
                 epochs_run: f.history.len(),
                 validation_accuracy: f.validation_accuracy,
                 test_accuracy: f.test_accuracy,
-                train_loss: f.history.iter().map(|e| e.train_loss).collect(),
-                validation_accuracy_curve: f
-                    .history
-                    .iter()
-                    .map(|e| e.validation_accuracy)
-                    .collect(),
                 selection: f.selection.clone(),
             })
             .collect(),
