@@ -111,7 +111,7 @@ impl DeviceChoice {
 /// A device for reports: "Flex (Burn's CPU backend)" for Flex, Burn's own description otherwise.
 pub fn describe_device(device: &Device) -> String {
     let debug = format!("{device:?}");
-    if debug.starts_with("Flex") {
+    if debug.contains("Flex") {
         "Flex (Burn's CPU backend)".into()
     } else {
         debug
@@ -228,6 +228,13 @@ mod tests {
         }
         let error = "metal".parse::<DeviceChoice>().unwrap_err().to_string();
         assert!(error.contains("flex, wgpu, wgpu:N or cuda:N"), "{error}");
+    }
+
+    #[test]
+    fn devices_describe_themselves_for_reports() {
+        let flex = DeviceChoice::Flex.device().unwrap();
+        assert_eq!(describe_device(&flex), "Flex (Burn's CPU backend)");
+        assert_eq!(describe_device(&flex.autodiff()), "Flex (Burn's CPU backend)");
     }
 
     #[test]

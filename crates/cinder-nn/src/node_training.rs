@@ -239,6 +239,18 @@ pub fn train_node_model(
     config: &NodeTrainingConfig,
     device: &Device,
 ) -> crate::Result<(NodeModel, NodeTrainingReport)> {
+    train_node_model_observed(graph, split, config, device, &mut |_| {})
+}
+
+/// [`train_node_model`], calling `on_epoch` after every epoch with its record (for progress bars
+/// and live metrics; `cinder-experiment`'s observers are fed from here).
+pub fn train_node_model_observed(
+    graph: &Graph,
+    split: &NodeSplit,
+    config: &NodeTrainingConfig,
+    device: &Device,
+    on_epoch: &mut dyn FnMut(&EpochRecord),
+) -> crate::Result<(NodeModel, NodeTrainingReport)> {
     config.check()?;
     split.check(graph.num_nodes())?;
     let labels = graph
@@ -310,6 +322,9 @@ pub fn train_node_model(
             validation_accuracy,
             step_ms,
         });
+        if let Some(record) = history.last() {
+            on_epoch(record);
+        }
 
         // Without early stopping the last epoch is kept.
         if config.patience == 0 || validation_loss < best.0 {

@@ -1,0 +1,55 @@
+//! The one error type of `cinder-experiment`.
+
+use std::path::PathBuf;
+
+/// Why an experiment, its run directory or its report could not proceed.
+#[derive(Debug, thiserror::Error)]
+pub enum ExperimentError {
+    /// Reading or writing a file or folder failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A CSV file of the run directory is malformed (the reason names the record and line).
+    #[error("{path}: {reason}")]
+    Csv {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, and where.
+        reason: String,
+    },
+    /// A JSON file of the run directory is malformed.
+    #[error("{path}: {reason}")]
+    Json {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, and where.
+        reason: String,
+    },
+    /// A run directory's records do not fit together (no epochs, a unit out of range, a
+    /// checkpoint missing on resume).
+    #[error("{path}: {reason}")]
+    Run {
+        /// The run directory or file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Training or evaluation failed.
+    #[error(transparent)]
+    Nn(#[from] cinder_nn::NnError),
+    /// A chart or the report could not be drawn or written.
+    #[error(transparent)]
+    Plot(#[from] cinder_plot::PlotError),
+}
+
+/// Result alias of `cinder-experiment`.
+pub type Result<T> = std::result::Result<T, ExperimentError>;
+
+pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> ExperimentError {
+    let path = path.into();
+    move |source| ExperimentError::Io { path, source }
+}

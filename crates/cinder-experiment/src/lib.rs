@@ -1,0 +1,55 @@
+//! # cinder-experiment
+//!
+//! What the `cinder` command and the examples share, as a library: **run directories** with typed
+//! records ([`RunDirectory`], [`RunConfig`], [`EpochRow`], [`UnitRow`]), one **observer** for the
+//! progress of every long computation ([`Observer`], [`Event`]), **resume** of interrupted runs,
+//! **reports** built from the records ([`build_report`]), **devices** by name ([`DeviceChoice`])
+//! and **experiments** that tie them together ([`NodeExperiment`]).
+//!
+//! It sits above `cinder-nn` and `cinder-plot` and below the CLI: data flows datasets → graph →
+//! nn → experiment (records, reports).
+//!
+//! ```
+//! use cinder_experiment::{DeviceChoice, Event, NodeExperiment, RunDirectory};
+//! use cinder_graph::karate_club;
+//! use cinder_nn::NodeTrainingConfig;
+//!
+//! let graph = karate_club();
+//! let split = cinder_graph::NodeSplit { train: vec![0, 33], validation: vec![], test: (1..33).collect() };
+//! let experiment = NodeExperiment {
+//!     dataset: "karate".into(),
+//!     graph: &graph,
+//!     split: &split,
+//!     config: NodeTrainingConfig::new().with_epochs(30).with_patience(0).with_dropout(0.0),
+//!     seeds: vec![0, 1],
+//!     class_names: vec!["Mr. Hi".into(), "Officer".into()],
+//! };
+//! let root = std::env::temp_dir().join(format!("cinder-doc-{}", std::process::id()));
+//! let run = RunDirectory::create(&root, "karate-gcn")?;
+//! let mut epochs = 0;
+//! let mut count_epochs = |event: &Event<'_>| if let Event::Epoch { .. } = event { epochs += 1 };
+//! let device = DeviceChoice::Flex.device()?;
+//! let result = experiment.run(&device, &mut count_epochs, Some(&run))?;
+//! assert_eq!(epochs, 60);
+//! let report = experiment.write_run(&run, &result, None, Default::default())?;
+//! assert!(report.ends_with("report.html") && run.join("metrics.csv").exists());
+//! # std::fs::remove_dir_all(&root).unwrap();
+//! # Ok::<(), cinder_experiment::ExperimentError>(())
+//! ```
+
+mod error;
+mod node;
+mod observer;
+mod provenance;
+mod records;
+mod report;
+mod run_directory;
+
+pub use cinder_nn::{DeviceChoice, describe_device};
+pub use error::{ExperimentError, Result};
+pub use node::{NodeExperiment, NodeExperimentResult, NodeRun};
+pub use observer::{EpochMetrics, Event, Observer, PrintLines, Silent, Unit};
+pub use provenance::{command_line, provenance, summed_confusion};
+pub use records::{CandidateRecord, EpochRow, RunConfig, SelectionRecord, UnitRow};
+pub use report::build_report;
+pub use run_directory::{RunDirectory, timestamp};

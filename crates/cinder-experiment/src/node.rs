@@ -1,0 +1,289 @@
+//! Node-classification experiments: one training run per seed on the same graph and split, with
+//! progress events, checkpoints, resume (finished runs are skipped) and the run directory.
+
+use std::time::Instant;
+
+use burn::tensor::Device;
+use cinder_graph::{Graph, NodeSplit};
+use cinder_nn::{
+    NodeModel, NodeTrainingConfig, NodeTrainingReport, mean_std, median, train_node_model_observed,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ExperimentError, Result};
+use crate::observer::{EpochMetrics, Event, Observer, Unit};
+use crate::provenance::summed_confusion;
+use crate::records::{EpochRow, RunConfig, UnitRow};
+use crate::report::build_report;
+use crate::run_directory::RunDirectory;
+
+/// A repeated node-classification experiment: `config` trained once per seed in `seeds` on
+/// `graph` (features and labels) with `split`.
+#[derive(Debug, Clone)]
+pub struct NodeExperiment<'a> {
+    /// Dataset name, for records and the report.
+    pub dataset: String,
+    /// The graph, with node labels.
+    pub graph: &'a Graph,
+    /// Train / validation / test nodes.
+    pub split: &'a NodeSplit,
+    /// The training configuration; its `seed` is replaced by each seed.
+    pub config: NodeTrainingConfig,
+    /// One run per seed.
+    pub seeds: Vec<u64>,
+    /// Class names in class order (empty: the class numbers).
+    pub class_names: Vec<String>,
+}
+
+/// One finished run (saved in `progress/run-K.json` for resume).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NodeRun {
+    /// Its seed.
+    pub seed: u64,
+    /// Its training report.
+    pub report: NodeTrainingReport,
+}
+
+/// The outcome of a [`NodeExperiment`].
+#[derive(Debug, Clone)]
+pub struct NodeExperimentResult {
+    /// One per seed, in seed order.
+    pub runs: Vec<NodeRun>,
+    /// The kept model of each run trained by this call (`None` for runs resumed from disk, whose
+    /// checkpoints are in the run directory).
+    pub models: Vec<Option<NodeModel>>,
+    /// Mean test accuracy over runs.
+    pub mean_test_accuracy: f64,
+    /// Population std of the test accuracy (see `cinder_nn::statistics`).
+    pub std_test_accuracy: f64,
+    /// Mean test macro-F1.
+    pub mean_test_macro_f1: f64,
+    /// Median epoch time over every run's epochs after the first 10 (as the PyG peer measures).
+    pub epoch_ms_median: f64,
+    /// The first epoch's time of the first run (warm-up included).
+    pub first_epoch_ms: f64,
+    /// Wall time of this call, seconds.
+    pub seconds: f64,
+}
+
+impl NodeExperiment<'_> {
+    /// The number of classes (largest label + 1).
+    pub fn num_classes(&self) -> usize {
+        self.graph
+            .node_labels()
+            .and_then(|l| l.iter().max())
+            .map_or(0, |m| m + 1)
+    }
+
+    fn class_names(&self) -> Vec<String> {
+        if self.class_names.is_empty() {
+            (0..self.num_classes()).map(|c| c.to_string()).collect()
+        } else {
+            self.class_names.clone()
+        }
+    }
+
+    /// The protocol, in words.
+    pub fn protocol(&self) -> String {
+        format!(
+            "semi-supervised node classification, {} run(s) (seeds {:?}); each keeps the epoch with the lowest validation loss (patience {}) and is tested once",
+            self.seeds.len(),
+            self.seeds,
+            self.config.patience
+        )
+    }
+
+    /// Trains every seed on `device` (a plain device; autodiff is enabled here), reporting
+    /// progress to `observer`. With a run directory, each finished run is checkpointed
+    /// (`checkpoints/seed-S.bpk`) and recorded (`progress/run-K.json`), and runs already recorded
+    /// there are not trained again (resume).
+    pub fn run(
+        &self,
+        device: &Device,
+        observer: &mut dyn Observer,
+        directory: Option<&RunDirectory>,
+    ) -> Result<NodeExperimentResult> {
+        if self.seeds.is_empty() {
+            return Err(ExperimentError::Nn(cinder_nn::NnError::InvalidOption {
+                option: "seeds",
+                reason: "at least one seed is needed".into(),
+            }));
+        }
+        let start = Instant::now();
+        let device = device.clone().autodiff();
+        let finished: Vec<NodeRun> = match directory {
+            Some(directory) => directory.load_progress("run")?,
+            None => Vec::new(),
+        };
+        let count = self.seeds.len();
+        let mut runs = Vec::with_capacity(count);
+        let mut models = Vec::with_capacity(count);
+        for (position, &seed) in self.seeds.iter().enumerate() {
+            let index = position + 1;
+            if let Some(done) = finished.get(position) {
+                let directory = directory.expect("progress comes from a run directory");
+                if done.seed != seed {
+                    return Err(ExperimentError::Run {
+                        path: directory.join(&format!("progress/run-{index}.json")),
+                        reason: format!(
+                            "records seed {} but run {index} of this experiment has seed {seed}",
+                            done.seed
+                        ),
+                    });
+                }
+                let checkpoint = directory.checkpoint_path("seed", seed);
+                if !checkpoint.exists() {
+                    return Err(ExperimentError::Run {
+                        path: checkpoint,
+                        reason: format!(
+                            "run {index} is recorded as finished but its checkpoint is missing; remove progress/run-{index}.json to train it again"
+                        ),
+                    });
+                }
+                observer.observe(&Event::Note(&format!(
+                    "run {index}/{count} (seed {seed}): finished earlier, test accuracy {:.4}",
+                    done.report.test_accuracy
+                )));
+                runs.push(done.clone());
+                models.push(None);
+                continue;
+            }
+            let config = self.config.clone().with_seed(seed);
+            observer.observe(&Event::Started {
+                unit: Unit::Seed,
+                index,
+                count,
+                steps: config.epochs,
+                label: &format!("seed {seed}"),
+            });
+            let has_validation = !self.split.validation.is_empty();
+            let (model, report) = train_node_model_observed(
+                self.graph,
+                self.split,
+                &config,
+                &device,
+                &mut |record| {
+                    observer.observe(&Event::Epoch {
+                        unit: Unit::Seed,
+                        index,
+                        metrics: EpochMetrics {
+                            epoch: record.epoch,
+                            train_loss: record.train_loss,
+                            train_accuracy: record.train_accuracy,
+                            validation_loss: has_validation.then_some(record.validation_loss),
+                            validation_accuracy: has_validation
+                                .then_some(record.validation_accuracy),
+                            ms: record.step_ms,
+                        },
+                    });
+                },
+            )?;
+            observer.observe(&Event::Finished {
+                unit: Unit::Seed,
+                index,
+                count,
+                best_epoch: Some(report.best_epoch),
+                validation_accuracy: has_validation.then_some(report.validation_accuracy),
+                test_accuracy: Some(report.test_accuracy),
+            });
+            let run = NodeRun { seed, report };
+            if let Some(directory) = directory {
+                directory.save_checkpoint(model.clone(), "seed", seed)?;
+                directory.save_progress("run", index, &run)?;
+            }
+            runs.push(run);
+            models.push(Some(model));
+        }
+        let accuracies: Vec<f64> = runs.iter().map(|r| r.report.test_accuracy).collect();
+        let f1: Vec<f64> = runs.iter().map(|r| r.report.test_macro_f1).collect();
+        let (mean_test_accuracy, std_test_accuracy) = mean_std(&accuracies);
+        let steps: Vec<f64> = runs
+            .iter()
+            .flat_map(|r| r.report.history.iter().skip(10).map(|e| e.step_ms))
+            .collect();
+        Ok(NodeExperimentResult {
+            mean_test_accuracy,
+            std_test_accuracy,
+            mean_test_macro_f1: mean_std(&f1).0,
+            epoch_ms_median: median(&steps),
+            first_epoch_ms: runs
+                .first()
+                .and_then(|r| r.report.history.first())
+                .map_or(f64::NAN, |e| e.step_ms),
+            seconds: start.elapsed().as_secs_f64(),
+            runs,
+            models,
+        })
+    }
+
+    /// Writes the run's records (`config.json`, `metrics.csv`, `folds.csv`) and its
+    /// `report.html` into `directory`; `extra` adds fields to `config.json` (the command line,
+    /// `provenance` rows, …). Returns the report's path.
+    pub fn write_run(
+        &self,
+        directory: &RunDirectory,
+        result: &NodeExperimentResult,
+        command: Option<String>,
+        extra: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<std::path::PathBuf> {
+        let mut all_extra = serde_json::Map::new();
+        all_extra.insert(
+            "hyperparameters".into(),
+            serde_json::to_value(&self.config).map_err(|e| ExperimentError::Json {
+                path: directory.join("config.json"),
+                reason: e.to_string(),
+            })?,
+        );
+        all_extra.extend(extra);
+        let config = RunConfig {
+            kind: "node-classification".into(),
+            dataset: self.dataset.clone(),
+            model: self.config.model.name().into(),
+            readout: None,
+            unit: Unit::Seed.name().into(),
+            seeds: self.seeds.clone(),
+            command,
+            protocol: Some(self.protocol()),
+            class_names: self.class_names(),
+            test_confusion: summed_confusion(
+                result.runs.iter().map(|r| &r.report.test_confusion),
+                self.num_classes(),
+            ),
+            mean_test_accuracy: Some(result.mean_test_accuracy),
+            std_test_accuracy: Some(result.std_test_accuracy),
+            model_selection: Vec::new(),
+            extra: all_extra,
+        };
+        directory.write_config(&config)?;
+        let epochs: Vec<EpochRow> = result
+            .runs
+            .iter()
+            .enumerate()
+            .flat_map(|(index, run)| {
+                run.report.history.iter().map(move |e| EpochRow {
+                    unit: index + 1,
+                    epoch: e.epoch,
+                    train_loss: e.train_loss,
+                    train_accuracy: e.train_accuracy,
+                    validation_loss: e.validation_loss,
+                    validation_accuracy: e.validation_accuracy,
+                    ms: e.step_ms,
+                })
+            })
+            .collect();
+        directory.write_epochs(Unit::Seed, &epochs)?;
+        let units: Vec<UnitRow> = result
+            .runs
+            .iter()
+            .enumerate()
+            .map(|(index, run)| UnitRow {
+                unit: index + 1,
+                best_epoch: run.report.best_epoch,
+                validation_accuracy: run.report.validation_accuracy,
+                test_accuracy: run.report.test_accuracy,
+            })
+            .collect();
+        directory.write_units(Unit::Seed, &units)?;
+        build_report(directory)
+    }
+}
