@@ -7,6 +7,8 @@
 //!   image folders), a registry of names, checksummed downloads.
 //! - [`nn`] (`cinder-nn`): sparse differentiable propagation on Burn, GCN/GIN/GraphSAGE/RGCN layers,
 //!   readouts, node classification, graph classification with cross-validation.
+//! - [`experiment`] (`cinder-experiment`): run directories with typed records, progress observers,
+//!   resume, reports and devices by name: what the `cinder` CLI and the examples share.
 //! - [`plot`] (`cinder-plot`): charts (PNG/SVG) and HTML reports from plain numbers.
 //! - [`vision`] (`cinder-vision`): pretrained CNNs (MobileNet, ResNet, VGG, Inception V3, Xception)
 //!   with strict weight import, preprocessing, transfer learning, feature maps and Grad-CAM.
@@ -17,6 +19,7 @@
 //! ```
 
 pub use cinder_datasets as datasets;
+pub use cinder_experiment as experiment;
 pub use cinder_graph as graph;
 pub use cinder_nn as nn;
 pub use cinder_plot as plot;

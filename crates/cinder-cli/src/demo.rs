@@ -19,8 +19,6 @@ use cinder_plot::{
 };
 use clap::Args;
 
-use crate::run_directory;
-
 /// Options of `cinder demo`.
 #[derive(Debug, Args)]
 pub struct DemoArguments {
@@ -239,7 +237,7 @@ fn molecules(
     }
     save(&curves, &charts.join("molecules_loss.png"), SIZE)?;
     let classes = dataset.class_names.len();
-    let confusion = run_directory::summed_confusion(
+    let confusion = cinder_experiment::summed_confusion(
         with_types.folds.iter().map(|f| &f.test_confusion),
         classes,
     );
@@ -359,7 +357,7 @@ pub fn run(arguments: &DemoArguments, device: &Device) -> anyhow::Result<()> {
     if arguments.epochs == 0 {
         bail!("--epochs must be at least 1");
     }
-    let directory = run_directory::create(&arguments.out, "demo")?;
+    let directory = cinder_experiment::RunDirectory::create(&arguments.out, "demo")?;
     let result = tour(&directory, arguments, device);
     if result.is_err() {
         // A demo that stopped half-way leaves no run directory that looks like a result.
@@ -371,7 +369,7 @@ pub fn run(arguments: &DemoArguments, device: &Device) -> anyhow::Result<()> {
 /// Runs every part of the demo into `directory`, ending with its `report.html`.
 fn tour(directory: &Path, arguments: &DemoArguments, device: &Device) -> anyhow::Result<()> {
     let start = std::time::Instant::now();
-    let mut report = Report::new("cinder demo").with_command(&run_directory::command_line());
+    let mut report = Report::new("cinder demo").with_command(&cinder_experiment::command_line());
     report.paragraph("Everything below was computed by this run, on data and weights cinder ships (and, where CINDER_DATA is set, on the shared datasets).");
     let json = arguments.json;
     let say = move |line: String| {
@@ -400,7 +398,7 @@ fn tour(directory: &Path, arguments: &DemoArguments, device: &Device) -> anyhow:
         say("Cora: skipped (set CINDER_DATA to the shared datasets folder to include it)".into());
     }
     let seconds = start.elapsed().as_secs_f64();
-    report.provenance(&run_directory::provenance(
+    report.provenance(&cinder_experiment::provenance(
         seconds,
         device,
         &[

@@ -21,8 +21,6 @@ use cinder_nn::{
 use cinder_plot::{ExplanationDrawing, Report, save};
 use serde_json::json;
 
-use crate::run_directory;
-
 /// Options shared by both explanation commands.
 #[derive(Debug, clap::Args)]
 pub struct ExplainerArguments {
@@ -310,12 +308,15 @@ fn write_node_report(
     summary: &serde_json::Value,
     arguments: &ExplainNodeArguments,
 ) -> anyhow::Result<PathBuf> {
-    let directory = run_directory::create(&arguments.explainer.out, &format!("explain-{name}"))?;
+    let directory = cinder_experiment::RunDirectory::create(
+        &arguments.explainer.out,
+        &format!("explain-{name}"),
+    )?;
     let labels = graph.node_labels();
     let classes = labels.and_then(|l| l.iter().max()).map_or(1, |m| m + 1);
     let class_names: Vec<String> = (0..classes).map(|c| format!("class {c}")).collect();
     let mut report = Report::new(&format!("GNNExplainer on {name}"))
-        .with_command(&run_directory::command_line());
+        .with_command(&cinder_experiment::command_line());
     report.heading("Summary");
     let number = |key: &str| {
         summary[key]
@@ -390,11 +391,7 @@ fn write_node_report(
             ),
         )?;
     }
-    run_directory::write(
-        &directory,
-        "explanation.json",
-        &serde_json::to_string_pretty(summary)?,
-    )?;
+    directory.write_text("explanation.json", &serde_json::to_string_pretty(summary)?)?;
     report.write(&directory.join("report.html"))?;
     Ok(directory.join("report.html"))
 }
@@ -625,13 +622,13 @@ fn write_graph_report(
     summary: &serde_json::Value,
     arguments: &ExplainGraphArguments,
 ) -> anyhow::Result<PathBuf> {
-    let directory = run_directory::create(
+    let directory = cinder_experiment::RunDirectory::create(
         &arguments.explainer.out,
         &format!("explain-{}", dataset.name),
     )?;
     let is_mutag = dataset.name.eq_ignore_ascii_case("MUTAG");
     let mut report = Report::new(&format!("GNNExplainer on {}", dataset.name))
-        .with_command(&run_directory::command_line());
+        .with_command(&cinder_experiment::command_line());
     report.heading("Summary");
     report.table(
         &[
@@ -711,11 +708,7 @@ fn write_graph_report(
             ),
         )?;
     }
-    run_directory::write(
-        &directory,
-        "explanation.json",
-        &serde_json::to_string_pretty(summary)?,
-    )?;
+    directory.write_text("explanation.json", &serde_json::to_string_pretty(summary)?)?;
     report.write(&directory.join("report.html"))?;
     Ok(directory.join("report.html"))
 }

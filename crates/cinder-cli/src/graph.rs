@@ -4,18 +4,18 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use burn::module::Module;
 use burn::tensor::Device;
 use cinder_datasets::{GraphSetDataset, load_registered_graphs, load_tu};
+use cinder_experiment::{GraphExperiment, RunDirectory, command_line, provenance};
 use cinder_graph::{Fold, stratified_folds, stratified_holdout};
 use cinder_nn::{
-    BatchNormStatistics, ConfigGrid, CrossValidationReport, FoldReport, GraphModelKind, GraphSet,
-    GraphTrainingConfig, InputFeatures, Readout, Selection, TrainingEvent, cross_validate_parallel,
+    BatchNormStatistics, ConfigGrid, CrossValidationReport, GraphModelKind, GraphSet,
+    GraphTrainingConfig, InputFeatures, Readout, Selection,
 };
 use clap::{Args, ValueEnum};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
+use crate::progress::ProgressBars;
 use crate::resources::peak_rss_mb;
 use crate::run_directory;
 
@@ -175,51 +175,6 @@ pub struct GraphArguments {
 struct SavedArguments {
     #[command(flatten)]
     arguments: GraphArguments,
-}
-
-/// Finished folds saved in `run/progress/fold-K.json`, K = 1, 2, … (stops at the first gap).
-fn finished_folds(run: &Path) -> anyhow::Result<Vec<FoldReport>> {
-    let mut done = Vec::new();
-    loop {
-        let path = run
-            .join("progress")
-            .join(format!("fold-{}.json", done.len() + 1));
-        if !path.exists() {
-            return Ok(done);
-        }
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("reading {}", path.display()))?;
-        done.push(
-            serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?,
-        );
-    }
-}
-
-/// Saves a finished fold (report and kept model) into the run directory, atomically.
-fn persist(directory: &Path, event: &TrainingEvent<'_>) -> anyhow::Result<()> {
-    match event {
-        TrainingEvent::FoldModel { fold, model } => {
-            let checkpoints = directory.join("checkpoints");
-            std::fs::create_dir_all(&checkpoints)
-                .with_context(|| format!("creating {}", checkpoints.display()))?;
-            run_directory::save_checkpoint(
-                (*model).clone(),
-                &checkpoints.join(format!("fold-{fold}.bpk")),
-            )?;
-        }
-        TrainingEvent::FoldFinished(report) => {
-            let progress = directory.join("progress");
-            std::fs::create_dir_all(&progress)
-                .with_context(|| format!("creating {}", progress.display()))?;
-            run_directory::write(
-                &progress,
-                &format!("fold-{}.json", report.fold),
-                &serde_json::to_string(report)?,
-            )?;
-        }
-        _ => {}
-    }
-    Ok(())
 }
 
 /// Graph-set file formats.
@@ -455,11 +410,11 @@ fn readout(argument: ReadoutArgument) -> Readout {
 }
 
 /// Runs `cinder train graph`.
-pub fn run(arguments: &GraphArguments, device: &Device) -> anyhow::Result<()> {
+pub fn run(arguments: &GraphArguments, argv: &[String], device: &Device) -> anyhow::Result<()> {
     let Some(run) = &arguments.resume else {
-        return train(arguments, None, device);
+        return train(arguments, argv, None, device);
     };
-    let ignored = run_directory::subcommand_flags(&["train", "graph"]);
+    let ignored = run_directory::subcommand_flags(argv, &["train", "graph"]);
     if !ignored.is_empty() {
         bail!(
             "--resume continues {} with the flags it was started with (saved in its arguments.json); drop these, which it would ignore: {}",
@@ -467,33 +422,27 @@ pub fn run(arguments: &GraphArguments, device: &Device) -> anyhow::Result<()> {
             ignored.join(" ")
         );
     }
-    let saved_path = run.join("arguments.json");
-    let saved: Vec<String> =
-        serde_json::from_str(&std::fs::read_to_string(&saved_path).with_context(|| {
-            format!(
-                "reading {} (is {} a `cinder train graph` run directory?)",
-                saved_path.display(),
-                run.display()
-            )
-        })?)
-        .with_context(|| format!("parsing {}", saved_path.display()))?;
+    let directory = RunDirectory::open(run)?;
+    let saved: Vec<String> = directory
+        .read_json("arguments.json")
+        .with_context(|| format!("is {} a `cinder train graph` run directory?", run.display()))?;
     let parsed = <SavedArguments as clap::Parser>::try_parse_from(
         std::iter::once("cinder-train-graph".to_string()).chain(saved),
     )
-    .with_context(|| format!("the flags saved in {}", saved_path.display()))?;
-    let arguments = parsed.arguments;
-    let done = finished_folds(run)?;
-    eprintln!(
-        "resuming {}: {} fold(s) already finished",
-        run.display(),
-        done.len()
-    );
-    train(&arguments, Some((run.clone(), done)), device)
+    .with_context(|| {
+        format!(
+            "the flags saved in {}",
+            directory.join("arguments.json").display()
+        )
+    })?;
+    eprintln!("resuming {}", run.display());
+    train(&parsed.arguments, argv, Some(directory), device)
 }
 
 fn train(
     arguments: &GraphArguments,
-    resume: Option<(PathBuf, Vec<FoldReport>)>,
+    argv: &[String],
+    resume: Option<RunDirectory>,
     device: &Device,
 ) -> anyhow::Result<()> {
     if arguments.parallel_folds == Some(0) {
@@ -567,59 +516,46 @@ fn train(
             false,
         ),
     };
-    let device = device.clone().autodiff();
-    let (directory, done) = match resume {
-        Some((directory, done)) => {
-            check_finished_checkpoints(&directory, &done, &set, &config, &device)?;
-            (Some(directory), done)
-        }
-        None if arguments.no_report => (None, Vec::new()),
+    let experiment = GraphExperiment {
+        dataset: dataset.name.clone(),
+        class_names: dataset.class_names.clone(),
+        set: &set,
+        folds: folds.clone(),
+        fixed_folds,
+        config,
+        parallel_folds: arguments
+            .parallel_folds
+            .unwrap_or_else(rayon::current_num_threads),
+        feature_choice: feature_choice.clone(),
+    };
+    let directory = match resume {
+        Some(directory) => Some(directory),
+        None if arguments.no_report => None,
         None => {
-            let name = format!("{}-{}", dataset.name, config.model.name());
-            let directory = run_directory::create(&arguments.out, &name)?;
-            let flags = run_directory::subcommand_flags(&["train", "graph"]);
-            run_directory::write(
-                &directory,
+            let name = format!("{}-{}", dataset.name, experiment.config.model.name());
+            let directory = RunDirectory::create(&arguments.out, &name)?;
+            directory.write_json(
                 "arguments.json",
-                &serde_json::to_string_pretty(&flags)?,
+                &run_directory::subcommand_flags(argv, &["train", "graph"]),
             )?;
-            (Some(directory), Vec::new())
+            Some(directory)
         }
     };
     let start = std::time::Instant::now();
-    let mut persist_error = None;
-    let report = with_progress(arguments.json, |observer| {
-        let mut both = |event: TrainingEvent<'_>| {
-            if let Some(directory) = &directory
-                && persist_error.is_none()
-                && let Err(error) = persist(directory, &event)
-            {
-                persist_error = Some(error);
-            }
-            observer(event);
-        };
-        cross_validate_parallel(
-            &set,
-            &folds,
-            fixed_folds,
-            &config,
-            &device,
-            done,
-            arguments
-                .parallel_folds
-                .unwrap_or_else(rayon::current_num_threads),
-            &mut both,
-        )
-    })
-    .with_context(|| format!("cross-validating on {}", dataset.name))?;
-    if let Some(error) = persist_error {
-        return Err(error.context("saving training progress"));
-    }
+    let mut bars = ProgressBars::new(arguments.json);
+    let report = experiment
+        .run(device, &mut bars, directory.as_ref())
+        .with_context(|| format!("cross-validating on {}", dataset.name))?;
+    drop(bars);
     let seconds = start.elapsed().as_secs_f64();
-    let run_directory = match directory {
-        Some(directory) => Some(write_run(&directory, &dataset, &report, &feature_choice)?),
-        None => None,
-    };
+    if let Some(directory) = &directory {
+        let mut extra = serde_json::Map::new();
+        extra.insert(
+            "provenance".into(),
+            serde_json::to_value(provenance(seconds, device, &[]))?,
+        );
+        experiment.write_run(directory, &report, Some(command_line()), extra)?;
+    }
     print_report(
         arguments,
         &dataset,
@@ -628,197 +564,9 @@ fn train(
         fixed_folds,
         &report,
         seconds,
-        run_directory.as_deref(),
+        directory.as_ref().map(RunDirectory::path),
         &feature_choice,
     )
-}
-
-/// Refuses to resume a run whose finished folds lack a loadable model (`checkpoints/fold-K.bpk`
-/// missing, truncated or of another shape): the resumed run would report models it does not have.
-fn check_finished_checkpoints(
-    run: &Path,
-    finished: &[FoldReport],
-    set: &GraphSet,
-    config: &GraphTrainingConfig,
-    device: &Device,
-) -> anyhow::Result<()> {
-    for report in finished {
-        let fold = report.fold;
-        // With model selection, the fold's model has the selected configuration's shape.
-        let config = report.selection.as_ref().map_or(config, |s| &s.config);
-        let options = config.model_options(set.width(), set.num_classes(), config.seed);
-        let path = run.join("checkpoints").join(format!("fold-{fold}.bpk"));
-        let loaded = if path.exists() {
-            options
-                .init(device)
-                .try_load_file(&path)
-                .map(|_| ())
-                .map_err(|error| error.to_string())
-        } else {
-            Err("missing".to_string())
-        };
-        if let Err(reason) = loaded {
-            bail!(
-                "{}: the model of finished fold {fold} cannot be loaded ({reason}); delete {} and the later progress files to retrain from fold {fold}",
-                path.display(),
-                run.join("progress")
-                    .join(format!("fold-{fold}.json"))
-                    .display()
-            );
-        }
-    }
-    Ok(())
-}
-
-/// Writes `config.json`, `metrics.csv`, `folds.csv`, the charts and `report.html`.
-fn write_run(
-    directory: &Path,
-    dataset: &GraphSetDataset,
-    report: &CrossValidationReport,
-    feature_choice: &str,
-) -> anyhow::Result<PathBuf> {
-    let directory = directory.to_path_buf();
-    let classes = dataset.class_names.len();
-    let confusion =
-        run_directory::summed_confusion(report.folds.iter().map(|f| &f.test_confusion), classes);
-    let config = serde_json::json!({
-        "dataset": dataset.name,
-        "model": report.config.model.name(),
-        "readout": match &report.config.model_selection {
-            Some(grid) if !grid.readout.is_empty() => "selected per fold",
-        _ => report.config.readout.name(),
-        },
-        "command": run_directory::command_line(),
-        "protocol": report.protocol,
-        "input_features": feature_choice,
-        "class_names": dataset.class_names,
-        "test_confusion": confusion,
-        "mean_test_accuracy": report.mean_test_accuracy,
-        "std_test_accuracy": report.std_test_accuracy,
-        "training": report.config,
-        "model_selection": report
-            .folds
-            .iter()
-            .filter_map(|fold| {
-                fold.selection.as_ref().map(|selection| {
-                    serde_json::json!({
-                        "fold": fold.fold,
-                        "selected": selection.candidates[selection.selected].description,
-                        "candidates": selection.candidates,
-                    })
-                })
-            })
-            .collect::<Vec<_>>(),
-    });
-    run_directory::write(
-        &directory,
-        "config.json",
-        &serde_json::to_string_pretty(&config)?,
-    )?;
-    let mut metrics = String::from(
-        "fold,epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,epoch_ms\n",
-    );
-    for fold in &report.folds {
-        for epoch in &fold.history {
-            metrics.push_str(&format!(
-                "{},{},{},{},{},{},{}\n",
-                fold.fold,
-                epoch.epoch,
-                epoch.train_loss,
-                epoch.train_accuracy,
-                epoch.validation_loss,
-                epoch.validation_accuracy,
-                epoch.epoch_ms
-            ));
-        }
-    }
-    run_directory::write(&directory, "metrics.csv", &metrics)?;
-    let mut folds = String::from("fold,best_epoch,validation_accuracy,test_accuracy\n");
-    for fold in &report.folds {
-        folds.push_str(&format!(
-            "{},{},{},{}\n",
-            fold.fold, fold.best_epoch, fold.validation_accuracy, fold.test_accuracy
-        ));
-    }
-    run_directory::write(&directory, "folds.csv", &folds)?;
-    crate::report::build(&directory)?;
-    Ok(directory)
-}
-
-fn with_progress<T>(quiet: bool, run: impl FnOnce(&mut dyn FnMut(TrainingEvent<'_>)) -> T) -> T {
-    let bar = if quiet {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
-    };
-    bar.set_style(
-        ProgressStyle::with_template("fold {prefix} [{bar:30}] epoch {pos}/{len} {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
-    let mut observer = |event: TrainingEvent<'_>| match event {
-        TrainingEvent::FoldModel { .. } => {}
-        TrainingEvent::FoldStarted {
-            fold,
-            folds,
-            epochs,
-        } => {
-            bar.reset();
-            bar.set_length(epochs as u64);
-            bar.set_prefix(format!("{fold}/{folds}"));
-        }
-        TrainingEvent::EpochFinished { record, .. } => {
-            bar.set_position(record.epoch as u64);
-            bar.set_message(format!(
-                "loss {:.3} val acc {:.3}",
-                record.train_loss, record.validation_accuracy
-            ));
-        }
-        TrainingEvent::CandidateFinished {
-            fold,
-            candidate,
-            candidates,
-            score,
-        } => {
-            bar.suspend(|| {
-                if !quiet {
-                    println!(
-                        "fold {fold:>2} candidate {candidate}/{candidates} ({}): validation accuracy {:.4}, loss {:.4} (epoch {})",
-                        score.description,
-                        score.validation_accuracy,
-                        score.validation_loss,
-                        score.best_epoch
-                    );
-                }
-            });
-        }
-        TrainingEvent::FoldFinished(report) => {
-            bar.suspend(|| {
-                if !quiet {
-                    if let Some(selection) = &report.selection {
-                        println!(
-                            "fold {:>2}: selected {}",
-                            report.fold, selection.candidates[selection.selected].description
-                        );
-                    }
-                    println!(
-                        "fold {:>2}: test accuracy {:.4}  (validation {:.4}, best epoch {:>3} of {:>3}; train/val/test {}/{}/{})",
-                        report.fold,
-                        report.test_accuracy,
-                        report.validation_accuracy,
-                        report.best_epoch,
-                        report.history.len(),
-                        report.sizes[0],
-                        report.sizes[1],
-                        report.sizes[2]
-                    );
-                }
-            });
-        }
-    };
-    let result = run(&mut observer);
-    bar.finish_and_clear();
-    result
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -15,8 +15,6 @@ use cinder_vision::{Architecture, HeadChoice, Pretrained, load_rgb};
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::run_directory;
-
 /// `cinder image` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum ImageCommand {
@@ -404,8 +402,8 @@ fn graph_report(
     let charts = out.join("charts");
     std::fs::create_dir_all(&charts).with_context(|| format!("creating {}", charts.display()))?;
     let rows = graph.num_nodes();
-    let mut report =
-        Report::new("cinder: image similarity graph").with_command(&run_directory::command_line());
+    let mut report = Report::new("cinder: image similarity graph")
+        .with_command(&cinder_experiment::command_line());
     report.heading("Summary");
     report.table(
         &[
@@ -789,7 +787,7 @@ pub fn write_feature_maps(
         "cinder: {architecture} feature maps of {}",
         image_path.display()
     ))
-    .with_command(&run_directory::command_line());
+    .with_command(&cinder_experiment::command_line());
     for (path, caption) in &written {
         report.image(path, caption)?;
     }
@@ -1079,21 +1077,17 @@ pub fn finetune(arguments: &FinetuneArguments, device: &Device) -> anyhow::Resul
         "head_learning_rate": arguments.lr,
         "base_learning_rate": arguments.base_lr,
         "seed": arguments.seed,
-        "command": run_directory::command_line(),
+        "command": cinder_experiment::command_line(),
         "results": results,
     });
     let mut summary = summary;
     if !arguments.no_report {
-        let directory = run_directory::create(
+        let directory = cinder_experiment::RunDirectory::create(
             &arguments.out,
             &format!("finetune-{}", pretrained.architecture),
         )?;
         summary["run_directory"] = directory.display().to_string().into();
-        run_directory::write(
-            &directory,
-            "config.json",
-            &serde_json::to_string_pretty(&summary)?,
-        )?;
+        directory.write_text("config.json", &serde_json::to_string_pretty(&summary)?)?;
         let mut metrics = String::from("strategy,epoch,train_loss,train_accuracy,epoch_ms\n");
         for result in summary["results"].as_array().into_iter().flatten() {
             for epoch in result["history"].as_array().into_iter().flatten() {
@@ -1107,7 +1101,7 @@ pub fn finetune(arguments: &FinetuneArguments, device: &Device) -> anyhow::Resul
                 ));
             }
         }
-        run_directory::write(&directory, "metrics.csv", &metrics)?;
+        directory.write_text("metrics.csv", &metrics)?;
         if let Some((_, model)) = &best {
             let checkpoint = Pretrained {
                 model: model.model.clone(),

@@ -8,6 +8,7 @@ mod explain;
 mod graph;
 mod image;
 mod node;
+mod progress;
 mod report;
 mod resources;
 mod run_directory;
@@ -104,12 +105,10 @@ fn main() -> anyhow::Result<()> {
     #[cfg(unix)]
     exit_quietly_on_closed_pipe();
     let (arguments, config) = config_file::expand(std::env::args_os().collect())?;
-    run_directory::set_arguments(
-        arguments
-            .iter()
-            .map(|a| a.to_string_lossy().into_owned())
-            .collect(),
-    );
+    let argv: Vec<String> = arguments
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
     let cli = match Cli::try_parse_from(arguments) {
         Ok(cli) => cli,
         Err(error) => {
@@ -127,8 +126,8 @@ fn main() -> anyhow::Result<()> {
             .with_context(|| format!("--device {choice}"))
     };
     match cli.command {
-        Command::Train(TrainCommand::Node(arguments)) => node::run(&arguments, &device()?),
-        Command::Train(TrainCommand::Graph(arguments)) => graph::run(&arguments, &device()?),
+        Command::Train(TrainCommand::Node(arguments)) => node::run(&arguments, &argv, &device()?),
+        Command::Train(TrainCommand::Graph(arguments)) => graph::run(&arguments, &argv, &device()?),
         Command::Data(DataCommand::Info(arguments)) => data::run(&arguments),
         Command::Data(DataCommand::Download(arguments)) => data::download(&arguments),
         Command::Explain(ExplainCommand::Node(arguments)) => explain::node(&arguments, &device()?),

@@ -6,13 +6,15 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use burn::tensor::Device;
 use cinder_datasets::{NodeDataset, load_planetoid, load_registered_nodes};
-use cinder_graph::{Graph, NodeSplit, compact_labels};
-use cinder_nn::{
-    NodeModelKind, NodeTrainingConfig, NodeTrainingReport, mean_std, median, train_node_model,
+use cinder_experiment::{
+    NodeExperiment, NodeExperimentResult, RunDirectory, command_line, provenance,
 };
+use cinder_graph::{Graph, NodeSplit, compact_labels};
+use cinder_nn::{NodeModelKind, NodeTrainingConfig, NodeTrainingReport};
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
+use crate::progress::ProgressBars;
 use crate::resources::peak_rss_mb;
 use crate::run_directory;
 
@@ -100,6 +102,12 @@ pub struct NodeArguments {
     /// Write no run directory or report.
     #[arg(long)]
     no_report: bool,
+    /// Continue a killed run from its run directory: the seed runs it finished (saved in
+    /// `progress/`, with their models in `checkpoints/`) are kept and the rest are trained, with
+    /// the flags the run was started with (other flags are ignored). The result equals an
+    /// uninterrupted run: every run trains from its own seed.
+    #[arg(long, value_name = "RUN_DIR")]
+    resume: Option<PathBuf>,
 }
 
 impl NodeArguments {
@@ -265,8 +273,48 @@ fn load(arguments: &NodeArguments) -> anyhow::Result<(String, Graph, NodeSplit)>
     Ok((dataset.name, dataset.graph, split))
 }
 
-/// Runs `cinder train node`.
-pub fn run(arguments: &NodeArguments, device: &Device) -> anyhow::Result<()> {
+/// Parses the flags a run was started with (saved in its `arguments.json`).
+#[derive(Debug, clap::Parser)]
+struct SavedArguments {
+    #[command(flatten)]
+    arguments: NodeArguments,
+}
+
+/// Runs `cinder train node` (or resumes it with `--resume RUN_DIR`).
+pub fn run(arguments: &NodeArguments, argv: &[String], device: &Device) -> anyhow::Result<()> {
+    let Some(run) = &arguments.resume else {
+        return train(arguments, argv, None, device);
+    };
+    let ignored = run_directory::subcommand_flags(argv, &["train", "node"]);
+    if !ignored.is_empty() {
+        bail!(
+            "--resume continues {} with the flags it was started with (saved in its arguments.json); drop these, which it would ignore: {}",
+            run.display(),
+            ignored.join(" ")
+        );
+    }
+    let directory = RunDirectory::open(run)?;
+    let saved: Vec<String> = directory
+        .read_json("arguments.json")
+        .with_context(|| format!("is {} a `cinder train node` run directory?", run.display()))?;
+    let parsed = <SavedArguments as clap::Parser>::try_parse_from(
+        std::iter::once("cinder-train-node".to_string()).chain(saved),
+    )
+    .with_context(|| {
+        format!(
+            "the flags saved in {}",
+            directory.join("arguments.json").display()
+        )
+    })?;
+    train(&parsed.arguments, argv, Some(directory), device)
+}
+
+fn train(
+    arguments: &NodeArguments,
+    argv: &[String],
+    resume: Option<RunDirectory>,
+    device: &Device,
+) -> anyhow::Result<()> {
     if let Some(threads) = arguments.threads {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -283,21 +331,38 @@ pub fn run(arguments: &NodeArguments, device: &Device) -> anyhow::Result<()> {
         );
     }
     let (graph, class_values) = with_compact_classes(graph)?;
-    let device = device.clone().autodiff();
-    let seeds: Vec<u64> = (arguments.first_seed..arguments.first_seed + arguments.seeds).collect();
-    let mut reports: Vec<NodeTrainingReport> = Vec::new();
-    let mut models = Vec::new();
-    let start = std::time::Instant::now();
-    for &seed in &seeds {
-        let config = arguments.training_config(seed);
-        let (model, report) = train_node_model(&graph, &split, &config, &device)
-            .with_context(|| format!("training on {dataset} with seed {seed}"))?;
-        if !arguments.no_report {
-            models.push(model);
+    let experiment = NodeExperiment {
+        dataset: dataset.clone(),
+        graph: &graph,
+        split: &split,
+        config: arguments.training_config(arguments.first_seed),
+        seeds: (arguments.first_seed..arguments.first_seed + arguments.seeds).collect(),
+        class_names: class_values.iter().map(usize::to_string).collect(),
+    };
+    let directory = match resume {
+        Some(directory) => Some(directory),
+        None if arguments.no_report => None,
+        None => {
+            let name = format!("{dataset}-{}", arguments.model.name());
+            let directory = RunDirectory::create(&arguments.out, &name)?;
+            directory.write_json(
+                "arguments.json",
+                &run_directory::subcommand_flags(argv, &["train", "node"]),
+            )?;
+            Some(directory)
         }
-        if !arguments.json {
+    };
+    let mut bars = ProgressBars::new(arguments.json);
+    let result = experiment
+        .run(device, &mut bars, directory.as_ref())
+        .with_context(|| format!("training on {dataset}"))?;
+    drop(bars);
+    if !arguments.json {
+        for run in &result.runs {
+            let report = &run.report;
             println!(
-                "seed {seed:>3}: test accuracy {:.4}  macro-F1 {:.4}  epochs {:>3} (best {:>3})  validation accuracy {}",
+                "seed {:>3}: test accuracy {:.4}  macro-F1 {:.4}  epochs {:>3} (best {:>3})  validation accuracy {}",
+                run.seed,
                 report.test_accuracy,
                 report.test_macro_f1,
                 report.epochs_run,
@@ -309,29 +374,17 @@ pub fn run(arguments: &NodeArguments, device: &Device) -> anyhow::Result<()> {
                 }
             );
         }
-        reports.push(report);
     }
-    let run_directory = if arguments.no_report {
-        None
-    } else {
-        let directory = write_run(&dataset, &graph, &class_values, &seeds, &reports, arguments)?;
-        let checkpoints = directory.join("checkpoints");
-        std::fs::create_dir_all(&checkpoints)
-            .with_context(|| format!("creating {}", checkpoints.display()))?;
-        for (model, seed) in models.into_iter().zip(&seeds) {
-            run_directory::save_checkpoint(model, &checkpoints.join(format!("seed-{seed}.bpk")))?;
-        }
-        Some(directory)
-    };
-    let mut summary = summarize(
-        dataset,
-        &graph,
-        &seeds,
-        &reports,
-        arguments,
-        start.elapsed().as_secs_f64(),
-    );
-    summary.run_directory = run_directory.map(|d| d.display().to_string());
+    if let Some(directory) = &directory {
+        let mut extra = serde_json::Map::new();
+        extra.insert(
+            "provenance".into(),
+            serde_json::to_value(provenance(result.seconds, device, &[]))?,
+        );
+        experiment.write_run(directory, &result, Some(command_line()), extra)?;
+    }
+    let mut summary = summarize(dataset, &graph, &experiment, &result, arguments);
+    summary.run_directory = directory.map(|d| d.path().display().to_string());
     if arguments.json {
         println!("{}", serde_json::to_string(&summary)?);
     } else {
@@ -341,7 +394,7 @@ pub fn run(arguments: &NodeArguments, device: &Device) -> anyhow::Result<()> {
             summary.model.to_uppercase(),
             100.0 * summary.mean_test_accuracy,
             100.0 * summary.std_test_accuracy,
-            seeds.len(),
+            summary.seeds.len(),
             summary.mean_test_macro_f1,
             summary.epoch_ms_median,
             summary.peak_rss_mb.unwrap_or(f64::NAN)
@@ -370,134 +423,46 @@ fn with_compact_classes(graph: Graph) -> anyhow::Result<(Graph, Vec<usize>)> {
 fn summarize(
     dataset: String,
     graph: &Graph,
-    seeds: &[u64],
-    reports: &[NodeTrainingReport],
+    experiment: &NodeExperiment<'_>,
+    result: &NodeExperimentResult,
     arguments: &NodeArguments,
-    seconds: f64,
 ) -> NodeSummary {
-    let accuracies: Vec<f64> = reports.iter().map(|r| r.test_accuracy).collect();
-    let f1: Vec<f64> = reports.iter().map(|r| r.test_macro_f1).collect();
-    let (mean, std) = mean_std(&accuracies);
-    // As the PyG peer measures: median over epochs after the first 10.
-    let steps: Vec<f64> = reports
-        .iter()
-        .flat_map(|r| r.history.iter().skip(10).map(|e| e.step_ms))
-        .collect();
-    let first_epoch_ms = reports
-        .first()
-        .and_then(|r| r.history.first())
-        .map_or(f64::NAN, |e| e.step_ms);
+    let reports: Vec<&NodeTrainingReport> = result.runs.iter().map(|r| &r.report).collect();
+    let config = &experiment.config;
     NodeSummary {
         dataset,
         model: arguments.model.name().to_string(),
         nodes: graph.num_nodes(),
         edges: graph.num_edges(),
         features: graph.features_or_identity().columns(),
-        classes: graph
-            .node_labels()
-            .and_then(|l| l.iter().max())
-            .map_or(0, |m| m + 1),
-        seeds: seeds.to_vec(),
-        per_seed_test_accuracy: accuracies,
-        mean_test_accuracy: mean,
-        std_test_accuracy: std,
-        mean_test_macro_f1: mean_std(&f1).0,
-        per_seed_test_macro_f1: f1,
+        classes: experiment.num_classes(),
+        seeds: experiment.seeds.clone(),
+        per_seed_test_accuracy: reports.iter().map(|r| r.test_accuracy).collect(),
+        mean_test_accuracy: result.mean_test_accuracy,
+        std_test_accuracy: result.std_test_accuracy,
+        per_seed_test_macro_f1: reports.iter().map(|r| r.test_macro_f1).collect(),
+        mean_test_macro_f1: result.mean_test_macro_f1,
         epochs_run: reports.iter().map(|r| r.epochs_run).collect(),
         best_epoch: reports.iter().map(|r| r.best_epoch).collect(),
-        epoch_ms_median: median(&steps),
-        first_epoch_ms,
-        train_seconds_total: seconds,
+        epoch_ms_median: result.epoch_ms_median,
+        first_epoch_ms: result.first_epoch_ms,
+        train_seconds_total: result.seconds,
         peak_rss_mb: peak_rss_mb(),
         threads: rayon::current_num_threads(),
-        config: {
-            let config = arguments.training_config(arguments.first_seed);
-            NodeConfigSummary {
-                model: config.model.name().to_string(),
-                hidden: config.hidden,
-                heads: config.heads,
-                output_heads: config.output_heads,
-                k: config.hops(),
-                alpha: config.alpha,
-                dropout: config.dropout,
-                learning_rate: config.learning_rate,
-                weight_decay_first_layer: config.weight_decay,
-                max_epochs: config.epochs,
-                patience: config.patience,
-                row_normalize: config.row_normalize,
-            }
+        config: NodeConfigSummary {
+            model: config.model.name().to_string(),
+            hidden: config.hidden,
+            heads: config.heads,
+            output_heads: config.output_heads,
+            k: config.hops(),
+            alpha: config.alpha,
+            dropout: config.dropout,
+            learning_rate: config.learning_rate,
+            weight_decay_first_layer: config.weight_decay,
+            max_epochs: config.epochs,
+            patience: config.patience,
+            row_normalize: config.row_normalize,
         },
         run_directory: None,
     }
-}
-
-/// Writes the run directory of a node-classification run (one "run" per seed) and its report.
-fn write_run(
-    dataset: &str,
-    graph: &Graph,
-    class_values: &[usize],
-    seeds: &[u64],
-    reports: &[NodeTrainingReport],
-    arguments: &NodeArguments,
-) -> anyhow::Result<std::path::PathBuf> {
-    let model = arguments.model.name();
-    let directory = run_directory::create(&arguments.out, &format!("{dataset}-{model}"))?;
-    let classes = graph
-        .node_labels()
-        .and_then(|l| l.iter().max())
-        .map_or(0, |m| m + 1);
-    let confusion =
-        run_directory::summed_confusion(reports.iter().map(|r| &r.test_confusion), classes);
-    let accuracies: Vec<f64> = reports.iter().map(|r| r.test_accuracy).collect();
-    let (mean, std) = mean_std(&accuracies);
-    let config = serde_json::json!({
-        "dataset": dataset,
-        "model": model,
-        "hyperparameters": serde_json::to_value(arguments.training_config(arguments.first_seed))?,
-        "unit": "run",
-        "seeds": seeds,
-        "command": run_directory::command_line(),
-        "protocol": format!(
-            "semi-supervised node classification, {} run(s) (seeds {:?}); each keeps the epoch with the lowest validation loss (patience {}) and is tested once",
-            seeds.len(), seeds, arguments.training_config(arguments.first_seed).patience
-        ),
-        "class_names": class_values.iter().map(usize::to_string).collect::<Vec<_>>(),
-        "test_confusion": confusion,
-        "mean_test_accuracy": mean,
-        "std_test_accuracy": std,
-    });
-    run_directory::write(
-        &directory,
-        "config.json",
-        &serde_json::to_string_pretty(&config)?,
-    )?;
-    let mut metrics = String::from(
-        "run,epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,step_ms\n",
-    );
-    let mut runs = String::from("run,best_epoch,validation_accuracy,test_accuracy\n");
-    for (index, report) in reports.iter().enumerate() {
-        for epoch in &report.history {
-            metrics.push_str(&format!(
-                "{},{},{},{},{},{},{}\n",
-                index + 1,
-                epoch.epoch,
-                epoch.train_loss,
-                epoch.train_accuracy,
-                epoch.validation_loss,
-                epoch.validation_accuracy,
-                epoch.step_ms
-            ));
-        }
-        runs.push_str(&format!(
-            "{},{},{},{}\n",
-            index + 1,
-            report.best_epoch,
-            report.validation_accuracy,
-            report.test_accuracy
-        ));
-    }
-    run_directory::write(&directory, "metrics.csv", &metrics)?;
-    run_directory::write(&directory, "folds.csv", &runs)?;
-    crate::report::build(&directory)?;
-    Ok(directory)
 }

@@ -108,3 +108,74 @@ fn devices_are_chosen_by_flag_with_clear_errors() {
     };
     assert_eq!(accuracy(&flex), accuracy(&default));
 }
+
+/// A run whose last seed never finished (its progress record and checkpoint absent, as after a
+/// kill) resumes with `--resume RUN_DIR`: finished runs are kept, the missing one is trained from
+/// its own seed, and the result equals the uninterrupted run's.
+#[test]
+fn an_interrupted_node_run_resumes_to_the_uninterrupted_result() {
+    let out = std::env::temp_dir().join(format!("cinder-node-resume-{}", std::process::id()));
+    let cinder = |arguments: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_cinder"))
+            .args(arguments)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap()
+    };
+    let out_text = out.to_str().unwrap();
+    let reference = cinder(&[
+        "train",
+        "node",
+        "--dataset",
+        "karate",
+        "--model",
+        "gat",
+        "--epochs",
+        "20",
+        "--seeds",
+        "3",
+        "--json",
+        "--out",
+        out_text,
+    ]);
+    let run = std::path::PathBuf::from(reference["run_directory"].as_str().unwrap());
+    std::fs::remove_file(run.join("progress/run-3.json")).unwrap();
+    std::fs::remove_file(run.join("checkpoints/seed-2.bpk")).unwrap();
+    std::fs::remove_file(run.join("report.html")).unwrap();
+    let resumed = cinder(&["train", "node", "--resume", run.to_str().unwrap()]);
+    assert_eq!(
+        resumed["per_seed_test_accuracy"],
+        reference["per_seed_test_accuracy"]
+    );
+    assert_eq!(resumed["run_directory"], reference["run_directory"]);
+    assert!(run.join("checkpoints/seed-2.bpk").exists());
+    assert!(run.join("report.html").exists());
+    // A run whose finished seed lost its checkpoint is refused, naming the file.
+    std::fs::remove_file(run.join("checkpoints/seed-0.bpk")).unwrap();
+    let refused = Command::new(env!("CARGO_BIN_EXE_cinder"))
+        .args(["train", "node", "--resume", run.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("seed-0.bpk"), "{stderr}");
+    // Extra flags with --resume are refused rather than ignored.
+    let refused = Command::new(env!("CARGO_BIN_EXE_cinder"))
+        .args([
+            "train",
+            "node",
+            "--resume",
+            run.to_str().unwrap(),
+            "--seeds",
+            "5",
+        ])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--seeds"));
+    std::fs::remove_dir_all(&out).unwrap();
+}

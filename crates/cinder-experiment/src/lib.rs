@@ -4,7 +4,7 @@
 //! records ([`RunDirectory`], [`RunConfig`], [`EpochRow`], [`UnitRow`]), one **observer** for the
 //! progress of every long computation ([`Observer`], [`Event`]), **resume** of interrupted runs,
 //! **reports** built from the records ([`build_report`]), **devices** by name ([`DeviceChoice`])
-//! and **experiments** that tie them together ([`NodeExperiment`]).
+//! and **experiments** that tie them together ([`NodeExperiment`], [`GraphExperiment`]).
 //!
 //! It sits above `cinder-nn` and `cinder-plot` and below the CLI: data flows datasets → graph →
 //! nn → experiment (records, reports).
@@ -38,6 +38,7 @@
 //! ```
 
 mod error;
+mod graph;
 mod node;
 mod observer;
 mod provenance;
@@ -47,6 +48,7 @@ mod run_directory;
 
 pub use cinder_nn::{DeviceChoice, describe_device};
 pub use error::{ExperimentError, Result};
+pub use graph::GraphExperiment;
 pub use node::{NodeExperiment, NodeExperimentResult, NodeRun};
 pub use observer::{EpochMetrics, Event, Observer, PrintLines, Silent, Unit};
 pub use provenance::{command_line, provenance, summed_confusion};

@@ -103,7 +103,7 @@ impl RunDirectory {
     }
 
     /// `name` inside the run directory.
-    pub fn join(&self, name: &str) -> PathBuf {
+    pub fn join(&self, name: impl AsRef<Path>) -> PathBuf {
         self.path.join(name)
     }
 
@@ -232,6 +232,21 @@ impl RunDirectory {
             }
             done.push(read_json(&path)?);
         }
+    }
+}
+
+/// A run directory reads as its folder wherever a path is expected.
+impl std::ops::Deref for RunDirectory {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl AsRef<Path> for RunDirectory {
+    fn as_ref(&self) -> &Path {
+        &self.path
     }
 }
 

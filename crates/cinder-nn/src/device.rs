@@ -234,7 +234,10 @@ mod tests {
     fn devices_describe_themselves_for_reports() {
         let flex = DeviceChoice::Flex.device().unwrap();
         assert_eq!(describe_device(&flex), "Flex (Burn's CPU backend)");
-        assert_eq!(describe_device(&flex.autodiff()), "Flex (Burn's CPU backend)");
+        assert_eq!(
+            describe_device(&flex.autodiff()),
+            "Flex (Burn's CPU backend)"
+        );
     }
 
     #[test]
