@@ -1,8 +1,8 @@
 //! Images → graph → GCN: Fashion-MNIST test images embedded by a pretrained MobileNet (cached on
 //! disk), connected to their k most similar images (cosine), then classified from a few labelled
 //! images per class by a GCN on that graph and by the same model without the edges (an MLP). The
-//! pipeline is the library's (`image_similarity_graph`, `edge_ablation`), as in `cinder image
-//! graph` and the demo; the weights default to the embedded MobileNet V1 0.25.
+//! pipeline is the library's (`cinder_experiment::ImageGraphPipeline`), as in `cinder image graph`
+//! and the demo; the weights default to the embedded MobileNet V1 0.25.
 //!
 //! ```text
 //! cargo run --release --example image_similarity_graph -- \
@@ -15,11 +15,8 @@ use std::time::Instant;
 
 use burn::tensor::Device;
 use cinder::datasets::{cache_directory, fashion_mnist_directory, load_fashion_mnist};
-use cinder::nn::{NodeTrainingConfig, edge_ablation};
-use cinder::vision::embed::{EmbeddingCache, ImageSource, embed_images};
-use cinder::vision::image_graph::{
-    ImageGraphOptions, image_similarity_graph, same_class_edge_fraction,
-};
+use cinder::experiment::{ImageGraphPipeline, Silent};
+use cinder::vision::embed::{EmbeddingCache, ImageSource};
 use cinder::vision::{HeadChoice, Pretrained, RgbImage};
 
 fn option(args: &[String], name: &str) -> Option<String> {
@@ -66,42 +63,44 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok_or("no cache folder: set CINDER_CACHE")?
         .join("embeddings");
     let cache = EmbeddingCache::new(&cache_root, &model)?;
-    let start = Instant::now();
-    let embeddings = embed_images(&model, &sources, Some(&cache), 64, &device, |_| {})?;
-    println!(
-        "{} Fashion-MNIST test images, {} ({}-d embeddings): {} from the cache, {} computed in {:.1} s",
-        sources.len(),
-        model.architecture,
-        embeddings.dims,
-        embeddings.cached,
-        embeddings.computed,
-        start.elapsed().as_secs_f64()
-    );
-    let graph = image_similarity_graph(
-        &embeddings,
-        Some(&labels),
-        ImageGraphOptions { k, pca: None },
-    )?;
-    println!(
-        "k = {k}: {} edges, {:.1}% of them join images of the same class",
-        graph.num_edges(),
-        100.0 * same_class_edge_fraction(&graph).unwrap_or(f64::NAN)
-    );
-    let autodiff = device.autodiff();
     println!(
         "| labelled per class | GCN on the similarity graph | same model without edges (MLP) |"
     );
     println!("|---|---|---|");
-    for &per in &label_counts {
-        let ablation = edge_ablation(
-            &graph,
-            per,
+    let stats = |(mean, std): (f64, f64)| format!("{:.2}% ± {:.2}", 100.0 * mean, 100.0 * std);
+    for (run, &per) in label_counts.iter().enumerate() {
+        // The library's pipeline: embed (the cache serves every run after the first), k-NN
+        // graph, GCN vs the same model without edges.
+        let pipeline = ImageGraphPipeline {
+            k,
+            batch_size: 64,
+            labels_per_class: Some(per),
             seeds,
-            &NodeTrainingConfig::for_dense_embeddings(),
-            &autodiff,
-            |_| {},
+            ..ImageGraphPipeline::default()
+        };
+        let start = Instant::now();
+        let result = pipeline.run(
+            &model,
+            &sources,
+            Some(&labels),
+            Some(&cache),
+            &device,
+            &mut Silent,
         )?;
-        let stats = |(mean, std): (f64, f64)| format!("{:.2}% ± {:.2}", 100.0 * mean, 100.0 * std);
+        if run == 0 {
+            eprintln!(
+                "{} Fashion-MNIST test images, {} ({}-d embeddings): {} from the cache, {} computed; k = {k}: {} edges, {:.1}% of them join images of the same class ({:.1} s)",
+                sources.len(),
+                model.architecture,
+                result.embeddings.dims,
+                result.embeddings.cached,
+                result.embeddings.computed,
+                result.graph.num_edges(),
+                100.0 * result.same_class_edge_fraction.unwrap_or(f64::NAN),
+                start.elapsed().as_secs_f64()
+            );
+        }
+        let ablation = result.ablation.ok_or("the pipeline ran no comparison")?;
         println!(
             "| {per} | {} | {} |",
             stats(ablation.with_edges_mean_std()),

@@ -7,14 +7,11 @@ use std::path::Path;
 
 use anyhow::Context;
 use burn::tensor::Device;
-use cinder_nn::{NodeTrainingConfig, edge_ablation};
+use cinder_experiment::{ImageGraph, ImageGraphPipeline, Silent};
 use cinder_plot::{
     BarChart, ConfusionMatrix, Curves, ImageGraphDrawing, Report, Scatter, Thumbnail, pca_2d, save,
 };
-use cinder_vision::embed::{ImageSource, embed_images};
-use cinder_vision::image_graph::{
-    ImageGraphOptions, image_similarity_graph, same_class_edge_fraction,
-};
+use cinder_vision::embed::ImageSource;
 use cinder_vision::transfer::{
     FineTuneConfig, FineTuneReport, LabelledImages, Strategy, fine_tune,
 };
@@ -70,22 +67,30 @@ pub fn image_graph(
         .cloned()
         .map(ImageSource::Pixels)
         .collect();
-    let embeddings = embed_images(model, &sources, None, 50, device, |_| {})?;
-    let graph = image_similarity_graph(
-        &embeddings,
-        Some(&data.labels),
-        ImageGraphOptions { k: K, pca: None },
-    )?;
-    let homophily = same_class_edge_fraction(&graph).unwrap_or(f64::NAN);
-    let ablation = edge_ablation(
-        &graph,
-        LABELS_PER_CLASS,
-        SEEDS,
-        &NodeTrainingConfig::for_dense_embeddings(),
-        &device.clone().autodiff(),
-        |_| {},
-    )
-    .context("GCN vs MLP on the image graph")?;
+    let pipeline = ImageGraphPipeline {
+        k: K,
+        batch_size: 50,
+        labels_per_class: Some(LABELS_PER_CLASS),
+        seeds: SEEDS,
+        ..ImageGraphPipeline::default()
+    };
+    let ImageGraph {
+        embeddings,
+        graph,
+        same_class_edge_fraction,
+        ablation,
+    } = pipeline
+        .run(
+            model,
+            &sources,
+            Some(&data.labels),
+            None,
+            device,
+            &mut Silent,
+        )
+        .context("the image graph and GCN vs MLP on it")?;
+    let ablation = ablation.context("the pipeline ran the comparison")?;
+    let homophily = same_class_edge_fraction.unwrap_or(f64::NAN);
     let (gcn, gcn_std) = ablation.with_edges_mean_std();
     let (mlp, mlp_std) = ablation.without_edges_mean_std();
     say(format!(

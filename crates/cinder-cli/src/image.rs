@@ -5,15 +5,18 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use burn::tensor::Device;
+use cinder_experiment::{ImageGraph, ImageGraphPipeline};
 use cinder_plot::{
     BarChart, ConfusionMatrix, Curves, FeatureMapGrid, HeatmapOverlay, Report, save,
 };
 use cinder_vision::checkpoint::{check_checkpoint_path, load_checkpoint, save_checkpoint};
+use cinder_vision::embed::EmbeddingCache;
 use cinder_vision::explain::{feature_maps, grad_cam};
-use cinder_vision::transfer::{FineTuneConfig, LabelledImages, Strategy, fine_tune};
+use cinder_vision::transfer::{FineTuneConfig, LabelledImages, Strategy};
 use cinder_vision::{Architecture, HeadChoice, Pretrained, load_rgb};
 use clap::{Args, Subcommand};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::progress::ProgressBars;
 
 /// `cinder image` subcommands.
 #[derive(Debug, Subcommand)]
@@ -78,6 +81,11 @@ pub struct EmbeddingArguments {
 }
 
 impl EmbeddingArguments {
+    /// The embedding cache these flags name (`None` with `--no-cache`).
+    fn cache(&self, model: &Pretrained) -> anyhow::Result<Option<EmbeddingCache>> {
+        open_cache(self.cache.as_deref(), self.no_cache, model)
+    }
+
     /// Embeds `sources` (cache first), with a progress bar on stderr.
     fn embed(
         &self,
@@ -85,31 +93,35 @@ impl EmbeddingArguments {
         sources: &[cinder_vision::embed::ImageSource],
         device: &Device,
     ) -> anyhow::Result<cinder_vision::embed::Embeddings> {
-        let cache = if self.no_cache {
-            None
-        } else {
-            let root = match &self.cache {
-                Some(root) => root.clone(),
-                None => cinder_datasets::cache_directory()
-                    .context(
-                        "no cache folder (set CINDER_CACHE or give --cache, or use --no-cache)",
-                    )?
-                    .join("embeddings"),
-            };
-            Some(cinder_vision::embed::EmbeddingCache::new(&root, model)?)
-        };
-        let bar = progress(sources.len(), "embedding");
-        let embeddings = cinder_vision::embed::embed_images(
+        let cache = self.cache(model)?;
+        Ok(cinder_experiment::embed_observed(
             model,
             sources,
             cache.as_ref(),
             self.batch_size,
             device,
-            |done| bar.set_position(done as u64),
-        )?;
-        bar.finish_and_clear();
-        Ok(embeddings)
+            &mut ProgressBars::new(false),
+        )?)
     }
+}
+
+/// The embedding cache at `root` (default: `$CINDER_CACHE/embeddings`, …), or none with
+/// `no_cache`.
+fn open_cache(
+    root: Option<&Path>,
+    no_cache: bool,
+    model: &Pretrained,
+) -> anyhow::Result<Option<EmbeddingCache>> {
+    if no_cache {
+        return Ok(None);
+    }
+    let root = match root {
+        Some(root) => root.to_path_buf(),
+        None => cinder_datasets::cache_directory()
+            .context("no cache folder (set CINDER_CACHE or give --cache, or use --no-cache)")?
+            .join("embeddings"),
+    };
+    Ok(Some(EmbeddingCache::new(&root, model)?))
 }
 
 /// Runs `cinder image node-features`.
@@ -276,15 +288,28 @@ pub fn graph(arguments: &GraphArguments, device: &Device) -> anyhow::Result<()> 
         .cloned()
         .map(ImageSource::File)
         .collect();
-    let embeddings = arguments.embedding.embed(&model, &sources, &device)?;
     let labels: Vec<usize> = folder.labels.iter().map(|l| l.unwrap_or(0)).collect();
-    let graph = cinder_vision::image_graph::image_similarity_graph(
-        &embeddings,
+    let pipeline = ImageGraphPipeline {
+        k: arguments.k,
+        pca: arguments.embedding.pca,
+        batch_size: arguments.embedding.batch_size,
+        labels_per_class: arguments.labels_per_class,
+        seeds: arguments.seeds.max(1),
+        ..ImageGraphPipeline::default()
+    };
+    let cache = arguments.embedding.cache(&model)?;
+    let ImageGraph {
+        embeddings,
+        graph,
+        same_class_edge_fraction,
+        ablation,
+    } = pipeline.run(
+        &model,
+        &sources,
         labelled.then_some(&labels[..]),
-        cinder_vision::image_graph::ImageGraphOptions {
-            k: arguments.k,
-            pca: arguments.embedding.pca,
-        },
+        cache.as_ref(),
+        &device,
+        &mut ProgressBars::new(arguments.json),
     )?;
     let width = graph.node_features().map_or(0, |f| f.columns());
     let ids: Vec<String> = folder
@@ -297,8 +322,7 @@ pub fn graph(arguments: &GraphArguments, device: &Device) -> anyhow::Result<()> 
                 .to_string()
         })
         .collect();
-    let same_class =
-        cinder_vision::image_graph::same_class_edge_fraction(&graph).unwrap_or(f64::NAN);
+    let same_class = same_class_edge_fraction.unwrap_or(f64::NAN);
     let mut summary = serde_json::json!({
         "images": folder.images.len(),
         "architecture": model.architecture.to_string(),
@@ -330,15 +354,8 @@ pub fn graph(arguments: &GraphArguments, device: &Device) -> anyhow::Result<()> 
             },
         );
     }
-    if let Some(per_class) = arguments.labels_per_class {
-        let ablation = cinder_nn::edge_ablation(
-            &graph,
-            per_class,
-            arguments.seeds.max(1),
-            &cinder_nn::NodeTrainingConfig::for_dense_embeddings(),
-            &device.clone().autodiff(),
-            |_| {},
-        )?;
+    if let Some(ablation) = &ablation {
+        let per_class = ablation.labels_per_class;
         let (gcn_mean, gcn_std) = ablation.with_edges_mean_std();
         let (mlp_mean, mlp_std) = ablation.without_edges_mean_std();
         if !arguments.json {
@@ -594,6 +611,14 @@ pub struct FeaturesArguments {
     /// Images per forward pass.
     #[arg(long, default_value_t = 16)]
     batch_size: usize,
+    /// Embedding cache (keyed by image bytes, weights and preprocessing). Default:
+    /// `$CINDER_CACHE/embeddings`, else `$XDG_CACHE_HOME/cinder/embeddings`, else
+    /// `~/.cache/cinder/embeddings`.
+    #[arg(long)]
+    cache: Option<PathBuf>,
+    /// Do not read or write the embedding cache.
+    #[arg(long)]
+    no_cache: bool,
 }
 
 /// Runs `cinder image features`.
@@ -607,40 +632,35 @@ pub fn features(arguments: &FeaturesArguments, device: &Device) -> anyhow::Resul
             arguments.images.display()
         );
     }
-    let bar = progress(folder.images.len(), "embedding");
-    let mut csv = String::new();
-    let mut width = 0;
-    for (chunk, labels) in folder
+    let sources: Vec<cinder_vision::embed::ImageSource> = folder
         .images
-        .chunks(arguments.batch_size.max(1))
-        .zip(folder.labels.chunks(arguments.batch_size.max(1)))
-    {
-        let images = chunk
-            .iter()
-            .map(|p| load_rgb(p))
-            .collect::<Result<Vec<_>, _>>()?;
-        let embeddings = model.embed(&images, &device);
-        let [rows, columns] = embeddings.dims();
-        width = columns;
-        let values: Vec<f32> = embeddings
-            .into_data()
-            .try_to_vec::<f32>()
+        .iter()
+        .cloned()
+        .map(cinder_vision::embed::ImageSource::File)
+        .collect();
+    let cache = open_cache(arguments.cache.as_deref(), arguments.no_cache, &model)?;
+    let embeddings = cinder_experiment::embed_observed(
+        &model,
+        &sources,
+        cache.as_ref(),
+        arguments.batch_size,
+        &device,
+        &mut ProgressBars::new(false),
+    )?;
+    let width = embeddings.dims;
+    let mut csv = String::new();
+    for (row, (path, label)) in folder.images.iter().zip(&folder.labels).enumerate() {
+        let label = label
+            .map(|l| folder.class_names[l].clone())
             .unwrap_or_default();
-        for row in 0..rows {
-            let label = labels[row]
-                .map(|l| folder.class_names[l].clone())
-                .unwrap_or_default();
-            csv.push_str(&csv_field(&chunk[row].display().to_string()));
-            csv.push(',');
-            csv.push_str(&csv_field(&label));
-            for value in &values[row * columns..(row + 1) * columns] {
-                csv.push_str(&format!(",{value}"));
-            }
-            csv.push('\n');
+        csv.push_str(&csv_field(&path.display().to_string()));
+        csv.push(',');
+        csv.push_str(&csv_field(&label));
+        for value in &embeddings.values[row * width..(row + 1) * width] {
+            csv.push_str(&format!(",{value}"));
         }
-        bar.inc(rows as u64);
+        csv.push('\n');
     }
-    bar.finish_and_clear();
     let header = std::iter::once("path".to_string())
         .chain(std::iter::once("label".to_string()))
         .chain((0..width).map(|i| format!("f{i}")))
@@ -664,15 +684,6 @@ fn csv_field(text: &str) -> String {
     }
 }
 
-fn progress(length: usize, what: &str) -> ProgressBar {
-    let bar = ProgressBar::with_draw_target(Some(length as u64), ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template(&format!("{what} [{{bar:30}}] {{pos}}/{{len}} {{msg}}"))
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
-    bar
-}
 
 /// Options of `cinder image feature-maps`.
 #[derive(Debug, Args)]
@@ -1005,19 +1016,15 @@ pub fn finetune(arguments: &FinetuneArguments, device: &Device) -> anyhow::Resul
             base_learning_rate: arguments.base_lr,
             seed: arguments.seed,
         };
-        let bar = progress(arguments.epochs, &format!("{:>14}", short(strategy)));
-        let (model, report) = fine_tune(
+        let (model, report) = cinder_experiment::fine_tune_observed(
             &pretrained,
             &split.train,
             split.classes.len(),
             &config,
             &device,
-            |epoch| {
-                bar.set_position(epoch.epoch as u64);
-                bar.set_message(format!("loss {:.3} acc {:.3}", epoch.loss, epoch.accuracy));
-            },
+            &format!("{:>14}", short(strategy)),
+            &mut ProgressBars::new(false),
         )?;
-        bar.finish_and_clear();
         let inputs: Vec<_> = split.test.iter().map(|(i, _)| i.clone()).collect();
         let predictions = model.predict(&pretrained, &inputs, &device);
         let correct = predictions

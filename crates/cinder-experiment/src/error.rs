@@ -41,6 +41,12 @@ pub enum ExperimentError {
     /// Training or evaluation failed.
     #[error(transparent)]
     Nn(#[from] cinder_nn::NnError),
+    /// A CNN, its weights or an image could not be used.
+    #[error(transparent)]
+    Vision(#[from] cinder_vision::VisionError),
+    /// Graph data was invalid.
+    #[error(transparent)]
+    Graph(#[from] cinder_graph::GraphError),
     /// A chart or the report could not be drawn or written.
     #[error(transparent)]
     Plot(#[from] cinder_plot::PlotError),

@@ -39,6 +39,7 @@
 
 mod error;
 mod graph;
+mod images;
 mod node;
 mod observer;
 mod provenance;
@@ -49,6 +50,7 @@ mod run_directory;
 pub use cinder_nn::{DeviceChoice, describe_device};
 pub use error::{ExperimentError, Result};
 pub use graph::GraphExperiment;
+pub use images::{ImageGraph, ImageGraphPipeline, embed_observed, fine_tune_observed};
 pub use node::{NodeExperiment, NodeExperimentResult, NodeRun};
 pub use observer::{EpochMetrics, Event, Observer, PrintLines, Silent, Unit};
 pub use provenance::{command_line, provenance, summed_confusion};
