@@ -684,7 +684,6 @@ fn csv_field(text: &str) -> String {
     }
 }
 
-
 /// Options of `cinder image feature-maps`.
 #[derive(Debug, Args)]
 pub struct FeatureMapsArguments {
