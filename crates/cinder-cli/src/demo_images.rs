@@ -445,14 +445,16 @@ pub fn explain_photo(
     let top = classifier
         .classify(&[decode_rgb(bytes, PHOTO)?], 3, device)?
         .remove(0);
-    let written = crate::image::write_feature_maps(
+    let written = cinder_experiment::write_feature_maps(
         classifier,
         &path,
-        &[],
-        None,
-        32,
+        &cinder_experiment::FeatureMapRequest {
+            stages: &[],
+            class: None,
+            channels: 32,
+            with_report: false,
+        },
         &directory.join("charts"),
-        false,
         device,
     )?;
     say(format!(

@@ -5,13 +5,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use burn::tensor::Device;
-use cinder_experiment::{ImageGraph, ImageGraphPipeline};
-use cinder_plot::{
-    BarChart, ConfusionMatrix, Curves, FeatureMapGrid, HeatmapOverlay, Report, save,
-};
+use cinder_experiment::{FeatureMapRequest, ImageGraph, ImageGraphPipeline, write_feature_maps};
+use cinder_plot::{BarChart, ConfusionMatrix, Curves, Report, save};
 use cinder_vision::checkpoint::{check_checkpoint_path, load_checkpoint, save_checkpoint};
 use cinder_vision::embed::EmbeddingCache;
-use cinder_vision::explain::{feature_maps, grad_cam};
 use cinder_vision::transfer::{FineTuneConfig, LabelledImages, Strategy};
 use cinder_vision::{Architecture, HeadChoice, Pretrained, load_rgb};
 use clap::{Args, Subcommand};
@@ -706,107 +703,6 @@ pub struct FeatureMapsArguments {
     channels: usize,
 }
 
-/// Writes feature-map grids and (with a classifier) a Grad-CAM overlay; returns the written files.
-pub fn write_feature_maps(
-    model: &Pretrained,
-    image_path: &Path,
-    stages: &[String],
-    class: Option<usize>,
-    channels: usize,
-    out: &Path,
-    with_report: bool,
-    device: &Device,
-) -> anyhow::Result<Vec<(PathBuf, String)>> {
-    let image = load_rgb(image_path)?;
-    let resized = model.preprocessing.resize_image(&image);
-    let input = model.batch(&[image], &device);
-    let names = model.model.stage_names();
-    let stages: Vec<String> = if stages.is_empty() {
-        vec![
-            names[names.len() / 2].clone(),
-            names[names.len() - 1].clone(),
-        ]
-    } else {
-        stages.to_vec()
-    };
-    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-    let architecture = model.architecture.to_string();
-    let maps = feature_maps(&model.model, input.clone(), &stages, &architecture)?;
-    let mut written = Vec::new();
-    let mut summary = Vec::new();
-    for stage in &maps {
-        let shown = channels.clamp(1, stage.channels);
-        let grid = FeatureMapGrid::new(
-            &format!(
-                "{architecture} {}: {shown} of {} channels, {}×{}",
-                stage.stage, stage.channels, stage.height, stage.width
-            ),
-            (0..shown).map(|c| stage.channel(c).to_vec()).collect(),
-            stage.height,
-            stage.width,
-            8,
-        );
-        let path = out.join(format!("{}.png", stage.stage.replace(['/', '.'], "_")));
-        save(&grid, &path, (900, 900 * shown.div_ceil(8) as u32 / 8 + 80))?;
-        written.push((
-            path,
-            format!(
-                "Feature maps of stage {} (one colour scale for all channels).",
-                stage.stage
-            ),
-        ));
-        let mean = stage.values.iter().map(|&v| v as f64).sum::<f64>() / stage.values.len() as f64;
-        summary.push(serde_json::json!({
-            "stage": stage.stage, "channels": stage.channels, "height": stage.height,
-            "width": stage.width, "mean": mean,
-        }));
-    }
-    let mut cam_json = serde_json::Value::Null;
-    if model.model.head.is_some() {
-        let cam = grad_cam(&model.model, input, class, &device)?;
-        let label = model
-            .labels
-            .as_ref()
-            .map(|l| l[cam.class].clone())
-            .unwrap_or_else(|| format!("class {}", cam.class));
-        let (h, w) = cam.size;
-        let overlay = HeatmapOverlay::new(
-            &format!("Grad-CAM: {label} (score {:.2})", cam.score),
-            resized.as_raw().clone(),
-            (resized.height() as usize, resized.width() as usize),
-            cam.heatmap.clone(),
-            (h, w),
-        );
-        let path = out.join("grad_cam.png");
-        save(&overlay, &path, (640, 680))?;
-        written.push((path, format!("Grad-CAM of '{label}' on the last convolutional stage ({}×{}), upsampled over the input.", cam.map_size.0, cam.map_size.1)));
-        cam_json = serde_json::json!({"class": cam.class, "label": label, "score": cam.score, "map_size": [cam.map_size.0, cam.map_size.1]});
-    }
-    let json = serde_json::json!({
-        "image": image_path.display().to_string(),
-        "architecture": architecture,
-        "stages": summary,
-        "available_stages": names,
-        "grad_cam": cam_json,
-    });
-    cinder_plot::write_atomically(
-        &out.join("feature_maps.json"),
-        serde_json::to_string_pretty(&json)?.as_bytes(),
-    )?;
-    let mut report = Report::new(&format!(
-        "cinder: {architecture} feature maps of {}",
-        image_path.display()
-    ))
-    .with_command(&cinder_experiment::command_line());
-    for (path, caption) in &written {
-        report.image(path, caption)?;
-    }
-    if with_report {
-        report.write(&out.join("report.html"))?;
-    }
-    Ok(written)
-}
-
 /// Runs `cinder image feature-maps`.
 pub fn feature_maps_command(
     arguments: &FeatureMapsArguments,
@@ -820,11 +716,13 @@ pub fn feature_maps_command(
     let written = write_feature_maps(
         &model,
         &arguments.image,
-        &arguments.stages,
-        arguments.class,
-        arguments.channels,
+        &FeatureMapRequest {
+            stages: &arguments.stages,
+            class: arguments.class,
+            channels: arguments.channels,
+            with_report: true,
+        },
         &arguments.out,
-        true,
         &device,
     )?;
     for (path, _) in written {

@@ -130,7 +130,7 @@ impl GraphExperiment<'_> {
                     reason: format!(
                         "the model of finished fold {fold} cannot be loaded ({reason}); delete {} and the later progress files to retrain from fold {fold}",
                         directory
-                            .join(&format!("progress/fold-{fold}.json"))
+                            .join(format!("progress/fold-{fold}.json"))
                             .display()
                     ),
                 });

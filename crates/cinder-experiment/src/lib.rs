@@ -38,6 +38,7 @@
 //! ```
 
 mod error;
+mod feature_maps;
 mod graph;
 mod images;
 mod node;
@@ -49,6 +50,7 @@ mod run_directory;
 
 pub use cinder_nn::{DeviceChoice, describe_device};
 pub use error::{ExperimentError, Result};
+pub use feature_maps::{FeatureMapRequest, write_feature_maps};
 pub use graph::GraphExperiment;
 pub use images::{ImageGraph, ImageGraphPipeline, embed_observed, fine_tune_observed};
 pub use node::{NodeExperiment, NodeExperimentResult, NodeRun};

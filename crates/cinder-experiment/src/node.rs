@@ -124,7 +124,7 @@ impl NodeExperiment<'_> {
                 let directory = directory.expect("progress comes from a run directory");
                 if done.seed != seed {
                     return Err(ExperimentError::Run {
-                        path: directory.join(&format!("progress/run-{index}.json")),
+                        path: directory.join(format!("progress/run-{index}.json")),
                         reason: format!(
                             "records seed {} but run {index} of this experiment has seed {seed}",
                             done.seed
