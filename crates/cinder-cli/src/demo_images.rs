@@ -18,8 +18,6 @@ use cinder_vision::transfer::{
 use cinder_vision::{Cnn, Pretrained, RgbImage, decode_rgb};
 use serde_json::{Value, json};
 
-use crate::demo::Say;
-
 const SIZE: (u32, u32) = (900, 520);
 
 /// Labelled images per class in both experiments.
@@ -58,7 +56,7 @@ pub fn image_graph(
     report: &mut Report,
     data: &Fashion,
     model: &Pretrained,
-    say: Say,
+    say: &dyn Fn(String),
     device: &Device,
 ) -> anyhow::Result<Value> {
     let sources: Vec<ImageSource> = data
@@ -267,7 +265,7 @@ pub fn transfer(
     report: &mut Report,
     data: &Fashion,
     base: &Pretrained,
-    say: Say,
+    say: &dyn Fn(String),
     device: &Device,
 ) -> anyhow::Result<Value> {
     const PER_CLASS: usize = 10;
@@ -433,7 +431,7 @@ pub fn explain_photo(
     directory: &Path,
     report: &mut Report,
     classifier: &Pretrained,
-    say: Say,
+    say: &dyn Fn(String),
     device: &Device,
 ) -> anyhow::Result<Value> {
     const PHOTO: &str = "parrot.jpg";

@@ -60,6 +60,7 @@ mod open;
 mod pickle;
 mod planetoid;
 mod ply;
+mod polygon_mesh;
 mod registry;
 mod sdf;
 mod shipped_images;
@@ -82,13 +83,14 @@ pub use location::{
     data_path, fashion_mnist_directory, fixture_path, require_data, require_fashion_mnist,
     require_fixture, require_weights, weights_path,
 };
-pub use mesh::{Mesh, load_mesh, load_mesh_graph, parse_obj, parse_off};
+pub use mesh::{load_mesh, load_mesh_graph, parse_obj, parse_off};
 pub use motifs::{MotifBenchmark, MotifOptions, ba_shapes, motif_benchmark, tree_cycles};
 pub use musae::load_musae;
 pub use npz::{NpzArrays, load_npz, load_npz_graph};
 pub use open::{DataFormat, Dataset, detect_format, open_dataset};
 pub use planetoid::{PLANETOID_NAMES, Planetoid, load_planetoid, planetoid_directory};
 pub use ply::parse_ply;
+pub use polygon_mesh::Mesh;
 pub use registry::{
     DatasetTask, DiscoveredDataset, GraphSetDataset, MUTAG_ATOMS, NodeDataset, REGISTRY,
     RegisteredDataset, discovered, find_discovered, load_registered_graphs, load_registered_nodes,

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use crate::error::{DatasetError, Result};
-use crate::mesh::Mesh;
+use crate::polygon_mesh::Mesh;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Encoding {

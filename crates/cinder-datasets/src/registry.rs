@@ -12,6 +12,7 @@ use crate::motifs::motif_benchmark;
 use crate::musae::load_musae;
 use crate::planetoid::load_planetoid;
 use crate::sdf::parse_sdf;
+use crate::tu::load_tu;
 
 /// What a registered dataset holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,7 +165,7 @@ fn path_of(dataset: &RegisteredDataset) -> Result<PathBuf> {
 pub fn load_registered_nodes(name: &str) -> Result<NodeDataset> {
     let dataset = match registered(name) {
         Ok(dataset) => dataset,
-        Err(unknown) => return load_discovered(name, DatasetTask::Nodes, unknown)?.into_nodes(),
+        Err(unknown) => return load_discovered_nodes(name, unknown),
     };
     match dataset.name {
         "karate" => Ok(NodeDataset {
@@ -213,7 +214,7 @@ pub fn load_registered_nodes(name: &str) -> Result<NodeDataset> {
 pub fn load_registered_graphs(name: &str) -> Result<GraphSetDataset> {
     let dataset = match registered(name) {
         Ok(dataset) => dataset,
-        Err(unknown) => return load_discovered(name, DatasetTask::Graphs, unknown)?.into_graphs(),
+        Err(unknown) => return load_discovered_graphs(name, unknown),
     };
     match dataset.name {
         "solubility" => {
@@ -324,11 +325,13 @@ pub fn find_discovered(name: &str) -> Option<DiscoveredDataset> {
         .find(|d| d.name.eq_ignore_ascii_case(name))
 }
 
-fn load_discovered(
+/// The discovered dataset `name` of `task`, or `unknown` (the registry's error) when there is
+/// none.
+fn discovered_of_task(
     name: &str,
     task: DatasetTask,
     unknown: DatasetError,
-) -> Result<crate::open::Dataset> {
+) -> Result<DiscoveredDataset> {
     let Some(found) = find_discovered(name) else {
         return Err(unknown);
     };
@@ -342,13 +345,81 @@ fn load_discovered(
             },
         ));
     }
-    let mut dataset = crate::open::open_dataset(&found.path.to_string_lossy(), None, "")?;
-    match &mut dataset {
-        crate::open::Dataset::Nodes(nodes) => nodes.name = found.name,
-        crate::open::Dataset::Graphs(graphs) => graphs.name = found.name,
-        crate::open::Dataset::Images(_) => {}
+    Ok(found)
+}
+
+/// The sorted names of the files in `directory` that satisfy `keep`.
+fn files_where(directory: &Path, keep: impl Fn(&str) -> bool) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(directory)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| keep(n))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+/// A MUSAE folder dropped into `$CINDER_DATA/social/NAME/` (`<PREFIX>_edges.csv`, `_target.csv`,
+/// `.json`; target `mature`).
+fn load_discovered_nodes(name: &str, unknown: DatasetError) -> Result<NodeDataset> {
+    let found = discovered_of_task(name, DatasetTask::Nodes, unknown)?;
+    let edges = files_where(&found.path, |n| n.ends_with("_edges.csv"));
+    let prefix = edges
+        .first()
+        .map(|n| n.trim_end_matches("_edges.csv").to_string())
+        .ok_or_else(|| DatasetError::MissingInPath {
+            path: found.path.clone(),
+            what: "<PREFIX>_edges.csv (a MUSAE graph)".into(),
+        })?;
+    Ok(NodeDataset {
+        graph: load_musae(&found.path, &prefix, "mature")?,
+        name: found.name,
+        split: None,
+    })
+}
+
+/// A graph set dropped into `$CINDER_DATA/tu/NAME/`: TU files (`<NAME>_A.txt`, …) or a GIN text
+/// file (`<NAME>.txt`, with `10fold_idx/` if present).
+fn load_discovered_graphs(name: &str, unknown: DatasetError) -> Result<GraphSetDataset> {
+    let found = discovered_of_task(name, DatasetTask::Graphs, unknown)?;
+    if let Some(adjacency) = files_where(&found.path, |n| n.ends_with("_A.txt")).first() {
+        let tu_name = adjacency.trim_end_matches("_A.txt");
+        let loaded = load_tu(&found.path, tu_name)?;
+        return Ok(GraphSetDataset {
+            name: found.name,
+            class_names: loaded.class_values.iter().map(i64::to_string).collect(),
+            graphs: loaded.graphs,
+            folds: None,
+        });
     }
-    Ok(dataset)
+    let texts = files_where(&found.path, |n| {
+        n.ends_with(".txt") && !n.to_ascii_lowercase().starts_with("readme")
+    });
+    let file = texts
+        .iter()
+        .find(|n| n.trim_end_matches(".txt").eq_ignore_ascii_case(&found.name))
+        .or(texts.first())
+        .ok_or_else(|| DatasetError::MissingInPath {
+            path: found.path.clone(),
+            what: "TU files (<NAME>_A.txt, …) or a GIN text file (<NAME>.txt)".into(),
+        })?;
+    let path = found.path.join(file);
+    let loaded = load_gin_text(&path)?;
+    let folds_directory = found.path.join("10fold_idx");
+    let folds = folds_directory
+        .is_dir()
+        .then(|| load_folds(&folds_directory, loaded.graphs.len()))
+        .transpose()?;
+    Ok(GraphSetDataset {
+        name: found.name,
+        class_names: loaded.class_values.iter().map(i64::to_string).collect(),
+        graphs: loaded.graphs,
+        folds,
+    })
 }
 
 fn wrong_task(name: &str, task: &str) -> DatasetError {

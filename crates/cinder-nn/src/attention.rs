@@ -26,7 +26,7 @@ use burn::tensor::{Device, IndexingUpdateOp, Int, Tensor, TensorData};
 use crate::attention_kernel::{
     AttentionProblem, attention_backward, attention_coefficients, weighted_aggregation,
 };
-use crate::dropout::mask;
+use crate::dropout_mask::mask;
 use crate::error::NnError;
 use crate::flex::flex_matrix;
 use crate::operator::{Csr, SparseOperator};

@@ -3,57 +3,11 @@
 //! input touches only its stored entries.
 
 use burn::tensor::{Tensor, TensorData};
-use rayon::prelude::*;
 
+use crate::dropout_mask::mask;
 use crate::error::{NnError, Result};
 use crate::flex::flex_dropout;
 use crate::operator::SparseOperator;
-use crate::random::mix;
-
-/// Elements per independently seeded block of the mask.
-const BLOCK: usize = 1 << 14;
-
-/// `output[i] = input[i] · mᵢ` with `mᵢ = 0` (probability `p`) or `1 / (1 - p)`. The decision for
-/// element `i` depends only on `(seed, i)`: one 64-bit hash gives four 16-bit uniforms, so the
-/// same mask can be regenerated for the backward pass instead of stored.
-pub(crate) fn masked_copy(input: &[f32], p: f32, seed: u64) -> Vec<f32> {
-    let keep = 1.0 / (1.0 - p);
-    let threshold = (f64::from(p) * 65536.0).round() as u64;
-    let scale = |bits: u64, lane: usize| {
-        if (bits >> (16 * lane)) & 0xffff < threshold {
-            0.0
-        } else {
-            keep
-        }
-    };
-    let mut output = vec![0.0f32; input.len()];
-    output
-        .par_chunks_mut(BLOCK)
-        .zip(input.par_chunks(BLOCK))
-        .enumerate()
-        .for_each(|(block, (output, input))| {
-            let base = mix(seed ^ mix(block as u64 + 1));
-            let (output_groups, output_rest) = output.as_chunks_mut::<4>();
-            let (input_groups, input_rest) = input.as_chunks::<4>();
-            for (group, (o, x)) in output_groups.iter_mut().zip(input_groups).enumerate() {
-                let bits = mix(base.wrapping_add(group as u64));
-                for lane in 0..4 {
-                    o[lane] = x[lane] * scale(bits, lane);
-                }
-            }
-            let bits = mix(base.wrapping_add(output_groups.len() as u64));
-            for (lane, (o, x)) in output_rest.iter_mut().zip(input_rest).enumerate() {
-                *o = x * scale(bits, lane);
-            }
-        });
-    output
-}
-
-/// `len` mask values: `0` with probability `p`, otherwise `1 / (1 - p)`.
-/// The scale `mᵢ` of every element: 0 (probability `p`) or `1 / (1 - p)`.
-pub(crate) fn mask(len: usize, p: f32, seed: u64) -> Vec<f32> {
-    masked_copy(&vec![1.0f32; len], p, seed)
-}
 
 fn check_probability(p: f32) -> Result<()> {
     if !(0.0..1.0).contains(&p) {

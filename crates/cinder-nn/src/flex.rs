@@ -11,7 +11,7 @@ use burn::backend::flex::FlexTensor;
 use burn::backend::{Autodiff, AutodiffBackend, Flex};
 use burn::tensor::{Tensor, TensorData};
 
-use crate::dropout::masked_copy;
+use crate::dropout_mask::masked_copy;
 
 type FlexAutodiff = Autodiff<Flex>;
 

@@ -47,6 +47,7 @@ mod attention_kernel;
 mod cheb_conv;
 mod device;
 mod dropout;
+mod dropout_mask;
 mod edge_ablation;
 mod edge_conv;
 mod error;
