@@ -45,6 +45,7 @@ mod attention;
 mod attention_edges;
 mod attention_kernel;
 mod cheb_conv;
+mod cross_validation;
 mod device;
 mod dropout;
 mod dropout_mask;
@@ -64,6 +65,7 @@ mod graph_batches;
 mod graph_classification;
 mod graph_conv;
 mod graph_models;
+mod graph_training_config;
 mod init;
 mod jk_gcn;
 mod kernel;
@@ -89,6 +91,10 @@ pub use attention::{
 };
 pub use attention_edges::AttentionEdges;
 pub use cheb_conv::{ChebConv, ChebConvConfig};
+pub use cross_validation::{
+    CrossValidationReport, cross_validate, cross_validate_parallel, cross_validate_resuming,
+    train_graph_fold,
+};
 pub use device::{DeviceChoice, describe_device};
 pub use dropout::{dropout, sparse_dropout};
 pub use edge_ablation::{EdgeAblation, edge_ablation, without_edges};
@@ -105,18 +111,17 @@ pub use gin_conv::{GinConv, GinConvConfig};
 pub use graph_batches::{
     GraphMiniBatch, GraphSet, InputFeatures, Propagation, resolve_auto_features,
 };
-pub use graph_classification::{
-    BatchNormStatistics, CrossValidationReport, FoldReport, GraphEpochRecord, GraphTrainingConfig,
-    Selection, TrainingEvent, cross_validate, cross_validate_parallel, cross_validate_resuming,
-    train_graph_fold,
-};
+pub use graph_classification::{FoldReport, GraphEpochRecord, TrainingEvent};
 pub use graph_conv::{GraphConv, GraphConvConfig};
 pub use graph_models::{
     GraphClassifier, GraphGcn, GraphGin, GraphModelKind, GraphModelOptions, GraphRgcn,
 };
+pub use graph_training_config::{
+    BatchNormStatistics, CandidateScore, ConfigGrid, FoldSelection, GraphTrainingConfig,
+    MAX_GRID_SIZE, Selection,
+};
 pub use jk_gcn::{JkGcn, JkGcnTraining, TrainedJkGcn, train_jk_gcn};
 pub use metrics::{accuracy, argmax_rows, confusion_matrix, macro_f1};
-pub use model_selection::{CandidateScore, ConfigGrid, FoldSelection, MAX_GRID_SIZE};
 pub use node_classification::{NodeFeatures, NodeGcn, NodeGcnConfig};
 pub use node_models::{
     NodeAppnp, NodeCheb, NodeGat, NodeModel, NodeModelKind, NodeModelOptions, NodePropagation,
