@@ -32,6 +32,48 @@ impl Head {
         }
     }
 
+    /// The one-layer classifier `{prefix}weight` / `{prefix}bias` (torchvision/timm layout, e.g.
+    /// prefix `fc.`) on `channels` pooled features, when the file has it.
+    pub fn load_dense(loader: &mut WeightLoader, prefix: &str, channels: usize) -> Option<Self> {
+        let weight = format!("{prefix}weight");
+        if !loader.has(&weight) {
+            return None;
+        }
+        let bias = format!("{prefix}bias");
+        let classes = loader.shape(&bias)?[0];
+        Some(Self {
+            hidden: Vec::new(),
+            output: Self::linear(
+                loader,
+                &weight,
+                &bias,
+                MatrixLayout::OutIn,
+                channels,
+                classes,
+            ),
+        })
+    }
+
+    /// The one-layer Keras classifier `{name}/kernel` / `{name}/bias` in `layout`, when the file
+    /// has it.
+    pub fn load_keras(
+        loader: &mut WeightLoader,
+        name: &str,
+        layout: MatrixLayout,
+        channels: usize,
+    ) -> Option<Self> {
+        let kernel = format!("{name}/kernel");
+        if !loader.has(&kernel) {
+            return None;
+        }
+        let bias = format!("{name}/bias");
+        let classes = loader.shape(&bias)?[0];
+        Some(Self {
+            hidden: Vec::new(),
+            output: Self::linear(loader, &kernel, &bias, layout, channels, classes),
+        })
+    }
+
     /// Number of classes.
     pub fn classes(&self) -> usize {
         self.output.weight.dims()[1]

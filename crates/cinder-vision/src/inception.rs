@@ -252,6 +252,18 @@ impl Builder<'_> {
 }
 
 impl InceptionV3 {
+    /// Channels of the last feature map (`Mixed_7c`).
+    pub const CHANNELS: usize = 2048;
+    /// Key prefix of the classifier (`fc.weight`, `fc.bias`).
+    pub const HEAD_PREFIX: &'static str = "fc.";
+    /// Key prefix of the auxiliary training classifier, never used at inference.
+    pub const AUXILIARY_PREFIX: &'static str = "AuxLogits.";
+
+    /// Channels of the last feature map.
+    pub fn channels(&self) -> usize {
+        Self::CHANNELS
+    }
+
     /// Loads the base from torchvision keys (`AuxLogits.*` is left for the caller to skip).
     pub fn load(loader: &mut WeightLoader) -> Self {
         let mut b = Builder {

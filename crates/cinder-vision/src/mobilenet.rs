@@ -5,8 +5,9 @@
 use burn::module::Module;
 use burn::tensor::Tensor;
 
+use crate::head::Head;
 use crate::layers::{Activation, BatchNorm2d, ConvBn, ConvSpec, NormKeys, Padding};
-use crate::loader::{KernelLayout, WeightLoader};
+use crate::loader::{KernelLayout, MatrixLayout, WeightLoader};
 use crate::taps::Taps;
 
 /// Which library's key names (and layouts) a file uses.
@@ -73,6 +74,24 @@ const V1_TIMM_BLOCKS: [(usize, usize); 13] = [
 ];
 
 impl MobileNetV1 {
+    /// Key prefixes of the classifier: Keras `conv_preds/`, torchvision-style `classifier.`.
+    pub fn head_prefixes(keras: bool) -> &'static [&'static str] {
+        if keras {
+            &["conv_preds/"]
+        } else {
+            &["classifier."]
+        }
+    }
+
+    /// The file's classifier, when it has one (Keras: a 1×1 convolution `conv_preds`).
+    pub fn load_head(loader: &mut WeightLoader, keras: bool, channels: usize) -> Option<Head> {
+        if keras {
+            Head::load_keras(loader, "conv_preds", MatrixLayout::Conv1x1, channels)
+        } else {
+            Head::load_dense(loader, "classifier.", channels)
+        }
+    }
+
     /// Loads the base with width multiplier `alpha` (channels `int(c · α)`, as Keras).
     pub fn load(
         loader: &mut WeightLoader,
@@ -265,6 +284,32 @@ const V2_SETTINGS: [(usize, usize, usize, usize); 7] = [
 ];
 
 impl MobileNetV2 {
+    /// Channels of the last feature map (the final 1×1 convolution).
+    pub const CHANNELS: usize = 1280;
+
+    /// Channels of the last feature map.
+    pub fn channels(&self) -> usize {
+        Self::CHANNELS
+    }
+
+    /// Key prefixes of the classifier: Keras `predictions/`, torchvision `classifier.`.
+    pub fn head_prefixes(keras: bool) -> &'static [&'static str] {
+        if keras {
+            &["predictions/"]
+        } else {
+            &["classifier."]
+        }
+    }
+
+    /// The file's classifier, when it has one (torchvision: `classifier.1` after dropout).
+    pub fn load_head(loader: &mut WeightLoader, keras: bool, channels: usize) -> Option<Head> {
+        if keras {
+            Head::load_keras(loader, "predictions", MatrixLayout::InOut, channels)
+        } else {
+            Head::load_dense(loader, "classifier.1.", channels)
+        }
+    }
+
     /// Loads the base.
     pub fn load(loader: &mut WeightLoader, naming: Naming, padding: Padding, eps: f64) -> Self {
         let keras = naming == Naming::Keras;

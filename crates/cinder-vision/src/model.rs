@@ -41,6 +41,48 @@ pub enum Backbone {
 }
 
 impl Backbone {
+    /// Channels of the last feature map (each architecture's own fact, in its file).
+    pub fn channels(&self) -> usize {
+        match self {
+            Backbone::MobileNetV1(m) => m.channels(),
+            Backbone::MobileNetV2(m) => m.channels(),
+            Backbone::ResNet(m) => m.channels(),
+            Backbone::Vgg(m) => m.channels(),
+            Backbone::InceptionV3(m) => m.channels(),
+            Backbone::Xception(m) => m.channels(),
+            Backbone::Small(m) => m.channels(),
+        }
+    }
+
+    /// Key prefixes of the architecture's classifier in a weight file (skipped when the head is
+    /// dropped).
+    pub fn head_prefixes(&self, keras: bool) -> Vec<&'static str> {
+        match self {
+            Backbone::MobileNetV1(_) => MobileNetV1::head_prefixes(keras).to_vec(),
+            Backbone::MobileNetV2(_) => MobileNetV2::head_prefixes(keras).to_vec(),
+            Backbone::Vgg(_) => vec![Vgg::HEAD_PREFIX],
+            Backbone::ResNet(_) => vec![ResNet::HEAD_PREFIX],
+            Backbone::InceptionV3(_) => vec![InceptionV3::HEAD_PREFIX],
+            Backbone::Xception(_) => vec![Xception::HEAD_PREFIX],
+            Backbone::Small(_) => vec![SmallCnn::HEAD_PREFIX],
+        }
+    }
+
+    /// The file's classifier on `channels` pooled channels, when it has one.
+    fn load_head(&self, loader: &mut WeightLoader, keras: bool, channels: usize) -> Option<Head> {
+        match self {
+            Backbone::MobileNetV1(_) => MobileNetV1::load_head(loader, keras, channels),
+            Backbone::MobileNetV2(_) => MobileNetV2::load_head(loader, keras, channels),
+            Backbone::Vgg(_) => Vgg::load_head(loader, channels),
+            Backbone::ResNet(_) => Head::load_dense(loader, ResNet::HEAD_PREFIX, channels),
+            Backbone::InceptionV3(_) => {
+                Head::load_dense(loader, InceptionV3::HEAD_PREFIX, channels)
+            }
+            Backbone::Xception(_) => Head::load_dense(loader, Xception::HEAD_PREFIX, channels),
+            Backbone::Small(_) => Head::load_dense(loader, SmallCnn::HEAD_PREFIX, channels),
+        }
+    }
+
     /// The last feature map `[batch, channels, h, w]`, recording stages into `taps`.
     pub fn forward_map(&self, x: Tensor<4>, taps: &mut Taps) -> Tensor<4> {
         match self {
@@ -189,54 +231,23 @@ impl Cnn {
         } else {
             Padding::Symmetric(1, 1)
         };
-        let (backbone, channels, heads): (Backbone, usize, Vec<&'static str>) = match architecture {
+        let backbone = match architecture {
             Architecture::MobileNetV1 { alpha } => {
-                let m = MobileNetV1::load(loader, alpha, naming, padding, 1e-5);
-                let c = m.channels();
-                (
-                    Backbone::MobileNetV1(m),
-                    c,
-                    if keras {
-                        vec!["conv_preds/"]
-                    } else {
-                        vec!["classifier."]
-                    },
-                )
+                Backbone::MobileNetV1(MobileNetV1::load(loader, alpha, naming, padding, 1e-5))
             }
             Architecture::MobileNetV2 => {
-                let m = MobileNetV2::load(loader, naming, padding, 1e-5);
-                (
-                    Backbone::MobileNetV2(m),
-                    1280,
-                    if keras {
-                        vec!["predictions/"]
-                    } else {
-                        vec!["classifier."]
-                    },
-                )
+                Backbone::MobileNetV2(MobileNetV2::load(loader, naming, padding, 1e-5))
             }
-            Architecture::ResNet { depth } => {
-                let m = ResNet::load(loader, depth);
-                let c = m.channels();
-                (Backbone::ResNet(m), c, vec!["fc."])
+            Architecture::ResNet { depth } => Backbone::ResNet(ResNet::load(loader, depth)),
+            Architecture::Vgg { depth, batch_norm } => {
+                Backbone::Vgg(Vgg::load(loader, depth, batch_norm))
             }
-            Architecture::Vgg { depth, batch_norm } => (
-                Backbone::Vgg(Vgg::load(loader, depth, batch_norm)),
-                512,
-                vec!["classifier."],
-            ),
-            Architecture::InceptionV3 => (
-                Backbone::InceptionV3(InceptionV3::load(loader)),
-                2048,
-                vec!["fc."],
-            ),
-            Architecture::Xception => (
-                Backbone::Xception(Xception::load(loader)),
-                2048,
-                vec!["fc."],
-            ),
-            Architecture::SmallCnn => (Backbone::Small(SmallCnn::load(loader)), 64, vec!["fc."]),
+            Architecture::InceptionV3 => Backbone::InceptionV3(InceptionV3::load(loader)),
+            Architecture::Xception => Backbone::Xception(Xception::load(loader)),
+            Architecture::SmallCnn => Backbone::Small(SmallCnn::load(loader)),
         };
+        let channels = backbone.channels();
+        let heads = backbone.head_prefixes(keras);
         if keras
             && !matches!(
                 architecture,
@@ -248,17 +259,17 @@ impl Cnn {
             )));
         }
         let grid_pool = if matches!(architecture, Architecture::Vgg { .. }) {
-            7
+            Vgg::GRID_POOL
         } else {
             0
         };
         let mut skippable = heads.clone();
         if architecture == Architecture::InceptionV3 {
-            skippable.push("AuxLogits.");
+            skippable.push(InceptionV3::AUXILIARY_PREFIX);
         }
         let head = match head {
             HeadChoice::Drop => None,
-            HeadChoice::Keep => load_head(loader, architecture, keras, channels),
+            HeadChoice::Keep => backbone.load_head(loader, keras, channels),
         };
         let model = Self {
             backbone,
@@ -266,7 +277,7 @@ impl Cnn {
             grid_pool,
         };
         if model.head.is_some() {
-            skippable.retain(|s| *s == "AuxLogits.");
+            skippable.retain(|s| *s == InceptionV3::AUXILIARY_PREFIX);
         }
         Ok((model, skippable))
     }
@@ -285,14 +296,7 @@ impl Cnn {
 
     /// Channels of the last feature map: the length of an [`embed`](Self::embed) vector.
     pub fn embedding_size(&self) -> usize {
-        match &self.backbone {
-            Backbone::MobileNetV1(m) => m.channels(),
-            Backbone::MobileNetV2(_) => 1280,
-            Backbone::ResNet(m) => m.channels(),
-            Backbone::Vgg(_) => 512,
-            Backbone::InceptionV3(_) | Backbone::Xception(_) => 2048,
-            Backbone::Small(_) => crate::small::SMALL_LAYERS[2].0,
-        }
+        self.backbone.channels()
     }
 
     /// Number of pooled features fed to the classifier.
@@ -371,104 +375,6 @@ impl Cnn {
                 architecture: architecture.to_string(),
                 stage: stage.to_string(),
                 available,
-            })
-        }
-    }
-}
-
-/// Loads the file's classifier, when it has one.
-fn load_head(
-    loader: &mut WeightLoader,
-    architecture: Architecture,
-    keras: bool,
-    channels: usize,
-) -> Option<Head> {
-    match architecture {
-        Architecture::MobileNetV1 { .. } if keras => {
-            if !loader.has("conv_preds/kernel") {
-                return None;
-            }
-            let classes = loader.shape("conv_preds/bias")?[0];
-            Some(Head {
-                hidden: Vec::new(),
-                output: Head::linear(
-                    loader,
-                    "conv_preds/kernel",
-                    "conv_preds/bias",
-                    MatrixLayout::Conv1x1,
-                    channels,
-                    classes,
-                ),
-            })
-        }
-        Architecture::MobileNetV2 if keras => {
-            if !loader.has("predictions/kernel") {
-                return None;
-            }
-            let classes = loader.shape("predictions/bias")?[0];
-            Some(Head {
-                hidden: Vec::new(),
-                output: Head::linear(
-                    loader,
-                    "predictions/kernel",
-                    "predictions/bias",
-                    MatrixLayout::InOut,
-                    channels,
-                    classes,
-                ),
-            })
-        }
-        Architecture::Vgg { .. } => {
-            if !loader.has("classifier.6.weight") {
-                return None;
-            }
-            let classes = loader.shape("classifier.6.bias")?[0];
-            let mut hidden = Vec::new();
-            let mut inputs = channels * 49;
-            for index in [0, 3] {
-                hidden.push(Head::linear(
-                    loader,
-                    &format!("classifier.{index}.weight"),
-                    &format!("classifier.{index}.bias"),
-                    MatrixLayout::OutIn,
-                    inputs,
-                    4096,
-                ));
-                inputs = 4096;
-            }
-            Some(Head {
-                hidden,
-                output: Head::linear(
-                    loader,
-                    "classifier.6.weight",
-                    "classifier.6.bias",
-                    MatrixLayout::OutIn,
-                    4096,
-                    classes,
-                ),
-            })
-        }
-        _ => {
-            let prefix = match architecture {
-                Architecture::MobileNetV1 { .. } => "classifier",
-                Architecture::MobileNetV2 => "classifier.1",
-                _ => "fc",
-            };
-            let weight = format!("{prefix}.weight");
-            if !loader.has(&weight) {
-                return None;
-            }
-            let classes = loader.shape(&format!("{prefix}.bias"))?[0];
-            Some(Head {
-                hidden: Vec::new(),
-                output: Head::linear(
-                    loader,
-                    &weight,
-                    &format!("{prefix}.bias"),
-                    MatrixLayout::OutIn,
-                    channels,
-                    classes,
-                ),
             })
         }
     }

@@ -42,6 +42,9 @@ pub struct ResNet {
 }
 
 impl ResNet {
+    /// Key prefix of the classifier (`fc.weight`, `fc.bias`).
+    pub const HEAD_PREFIX: &'static str = "fc.";
+
     /// Loads a ResNet of `depth` from torchvision keys.
     pub fn load(loader: &mut WeightLoader, depth: usize) -> Self {
         let eps = 1e-5;

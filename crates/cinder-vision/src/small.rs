@@ -20,6 +20,14 @@ pub struct SmallCnn {
 }
 
 impl SmallCnn {
+    /// Key prefix of the classifier (`fc.weight`, `fc.bias`).
+    pub const HEAD_PREFIX: &'static str = "fc.";
+
+    /// Channels of the last feature map.
+    pub fn channels(&self) -> usize {
+        SMALL_LAYERS[SMALL_LAYERS.len() - 1].0
+    }
+
     /// Loads (or initializes) from keys `convs.{i}.conv.weight`, `convs.{i}.bn.*`.
     pub fn load(loader: &mut WeightLoader) -> Self {
         let mut inputs = 3;

@@ -5,8 +5,9 @@ use burn::module::Module;
 use burn::tensor::Tensor;
 use burn::tensor::activation::relu;
 
+use crate::head::Head;
 use crate::layers::{Activation, BatchNorm2d, Conv2d, ConvBn, ConvSpec, NormKeys, max_pool};
-use crate::loader::{KernelLayout, WeightLoader};
+use crate::loader::{KernelLayout, MatrixLayout, WeightLoader};
 use crate::taps::Taps;
 
 /// One 3×3 convolution of VGG, with optional batch norm, then ReLU.
@@ -49,6 +50,51 @@ fn block_counts(depth: usize) -> [usize; 5] {
 }
 
 impl Vgg {
+    /// Channels of the last feature map.
+    pub const CHANNELS: usize = 512;
+    /// VGG pools its last feature map to a 7×7 grid and flattens it (25088 features).
+    pub const GRID_POOL: usize = 7;
+    /// Key prefix of the classifier.
+    pub const HEAD_PREFIX: &'static str = "classifier.";
+
+    /// Channels of the last feature map.
+    pub fn channels(&self) -> usize {
+        Self::CHANNELS
+    }
+
+    /// The file's three-layer classifier (`classifier.0`, `.3`, `.6`; 4096 hidden units with
+    /// ReLU), when it has one.
+    pub fn load_head(loader: &mut WeightLoader, channels: usize) -> Option<Head> {
+        if !loader.has("classifier.6.weight") {
+            return None;
+        }
+        let classes = loader.shape("classifier.6.bias")?[0];
+        let mut hidden = Vec::new();
+        let mut inputs = channels * Self::GRID_POOL * Self::GRID_POOL;
+        for index in [0, 3] {
+            hidden.push(Head::linear(
+                loader,
+                &format!("classifier.{index}.weight"),
+                &format!("classifier.{index}.bias"),
+                MatrixLayout::OutIn,
+                inputs,
+                4096,
+            ));
+            inputs = 4096;
+        }
+        Some(Head {
+            hidden,
+            output: Head::linear(
+                loader,
+                "classifier.6.weight",
+                "classifier.6.bias",
+                MatrixLayout::OutIn,
+                4096,
+                classes,
+            ),
+        })
+    }
+
     /// Loads VGG-`depth` from torchvision keys.
     pub fn load(loader: &mut WeightLoader, depth: usize, batch_norm: bool) -> Self {
         let mut index = 0;

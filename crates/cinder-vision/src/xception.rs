@@ -140,6 +140,16 @@ pub struct Xception {
 }
 
 impl Xception {
+    /// Channels of the last feature map (`conv4`).
+    pub const CHANNELS: usize = 2048;
+    /// Key prefix of the classifier (`fc.weight`, `fc.bias`).
+    pub const HEAD_PREFIX: &'static str = "fc.";
+
+    /// Channels of the last feature map.
+    pub fn channels(&self) -> usize {
+        Self::CHANNELS
+    }
+
     /// Loads the base from timm keys.
     pub fn load(loader: &mut WeightLoader) -> Self {
         let none = crate::layers::Padding::Symmetric(0, 0);
