@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use burn::tensor::Device;
-use cinder_experiment::{FeatureMapRequest, ImageGraph, ImageGraphPipeline, write_feature_maps};
+use cinder_experiment::{
+    FeatureMapRequest, ImageGraph, ImageGraphPipeline, RunDirectory, write_feature_maps,
+};
 use cinder_plot::{BarChart, ConfusionMatrix, Curves, Report, save};
 use cinder_vision::checkpoint::{check_checkpoint_path, load_checkpoint, save_checkpoint};
 use cinder_vision::embed::EmbeddingCache;
@@ -766,8 +768,14 @@ pub struct FinetuneArguments {
     model: ModelArguments,
     /// Image folder: class subfolders (split by --test-fraction), or a flat folder of
     /// `<class>_<train|test>_<n>.<ext>` files (the split comes from the names).
-    #[arg(long)]
-    images: PathBuf,
+    #[arg(long, required_unless_present = "resume")]
+    images: Option<PathBuf>,
+    /// Continue a killed run from its run directory, with the flags it was started with: every
+    /// strategy resumes after its last finished epoch (model and optimizer states are saved
+    /// each epoch under `progress/`), finished strategies are not trained again, and the result
+    /// equals an uninterrupted run's.
+    #[arg(long, value_name = "RUN_DIR")]
+    resume: Option<PathBuf>,
     /// Strategies to compare, comma-separated: `head` (feature extraction), `top:N` (the top N
     /// units of the base + head), `full`, or `auto` (the rule of thumb, from the images per class
     /// and --similar).
@@ -880,7 +888,59 @@ fn load_split(root: &Path, test_fraction: f64, seed: u64) -> anyhow::Result<Spli
 }
 
 /// Runs `cinder image finetune`.
-pub fn finetune(arguments: &FinetuneArguments, device: &Device) -> anyhow::Result<()> {
+/// Parses the flags a fine-tuning run was started with (saved in its `arguments.json`).
+#[derive(Debug, clap::Parser)]
+struct SavedFinetune {
+    #[command(flatten)]
+    arguments: FinetuneArguments,
+}
+
+/// Runs `cinder image finetune` (or resumes it with `--resume RUN_DIR`).
+pub fn finetune(
+    arguments: &FinetuneArguments,
+    argv: &[String],
+    device: &Device,
+) -> anyhow::Result<()> {
+    let Some(run) = &arguments.resume else {
+        return train_finetune(arguments, argv, None, device);
+    };
+    let ignored = crate::run_directory::subcommand_flags(argv, &["image", "finetune"]);
+    if !ignored.is_empty() {
+        bail!(
+            "--resume continues {} with the flags it was started with (saved in its arguments.json); drop these, which it would ignore: {}",
+            run.display(),
+            ignored.join(" ")
+        );
+    }
+    let directory = RunDirectory::open(run)?;
+    let saved: Vec<String> = directory.read_json("arguments.json").with_context(|| {
+        format!(
+            "is {} a `cinder image finetune` run directory?",
+            run.display()
+        )
+    })?;
+    let parsed = <SavedFinetune as clap::Parser>::try_parse_from(
+        std::iter::once("cinder-image-finetune".to_string()).chain(saved),
+    )
+    .with_context(|| {
+        format!(
+            "the flags saved in {}",
+            directory.join("arguments.json").display()
+        )
+    })?;
+    train_finetune(&parsed.arguments, argv, Some(directory), device)
+}
+
+fn train_finetune(
+    arguments: &FinetuneArguments,
+    argv: &[String],
+    resume: Option<RunDirectory>,
+    device: &Device,
+) -> anyhow::Result<()> {
+    let images = arguments
+        .images
+        .as_ref()
+        .context("--images names the image folder")?;
     for (flag, rate) in [("--lr", arguments.lr), ("--base-lr", arguments.base_lr)] {
         if !(rate.is_finite() && rate > 0.0) {
             bail!("{flag} must be a positive, finite learning rate, got {rate}");
@@ -891,7 +951,20 @@ pub fn finetune(arguments: &FinetuneArguments, device: &Device) -> anyhow::Resul
     }
     let device = device.clone();
     let pretrained = arguments.model.open(HeadChoice::Drop, &device)?;
-    let split = load_split(&arguments.images, arguments.test_fraction, arguments.seed)?;
+    let split = load_split(images, arguments.test_fraction, arguments.seed)?;
+    let directory = match resume {
+        Some(directory) => Some(directory),
+        None if arguments.no_report => None,
+        None => {
+            let name = format!("finetune-{}", pretrained.architecture);
+            let directory = RunDirectory::create(&arguments.out, &name)?;
+            directory.write_json(
+                "arguments.json",
+                &crate::run_directory::subcommand_flags(argv, &["image", "finetune"]),
+            )?;
+            Some(directory)
+        }
+    };
     let units = pretrained.model.backbone.unit_count();
     let per_class = split.train.len() / split.classes.len().max(1);
     let strategies: Vec<Strategy> = arguments
@@ -904,7 +977,7 @@ pub fn finetune(arguments: &FinetuneArguments, device: &Device) -> anyhow::Resul
         .collect::<Result<_, _>>()?;
     let mut results = Vec::new();
     let mut best: Option<(f64, cinder_vision::transfer::FineTuned)> = None;
-    for strategy in &strategies {
+    for (index, strategy) in strategies.iter().enumerate() {
         let config = FineTuneConfig {
             strategy: *strategy,
             epochs: arguments.epochs,
@@ -919,7 +992,10 @@ pub fn finetune(arguments: &FinetuneArguments, device: &Device) -> anyhow::Resul
             split.classes.len(),
             &config,
             &device,
-            &format!("{:>14}", short(strategy)),
+            directory
+                .as_ref()
+                .map(|d| d.join(format!("progress/strategy-{}", index + 1)))
+                .as_deref(),
             &mut ProgressBars::new(false),
         )?;
         let inputs: Vec<_> = split.test.iter().map(|(i, _)| i.clone()).collect();
@@ -952,7 +1028,7 @@ pub fn finetune(arguments: &FinetuneArguments, device: &Device) -> anyhow::Resul
             );
         }
         results.push(serde_json::json!({
-            "strategy": short(strategy),
+            "strategy": strategy.name(),
             "description": report.strategy,
             "trained_units": report.trained_units,
             "total_units": report.total_units,
@@ -970,8 +1046,8 @@ pub fn finetune(arguments: &FinetuneArguments, device: &Device) -> anyhow::Resul
     }
     let summary = serde_json::json!({
         "kind": "image-finetune",
-        "dataset": arguments.images.file_name().map_or_else(|| arguments.images.display().to_string(), |n| n.to_string_lossy().into_owned()),
-        "images": arguments.images.display().to_string(),
+        "dataset": images.file_name().map_or_else(|| images.display().to_string(), |n| n.to_string_lossy().into_owned()),
+        "images": images.display().to_string(),
         "model": pretrained.architecture.to_string(),
         "weights": arguments.model.describe(),
         "class_names": split.classes,
@@ -985,11 +1061,7 @@ pub fn finetune(arguments: &FinetuneArguments, device: &Device) -> anyhow::Resul
         "results": results,
     });
     let mut summary = summary;
-    if !arguments.no_report {
-        let directory = cinder_experiment::RunDirectory::create(
-            &arguments.out,
-            &format!("finetune-{}", pretrained.architecture),
-        )?;
+    if let Some(directory) = &directory {
         summary["run_directory"] = directory.display().to_string().into();
         directory.write_text("config.json", &serde_json::to_string_pretty(&summary)?)?;
         let mut metrics = String::from("strategy,epoch,train_loss,train_accuracy,epoch_ms\n");
@@ -1016,7 +1088,7 @@ pub fn finetune(arguments: &FinetuneArguments, device: &Device) -> anyhow::Resul
             };
             save_checkpoint(&checkpoint, &directory.join("checkpoints/best.bpk"))?;
         }
-        let report = build_finetune_report(&directory)?;
+        let report = build_finetune_report(directory)?;
         eprintln!("report: {}", report.display());
     }
     if let (Some(path), Some((_, model))) = (&arguments.save, best) {
@@ -1034,14 +1106,6 @@ pub fn finetune(arguments: &FinetuneArguments, device: &Device) -> anyhow::Resul
         println!("{}", serde_json::to_string_pretty(&summary)?);
     }
     Ok(())
-}
-
-fn short(strategy: &Strategy) -> String {
-    match strategy {
-        Strategy::HeadOnly => "head".into(),
-        Strategy::TopUnits(n) => format!("top:{n}"),
-        Strategy::Full => "full".into(),
-    }
 }
 
 /// Builds `report.html` of a fine-tuning run from its `config.json` (also used by `cinder report`).

@@ -141,7 +141,9 @@ fn main() -> anyhow::Result<()> {
             image::ImageCommand::FeatureMaps(arguments) => {
                 image::feature_maps_command(&arguments, &device()?)
             }
-            image::ImageCommand::Finetune(arguments) => image::finetune(&arguments, &device()?),
+            image::ImageCommand::Finetune(arguments) => {
+                image::finetune(&arguments, &argv, &device()?)
+            }
             image::ImageCommand::Convert(arguments) => image::convert(&arguments, &device()?),
             image::ImageCommand::Graph(arguments) => image::graph(&arguments, &device()?),
             image::ImageCommand::NodeFeatures(arguments) => {

@@ -149,6 +149,28 @@ fn finetune_compares_strategies_and_features_writes_one_row_per_image() {
         1 + 3 * 8
     );
 
+    // Interrupted: the third strategy lost its progress and the run its results; --resume
+    // keeps strategies 1-2 (their final epochs are committed) and retrains 3 to the same result.
+    std::fs::remove_dir_all(run.join("progress/strategy-3")).unwrap();
+    std::fs::remove_file(run.join("config.json")).unwrap();
+    std::fs::remove_file(run.join("report.html")).unwrap();
+    let output = cinder(&["image", "finetune", "--resume", run.to_str().unwrap()]);
+    let resumed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    for (a, b) in resumed["results"].as_array().unwrap().iter().zip(results) {
+        assert_eq!(a["history"].as_array().unwrap().len(), 8);
+        let losses = |r: &serde_json::Value| -> Vec<f64> {
+            r["history"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["loss"].as_f64().unwrap())
+                .collect()
+        };
+        assert_eq!(losses(a), losses(b));
+        assert_eq!(a["test_accuracy"], b["test_accuracy"]);
+    }
+    assert!(run.join("report.html").exists());
+
     // The saved checkpoint classifies with the new class names.
     let output = cinder(&[
         "image",

@@ -14,7 +14,7 @@ use cinder_vision::image_graph::{
     ImageGraphOptions, image_similarity_graph, same_class_edge_fraction,
 };
 use cinder_vision::transfer::{
-    FineTuneConfig, FineTuneReport, FineTuned, LabelledImages, fine_tune,
+    FineTuneConfig, FineTuneReport, FineTuned, LabelledImages, fine_tune_resumable,
 };
 
 use crate::error::{ExperimentError, Result};
@@ -192,14 +192,16 @@ impl ImageGraphPipeline {
 
 /// Fine-tunes `pretrained` on `train` (see `cinder_vision::transfer::fine_tune`), reporting a
 /// [`Unit::FineTuning`] with one [`Event::Epoch`] per epoch (training loss and accuracy) to
-/// `observer`; `label` names it in progress output (the strategy).
+/// `observer`, labelled with the strategy's name. With `checkpoints`, every
+/// epoch is committed to that folder and a killed run resumes from it exactly
+/// (`cinder_vision::transfer::fine_tune_resumable`).
 pub fn fine_tune_observed(
     pretrained: &Pretrained,
     train: &LabelledImages,
     classes: usize,
     config: &FineTuneConfig,
     device: &Device,
-    label: &str,
+    checkpoints: Option<&std::path::Path>,
     observer: &mut dyn Observer,
 ) -> Result<(FineTuned, FineTuneReport)> {
     observer.observe(&Event::Started {
@@ -207,22 +209,30 @@ pub fn fine_tune_observed(
         index: 1,
         count: 1,
         steps: config.epochs,
-        label,
+        label: &config.strategy.name(),
     });
-    let outcome = fine_tune(pretrained, train, classes, config, device, |epoch| {
-        observer.observe(&Event::Epoch {
-            unit: Unit::FineTuning,
-            index: 1,
-            metrics: EpochMetrics {
-                epoch: epoch.epoch,
-                train_loss: epoch.loss,
-                train_accuracy: epoch.accuracy,
-                validation_loss: None,
-                validation_accuracy: None,
-                ms: epoch.milliseconds,
-            },
-        });
-    })?;
+    let outcome = fine_tune_resumable(
+        pretrained,
+        train,
+        classes,
+        config,
+        device,
+        checkpoints,
+        |epoch| {
+            observer.observe(&Event::Epoch {
+                unit: Unit::FineTuning,
+                index: 1,
+                metrics: EpochMetrics {
+                    epoch: epoch.epoch,
+                    train_loss: epoch.loss,
+                    train_accuracy: epoch.accuracy,
+                    validation_loss: None,
+                    validation_accuracy: None,
+                    ms: epoch.milliseconds,
+                },
+            });
+        },
+    )?;
     observer.observe(&Event::Finished {
         unit: Unit::FineTuning,
         index: 1,

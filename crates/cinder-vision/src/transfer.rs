@@ -18,11 +18,12 @@
 //!
 //! "Big" here means at least 1000 labelled images per class.
 
+use std::path::Path;
 use std::time::Instant;
 
 use burn::module::Module;
 use burn::nn::Linear;
-use burn::optim::{AdamConfig, GradientsParams};
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Device, Tensor, TensorData};
 use image::RgbImage;
@@ -32,6 +33,7 @@ use crate::head::Head;
 use crate::loader::{MatrixLayout, WeightLoader};
 use crate::model::Cnn;
 use crate::pretrained::Pretrained;
+use crate::weights::write_through_temporary;
 
 /// What is trained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +47,15 @@ pub enum Strategy {
 }
 
 impl Strategy {
+    /// The short name [`parse`](Self::parse) reads back: `head`, `top:N` or `full`.
+    pub fn name(&self) -> String {
+        match self {
+            Self::HeadOnly => "head".into(),
+            Self::TopUnits(n) => format!("top:{n}"),
+            Self::Full => "full".into(),
+        }
+    }
+
     /// Parses `head`, `top:N` or `full`.
     pub fn parse(text: &str) -> Result<Self> {
         match text {
@@ -124,7 +135,7 @@ impl Default for FineTuneConfig {
 }
 
 /// One epoch of training.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FineTuneEpoch {
     /// 1-based epoch.
     pub epoch: usize,
@@ -207,6 +218,49 @@ pub fn fine_tune(
     classes: usize,
     config: &FineTuneConfig,
     device: &Device,
+    progress: impl FnMut(&FineTuneEpoch),
+) -> Result<(FineTuned, FineTuneReport)> {
+    fine_tune_resumable(pretrained, train, classes, config, device, None, progress)
+}
+
+/// The state a resumable fine-tuning commits after each epoch (`state.json`, beside the
+/// epoch's model and optimizer files).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+struct EpochState {
+    /// The configuration it trains (resuming with another one is refused).
+    config: String,
+    /// Epochs finished.
+    epoch: usize,
+    /// The shuffling stream's state after that epoch.
+    shuffle_state: u64,
+    /// The finished epochs.
+    history: Vec<FineTuneEpoch>,
+}
+
+fn describe_config(config: &FineTuneConfig, classes: usize, images: usize) -> String {
+    format!(
+        "{} | epochs {} | batch {} | head lr {} | base lr {} | seed {} | {classes} classes | {images} images",
+        config.strategy.describe(),
+        config.epochs,
+        config.batch_size,
+        config.head_learning_rate,
+        config.base_learning_rate,
+        config.seed
+    )
+}
+
+/// [`fine_tune`] that can be killed and resumed exactly: with `checkpoints`, after every epoch
+/// the model, both Adam states and the shuffling state are committed to that folder
+/// (`epoch-E.*.bpk`, then `state.json`, each written through a temporary file); called again
+/// with the same folder and configuration, it continues after the last committed epoch (and
+/// returns at once when all epochs are done). The result equals an uninterrupted run's.
+pub fn fine_tune_resumable(
+    pretrained: &Pretrained,
+    train: &LabelledImages,
+    classes: usize,
+    config: &FineTuneConfig,
+    device: &Device,
+    checkpoints: Option<&Path>,
     mut progress: impl FnMut(&FineTuneEpoch),
 ) -> Result<(FineTuned, FineTuneReport)> {
     if train.is_empty() {
@@ -262,7 +316,39 @@ pub fn fine_tune(
     let mut base_optimizer = AdamConfig::new().init();
     let mut history = Vec::with_capacity(config.epochs);
     let mut state = config.seed ^ 0x5eed;
-    for epoch in 1..=config.epochs {
+    let description = describe_config(config, classes, train.len());
+    let mut first_epoch = 1;
+    if let Some(folder) = checkpoints
+        && let Some(saved) = read_epoch_state(folder)?
+    {
+        if saved.config != description {
+            return Err(VisionError::InvalidArgument(format!(
+                "{}: holds the state of another fine-tuning ({}), not of {description}",
+                folder.display(),
+                saved.config
+            )));
+        }
+        let file = |what: &str| folder.join(format!("epoch-{}.{what}.bpk", saved.epoch));
+        let failed = |what: &str, error: String| {
+            VisionError::InvalidArgument(format!(
+                "{}: cannot resume: {error}",
+                file(what).display()
+            ))
+        };
+        model = model
+            .try_load_file(file("model"))
+            .map_err(|e| failed("model", e.to_string()))?;
+        head_optimizer = head_optimizer
+            .load(file("head-adam"))
+            .map_err(|e| failed("head-adam", e.to_string()))?;
+        base_optimizer = base_optimizer
+            .load(file("base-adam"))
+            .map_err(|e| failed("base-adam", e.to_string()))?;
+        state = saved.shuffle_state;
+        first_epoch = saved.epoch + 1;
+        history = saved.history;
+    }
+    for epoch in first_epoch..=config.epochs {
         let start = Instant::now();
         let order = shuffled(labels.len(), &mut state);
         let (mut loss_sum, mut correct) = (0.0, 0usize);
@@ -309,6 +395,20 @@ pub fn fine_tune(
         };
         progress(&record);
         history.push(record);
+        if let Some(folder) = checkpoints {
+            commit_epoch(
+                folder,
+                &model,
+                &head_optimizer,
+                &base_optimizer,
+                &EpochState {
+                    config: description.clone(),
+                    epoch,
+                    shuffle_state: state,
+                    history: history.clone(),
+                },
+            )?;
+        }
     }
     let report = FineTuneReport {
         strategy: config.strategy.describe(),
@@ -325,6 +425,73 @@ pub fn fine_tune(
         },
         report,
     ))
+}
+
+/// The last committed epoch of a resumable fine-tuning in `folder`, if any.
+fn read_epoch_state(folder: &Path) -> Result<Option<EpochState>> {
+    let path = folder.join("state.json");
+    if !path.exists() {
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string(&path).map_err(|source| VisionError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|e| VisionError::InvalidArgument(format!("{}: {e}", path.display())))
+}
+
+/// Writes epoch `state.epoch`'s model and optimizer states, then `state.json` naming it (the
+/// commit), then removes the previous epoch's files.
+fn commit_epoch(
+    folder: &Path,
+    model: &Cnn,
+    head_optimizer: &ModuleOptimizer,
+    base_optimizer: &ModuleOptimizer,
+    state: &EpochState,
+) -> Result<()> {
+    std::fs::create_dir_all(folder).map_err(|source| VisionError::Io {
+        path: folder.to_path_buf(),
+        source,
+    })?;
+    let file = |epoch: usize, what: &str| folder.join(format!("epoch-{epoch}.{what}.bpk"));
+    let saved = |what: &str, result: std::result::Result<(), String>| {
+        result.map_err(|e| {
+            VisionError::InvalidArgument(format!(
+                "saving {}: {e}",
+                file(state.epoch, what).display()
+            ))
+        })
+    };
+    write_through_temporary(&file(state.epoch, "model"), |path| {
+        model.clone().save_file(path).map_err(std::io::Error::other)
+    })?;
+    saved(
+        "head-adam",
+        write_through_temporary(&file(state.epoch, "head-adam"), |path| {
+            head_optimizer.save(path).map_err(std::io::Error::other)
+        })
+        .map_err(|e| e.to_string()),
+    )?;
+    saved(
+        "base-adam",
+        write_through_temporary(&file(state.epoch, "base-adam"), |path| {
+            base_optimizer.save(path).map_err(std::io::Error::other)
+        })
+        .map_err(|e| e.to_string()),
+    )?;
+    let text = serde_json::to_string(state)
+        .map_err(|e| VisionError::InvalidArgument(format!("fine-tuning state: {e}")))?;
+    write_through_temporary(&folder.join("state.json"), |path| {
+        std::fs::write(path, &text)
+    })?;
+    if state.epoch > 1 {
+        for what in ["model", "head-adam", "base-adam"] {
+            let _ = std::fs::remove_file(file(state.epoch - 1, what));
+        }
+    }
+    Ok(())
 }
 
 /// What the frozen part of the base produced for every training image.
