@@ -9,8 +9,8 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use burn::tensor::Device;
 use cinder_datasets::{
-    GraphSetDataset, MUTAG_ATOMS, MotifBenchmark, load_gin_text, load_graph_directory,
-    load_registered_graphs, load_registered_nodes, load_sdf, motif_benchmark,
+    GraphSetDataset, MUTAG_ATOMS, MotifBenchmark, load_registered_graphs, load_registered_nodes,
+    motif_benchmark,
 };
 use cinder_graph::{Fold, Graph, seeded_shuffle};
 use cinder_nn::{
@@ -281,7 +281,14 @@ type LoadedNodes = (String, Graph, Option<MotifBenchmark>);
 
 fn load_nodes(arguments: &ExplainNodeArguments) -> anyhow::Result<LoadedNodes> {
     if let Some(directory) = &arguments.data {
-        let loaded = load_graph_directory(directory)?;
+        let loaded = cinder_datasets::open_dataset(&directory.to_string_lossy(), None, "")?
+            .into_nodes()
+            .with_context(|| {
+                format!(
+                    "{}: `cinder explain node` needs one graph with node labels",
+                    directory.display()
+                )
+            })?;
         return Ok((directory.display().to_string(), loaded.graph, None));
     }
     let Some(name) = arguments.dataset.as_deref() else {
@@ -398,28 +405,18 @@ fn write_node_report(
 
 fn load_graphs(arguments: &ExplainGraphArguments) -> anyhow::Result<GraphSetDataset> {
     if let Some(path) = &arguments.data {
-        let name = path
-            .file_stem()
-            .map_or_else(|| "graphs".into(), |s| s.to_string_lossy().into_owned());
-        let is_sdf = path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("sdf"));
-        return Ok(if is_sdf {
-            let molecules = load_sdf(path, &arguments.label_property)?;
-            GraphSetDataset {
-                name,
-                graphs: molecules.graphs,
-                class_names: molecules.classes,
-                folds: None,
-            }
-        } else {
-            let loaded = load_gin_text(path)?;
-            GraphSetDataset {
-                name,
-                class_names: loaded.class_values.iter().map(i64::to_string).collect(),
-                graphs: loaded.graphs,
-                folds: None,
-            }
+        // Read as `cinder data info` reads it: the format detected from the file or folder.
+        return cinder_datasets::open_dataset(
+            &path.to_string_lossy(),
+            None,
+            &arguments.label_property,
+        )?
+        .into_graphs()
+        .with_context(|| {
+            format!(
+                "{}: `cinder explain graph` needs a set of labelled graphs",
+                path.display()
+            )
         });
     }
     let Some(name) = arguments.dataset.as_deref() else {

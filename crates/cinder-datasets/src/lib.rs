@@ -93,8 +93,8 @@ pub use ply::parse_ply;
 pub use polygon_mesh::Mesh;
 pub use registry::{
     DatasetTask, DiscoveredDataset, GraphSetDataset, MUTAG_ATOMS, NodeDataset, REGISTRY,
-    RegisteredDataset, discovered, find_discovered, load_registered_graphs, load_registered_nodes,
-    registered,
+    RegisteredDataset, discovered, find_discovered, load_gin_text_set, load_registered_graphs,
+    load_registered_nodes, registered,
 };
 pub use sdf::{Molecules, load_sdf, parse_sdf};
 pub use shipped_images::{

@@ -7,7 +7,6 @@ use cinder_graph::Direction;
 
 use crate::csv_graph::load_csv_graph;
 use crate::error::{DatasetError, Result};
-use crate::gin_text::{load_folds, load_gin_text};
 use crate::graph_directory::load_graph_directory;
 use crate::image_folder::{ImageFolder, is_image, load_image_folder};
 use crate::mesh::load_mesh_graph;
@@ -15,8 +14,8 @@ use crate::musae::load_musae;
 use crate::npz::load_npz_graph;
 use crate::planetoid::{PLANETOID_NAMES, load_planetoid};
 use crate::registry::{
-    DatasetTask, GraphSetDataset, NodeDataset, REGISTRY, find_discovered, load_registered_graphs,
-    load_registered_nodes,
+    DatasetTask, GraphSetDataset, NodeDataset, REGISTRY, find_discovered, load_gin_text_set,
+    load_registered_graphs, load_registered_nodes,
 };
 use crate::sdf::load_sdf;
 use crate::tu::load_tu;
@@ -322,18 +321,7 @@ pub fn open_dataset(
             } else {
                 path.to_path_buf()
             };
-            let loaded = load_gin_text(&file)?;
-            let folds_directory = file.with_file_name("10fold_idx");
-            let folds = folds_directory
-                .is_dir()
-                .then(|| load_folds(&folds_directory, loaded.graphs.len()))
-                .transpose()?;
-            Dataset::Graphs(GraphSetDataset {
-                name: loaded.name.clone(),
-                class_names: loaded.class_values.iter().map(i64::to_string).collect(),
-                graphs: loaded.graphs,
-                folds,
-            })
+            Dataset::Graphs(load_gin_text_set(&file)?)
         }
         DataFormat::Sdf => {
             let molecules = load_sdf(path, label_property)?;

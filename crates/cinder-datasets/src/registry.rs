@@ -231,19 +231,9 @@ pub fn load_registered_graphs(name: &str) -> Result<GraphSetDataset> {
             })
         }
         "MUTAG" | "PROTEINS" => {
-            let path = path_of(dataset)?;
-            let loaded = load_gin_text(&path)?;
-            let folds_directory = path.parent().unwrap_or(Path::new(".")).join("10fold_idx");
-            let folds = folds_directory
-                .exists()
-                .then(|| load_folds(&folds_directory, loaded.graphs.len()))
-                .transpose()?;
-            Ok(GraphSetDataset {
-                name: dataset.name.into(),
-                class_names: loaded.class_values.iter().map(i64::to_string).collect(),
-                graphs: loaded.graphs,
-                folds,
-            })
+            let mut set = load_gin_text_set(&path_of(dataset)?)?;
+            set.name = dataset.name.into();
+            Ok(set)
         }
         other => Err(wrong_task(other, "graph classification")),
     }
@@ -407,15 +397,22 @@ fn load_discovered_graphs(name: &str, unknown: DatasetError) -> Result<GraphSetD
             path: found.path.clone(),
             what: "TU files (<NAME>_A.txt, …) or a GIN text file (<NAME>.txt)".into(),
         })?;
-    let path = found.path.join(file);
-    let loaded = load_gin_text(&path)?;
-    let folds_directory = found.path.join("10fold_idx");
+    let mut set = load_gin_text_set(&found.path.join(file))?;
+    set.name = found.name;
+    Ok(set)
+}
+
+/// A GIN/DGCNN text file as a graph set, with the fixed folds of a `10fold_idx/` folder beside it
+/// when there is one (the one place GIN text and its folds are read together).
+pub fn load_gin_text_set(file: &Path) -> Result<GraphSetDataset> {
+    let loaded = load_gin_text(file)?;
+    let folds_directory = file.with_file_name("10fold_idx");
     let folds = folds_directory
         .is_dir()
         .then(|| load_folds(&folds_directory, loaded.graphs.len()))
         .transpose()?;
     Ok(GraphSetDataset {
-        name: found.name,
+        name: loaded.name,
         class_names: loaded.class_values.iter().map(i64::to_string).collect(),
         graphs: loaded.graphs,
         folds,
