@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use burn::tensor::Device;
 use cinder_experiment::{
-    FeatureMapRequest, ImageGraph, ImageGraphPipeline, RunDirectory, write_feature_maps,
+    FeatureMapRequest, FineTuneRun, ImageGraph, ImageGraphPipeline, RunDirectory, StrategyResult,
+    write_feature_maps,
 };
-use cinder_plot::{BarChart, ConfusionMatrix, Curves, Report, save};
+use cinder_plot::{BarChart, Report, save};
 use cinder_vision::checkpoint::{check_checkpoint_path, load_checkpoint, save_checkpoint};
 use cinder_vision::embed::EmbeddingCache;
 use cinder_vision::transfer::{FineTuneConfig, LabelledImages, Strategy};
@@ -1010,11 +1011,13 @@ fn train_finetune(
         for (p, (_, y)) in predictions.iter().zip(&split.test) {
             confusion[*y][*p] += 1;
         }
-        let epoch_ms = {
-            let mut times: Vec<f64> = report.history.iter().map(|e| e.milliseconds).collect();
-            times.sort_by(f64::total_cmp);
-            times.get(times.len() / 2).copied().unwrap_or(0.0)
-        };
+        let epoch_ms = cinder_nn::median(
+            &report
+                .history
+                .iter()
+                .map(|e| e.milliseconds)
+                .collect::<Vec<_>>(),
+        );
         if !arguments.json {
             println!(
                 "{:<34} test accuracy {:.4} ({correct}/{})  trained units {}/{}  final train loss {:.4}  epoch {:.1} ms (median)",
@@ -1027,57 +1030,45 @@ fn train_finetune(
                 epoch_ms
             );
         }
-        results.push(serde_json::json!({
-            "strategy": strategy.name(),
-            "description": report.strategy,
-            "trained_units": report.trained_units,
-            "total_units": report.total_units,
-            "test_accuracy": accuracy,
-            "correct": correct,
-            "test_images": split.test.len(),
-            "epoch_ms_median": epoch_ms,
-            "cache_seconds": report.cache_seconds,
-            "history": report.history,
-            "confusion": confusion,
-        }));
+        results.push(StrategyResult {
+            strategy: strategy.name(),
+            description: report.strategy,
+            trained_units: report.trained_units,
+            total_units: report.total_units,
+            test_accuracy: accuracy,
+            correct,
+            test_images: split.test.len(),
+            epoch_ms_median: epoch_ms,
+            cache_seconds: report.cache_seconds,
+            history: report.history,
+            confusion,
+        });
         if best.as_ref().is_none_or(|(a, _)| accuracy > *a) {
             best = Some((accuracy, model));
         }
     }
-    let summary = serde_json::json!({
-        "kind": "image-finetune",
-        "dataset": images.file_name().map_or_else(|| images.display().to_string(), |n| n.to_string_lossy().into_owned()),
-        "images": images.display().to_string(),
-        "model": pretrained.architecture.to_string(),
-        "weights": arguments.model.describe(),
-        "class_names": split.classes,
-        "train_images": split.train.len(),
-        "test_images": split.test.len(),
-        "epochs": arguments.epochs,
-        "head_learning_rate": arguments.lr,
-        "base_learning_rate": arguments.base_lr,
-        "seed": arguments.seed,
-        "command": cinder_experiment::command_line(),
-        "results": results,
-    });
-    let mut summary = summary;
+    let mut summary = FineTuneRun {
+        kind: "image-finetune".into(),
+        dataset: images.file_name().map_or_else(
+            || images.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        ),
+        images: images.display().to_string(),
+        model: pretrained.architecture.to_string(),
+        weights: arguments.model.describe(),
+        class_names: split.classes.clone(),
+        train_images: split.train.len(),
+        test_images: split.test.len(),
+        epochs: arguments.epochs,
+        head_learning_rate: arguments.lr,
+        base_learning_rate: arguments.base_lr,
+        seed: arguments.seed,
+        command: cinder_experiment::command_line(),
+        results,
+        run_directory: None,
+    };
     if let Some(directory) = &directory {
-        summary["run_directory"] = directory.display().to_string().into();
-        directory.write_text("config.json", &serde_json::to_string_pretty(&summary)?)?;
-        let mut metrics = String::from("strategy,epoch,train_loss,train_accuracy,epoch_ms\n");
-        for result in summary["results"].as_array().into_iter().flatten() {
-            for epoch in result["history"].as_array().into_iter().flatten() {
-                metrics.push_str(&format!(
-                    "{},{},{},{},{}\n",
-                    result["strategy"].as_str().unwrap_or(""),
-                    epoch["epoch"],
-                    epoch["loss"],
-                    epoch["accuracy"],
-                    epoch["milliseconds"]
-                ));
-            }
-        }
-        directory.write_text("metrics.csv", &metrics)?;
+        summary.run_directory = Some(directory.display().to_string());
         if let Some((_, model)) = &best {
             let checkpoint = Pretrained {
                 model: model.model.clone(),
@@ -1088,7 +1079,7 @@ fn train_finetune(
             };
             save_checkpoint(&checkpoint, &directory.join("checkpoints/best.bpk"))?;
         }
-        let report = build_finetune_report(directory)?;
+        let report = summary.write(directory)?;
         eprintln!("report: {}", report.display());
     }
     if let (Some(path), Some((_, model))) = (&arguments.save, best) {
@@ -1106,150 +1097,4 @@ fn train_finetune(
         println!("{}", serde_json::to_string_pretty(&summary)?);
     }
     Ok(())
-}
-
-/// Builds `report.html` of a fine-tuning run from its `config.json` (also used by `cinder report`).
-pub fn build_finetune_report(run: &Path) -> anyhow::Result<PathBuf> {
-    let config_path = run.join("config.json");
-    let config: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(&config_path)
-            .with_context(|| format!("reading {}", config_path.display()))?,
-    )
-    .with_context(|| format!("parsing {}", config_path.display()))?;
-    let results = config["results"].as_array().cloned().unwrap_or_default();
-    if results.is_empty() {
-        bail!("{}: no results", config_path.display());
-    }
-    let model = config["model"].as_str().unwrap_or("model");
-    let dataset = config["dataset"].as_str().unwrap_or("images");
-    let charts = run.join("charts");
-    std::fs::create_dir_all(&charts).with_context(|| format!("creating {}", charts.display()))?;
-    let mut loss = Curves::new(
-        &format!("{model} on {dataset}: training loss"),
-        "epoch",
-        "cross-entropy",
-    );
-    let mut accuracy = Curves::new(
-        &format!("{model} on {dataset}: training accuracy"),
-        "epoch",
-        "accuracy",
-    );
-    for result in &results {
-        let name = result["strategy"].as_str().unwrap_or("?");
-        let pick = |field: &str| -> Vec<f64> {
-            result["history"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|e| e[field].as_f64().unwrap_or(0.0))
-                .collect()
-        };
-        loss = loss.with_series(name, pick("loss"));
-        accuracy = accuracy.with_series(name, pick("accuracy"));
-    }
-    let loss_path = charts.join("train_loss.png");
-    save(&loss, &loss_path, (900, 520))?;
-    let accuracy_path = charts.join("train_accuracy.png");
-    save(&accuracy, &accuracy_path, (900, 520))?;
-    let names: Vec<String> = results
-        .iter()
-        .map(|r| r["strategy"].as_str().unwrap_or("?").to_string())
-        .collect();
-    let tests: Vec<f64> = results
-        .iter()
-        .map(|r| r["test_accuracy"].as_f64().unwrap_or(0.0))
-        .collect();
-    let bars = BarChart::new(
-        &format!("{model} on {dataset}: test accuracy per strategy"),
-        "test accuracy",
-        names.clone(),
-        tests.clone(),
-    );
-    let bars_path = charts.join("test_accuracy.png");
-    save(&bars, &bars_path, (900, 520))?;
-
-    let mut report = Report::new(&format!("cinder: transfer learning with {model}"));
-    if let Some(command) = config["command"].as_str() {
-        report = report.with_command(command);
-    }
-    report.heading("Summary");
-    report.paragraph(&format!(
-        "{} training and {} test images, {} classes ({}); {} epochs per strategy, head learning rate {}, base learning rate {}. Batch norm stays in inference mode; the frozen part of the network runs once per image (cached).",
-        config["train_images"], config["test_images"],
-        config["class_names"].as_array().map_or(0, Vec::len),
-        config["class_names"].as_array().map(|a| a.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>().join(", ")).unwrap_or_default(),
-        config["epochs"], config["head_learning_rate"], config["base_learning_rate"],
-    ));
-    report.table(
-        &[
-            "strategy",
-            "what trains",
-            "trained units",
-            "test accuracy",
-            "epoch (median)",
-        ],
-        &results
-            .iter()
-            .map(|r| {
-                vec![
-                    r["strategy"].as_str().unwrap_or("?").to_string(),
-                    r["description"].as_str().unwrap_or("").to_string(),
-                    format!("{}/{}", r["trained_units"], r["total_units"]),
-                    format!(
-                        "{:.2}% ({}/{})",
-                        100.0 * r["test_accuracy"].as_f64().unwrap_or(0.0),
-                        r["correct"],
-                        r["test_images"]
-                    ),
-                    format!("{:.1} ms", r["epoch_ms_median"].as_f64().unwrap_or(0.0)),
-                ]
-            })
-            .collect::<Vec<_>>(),
-    );
-    report.image(&bars_path, "Test accuracy of each strategy.")?;
-    report.heading("Training");
-    report.image(
-        &loss_path,
-        "Training loss per epoch, one curve per strategy.",
-    )?;
-    report.image(&accuracy_path, "Training accuracy per epoch.")?;
-    if let Some(best) = tests
-        .iter()
-        .enumerate()
-        .max_by(|a, b| a.1.total_cmp(b.1))
-        .map(|(i, _)| i)
-    {
-        let class_names: Vec<String> = config["class_names"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|v| v.as_str().unwrap_or("?").to_string())
-            .collect();
-        let counts: Vec<Vec<usize>> = results[best]["confusion"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|row| {
-                row.as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|c| c.as_u64().unwrap_or(0) as usize)
-                    .collect()
-            })
-            .collect();
-        if !class_names.is_empty() && counts.len() == class_names.len() {
-            let confusion = ConfusionMatrix::new(
-                &format!("{model}, {}: test predictions", names[best]),
-                class_names,
-                counts,
-            );
-            let path = charts.join("confusion.png");
-            save(&confusion, &path, (700, 560))?;
-            report.heading("Errors");
-            report.image(&path, &format!("Confusion matrix of the best strategy ({}) on the test images (rows: true class).", names[best]))?;
-        }
-    }
-    let path = run.join("report.html");
-    report.write(&path)?;
-    Ok(path)
 }

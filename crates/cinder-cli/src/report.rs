@@ -15,20 +15,15 @@ pub struct ReportArguments {
     run: PathBuf,
 }
 
-/// Builds `report.html` (and its charts) in `run`.
-pub fn build(run: &RunDirectory) -> anyhow::Result<PathBuf> {
-    let config = run
-        .read_config()
-        .with_context(|| format!("is {} a run directory?", run.display()))?;
-    if config.kind == "image-finetune" {
-        return crate::image::build_finetune_report(run);
-    }
-    Ok(build_report(run)?)
-}
-
 /// Runs `cinder report`.
 pub fn run(arguments: &ReportArguments) -> anyhow::Result<()> {
-    let path = build(&RunDirectory::open(&arguments.run)?)?;
+    let run = RunDirectory::open(&arguments.run)?;
+    let path = build_report(&run).with_context(|| {
+        format!(
+            "rebuilding the report of {} (a run directory of train node/graph or image finetune)",
+            run.display()
+        )
+    })?;
     println!("{}", path.display());
     Ok(())
 }

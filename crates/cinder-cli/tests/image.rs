@@ -170,6 +170,10 @@ fn finetune_compares_strategies_and_features_writes_one_row_per_image() {
         assert_eq!(a["test_accuracy"], b["test_accuracy"]);
     }
     assert!(run.join("report.html").exists());
+    // `cinder report` rebuilds a fine-tuning run's page from its typed records too.
+    std::fs::remove_file(run.join("report.html")).unwrap();
+    cinder(&["report", run.to_str().unwrap()]);
+    assert!(run.join("report.html").exists());
 
     // The saved checkpoint classifies with the new class names.
     let output = cinder(&[

@@ -39,6 +39,7 @@
 
 mod error;
 mod feature_maps;
+mod finetune;
 mod graph;
 mod images;
 mod node;
@@ -51,6 +52,7 @@ mod run_directory;
 pub use cinder_nn::{DeviceChoice, describe_device};
 pub use error::{ExperimentError, Result};
 pub use feature_maps::{FeatureMapRequest, write_feature_maps};
+pub use finetune::{FineTuneRun, StrategyResult, build_finetune_report};
 pub use graph::GraphExperiment;
 pub use images::{ImageGraph, ImageGraphPipeline, embed_observed, fine_tune_observed};
 pub use node::{NodeExperiment, NodeExperimentResult, NodeRun};

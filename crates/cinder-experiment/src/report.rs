@@ -44,16 +44,13 @@ fn curves_by_unit(run: &RunDirectory, rows: &[EpochRow]) -> Result<Vec<UnitCurve
     Ok(units)
 }
 
-/// Builds `report.html` (and its charts under `charts/`) of a classification run from its
-/// records; returns the report's path.
+/// Builds `report.html` (and its charts under `charts/`) of a run from its records: node
+/// seeds or graph folds (classification), or a fine-tuning run (strategies); returns the
+/// report's path.
 pub fn build_report(run: &RunDirectory) -> Result<PathBuf> {
     let config: RunConfig = run.read_config()?;
     if config.kind == "image-finetune" {
-        return Err(ExperimentError::Run {
-            path: run.path().to_path_buf(),
-            reason: "a fine-tuning run: its report is built by cinder-vision's fine-tuning report"
-                .into(),
-        });
+        return crate::finetune::build_finetune_report(run);
     }
     let units = curves_by_unit(run, &run.read_epochs()?)?;
     let unit_rows = run.read_units()?;
