@@ -79,7 +79,13 @@ pub fn write_feature_maps(
                 stage.stage
             ),
         ));
-        let mean = stage.values.iter().map(|&v| v as f64).sum::<f64>() / stage.values.len() as f64;
+        let mean = cinder_nn::mean(
+            &stage
+                .values
+                .iter()
+                .map(|&v| f64::from(v))
+                .collect::<Vec<_>>(),
+        );
         summary.push(serde_json::json!({
             "stage": stage.stage, "channels": stage.channels, "height": stage.height,
             "width": stage.width, "mean": mean,

@@ -119,7 +119,7 @@ pub fn explain_nodes(
     let changes: Vec<(bool, bool)> = explained.iter().map(|e| e.changes).collect();
     let (fidelity_plus, fidelity_minus) = fidelity(&changes);
     Ok(NodeExplanations {
-        explanation_auc: (!aucs.is_empty()).then(|| aucs.iter().sum::<f64>() / aucs.len() as f64),
+        explanation_auc: (!aucs.is_empty()).then(|| crate::statistics::mean(&aucs)),
         nodes: explained,
         fidelity_plus,
         fidelity_minus,

@@ -43,7 +43,8 @@ impl Curves {
         self
     }
 
-    /// Per-epoch mean and population standard deviation over the series long enough.
+    /// Per-epoch mean and population std (divide by n) over the series: the definition of
+    /// `cinder_nn::statistics`, which this crate cannot import (it knows nothing of Burn).
     fn mean_and_std(&self) -> Vec<(f64, f64)> {
         let length = self.series.iter().map(|(_, v)| v.len()).max().unwrap_or(0);
         (0..length)
