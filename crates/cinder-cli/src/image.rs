@@ -17,6 +17,7 @@ use cinder_vision::{Architecture, HeadChoice, Pretrained, load_rgb};
 use clap::{Args, Subcommand};
 
 use crate::progress::ProgressBars;
+use crate::resources::peak_rss_mb;
 
 /// `cinder image` subcommands.
 #[derive(Debug, Subcommand)]
@@ -32,6 +33,9 @@ pub enum ImageCommand {
     Finetune(FinetuneArguments),
     /// Convert a weight file into a burnpack checkpoint (fast to reload) with a JSON sidecar.
     Convert(ConvertArguments),
+    /// Time the forward pass of an architecture (seeded random weights, no file needed) on a
+    /// batch of the architecture's input shape: median ms per batch and images per second.
+    Bench(BenchArguments),
     /// Image similarity graph: every image a node with its CNN embedding as features, edges to
     /// the k most similar images (cosine), written in cinder's CSV graph format; optionally a
     /// few-labels GCN vs the same model without edges (an MLP).
@@ -128,7 +132,7 @@ fn open_cache(
 pub fn node_features(arguments: &NodeFeaturesArguments, device: &Device) -> anyhow::Result<()> {
     use cinder_vision::embed::ImageSource;
     let device = device.clone();
-    let model = arguments.model.open(HeadChoice::Drop, &device)?;
+    let model = arguments.model.open(HeadChoice::Drop, &device)?.folded();
     let nodes_path = arguments.graph.join("nodes.csv");
     let text = std::fs::read_to_string(&nodes_path)
         .with_context(|| format!("reading {}", nodes_path.display()))?;
@@ -269,7 +273,7 @@ pub fn graph(arguments: &GraphArguments, device: &Device) -> anyhow::Result<()> 
         bail!("--k must be at least 1 (neighbours per image)");
     }
     let device = device.clone();
-    let model = arguments.model.open(HeadChoice::Drop, &device)?;
+    let model = arguments.model.open(HeadChoice::Drop, &device)?.folded();
     let folder = cinder_datasets::load_image_folder(&arguments.images)?;
     if folder.images.len() < 2 {
         bail!(
@@ -567,7 +571,8 @@ pub fn classify(arguments: &ClassifyArguments, device: &Device) -> anyhow::Resul
     let model = arguments
         .model
         .open(HeadChoice::Keep, &device)?
-        .with_labels(arguments.labels.as_deref())?;
+        .with_labels(arguments.labels.as_deref())?
+        .folded();
     let mut results = Vec::new();
     for path in &arguments.images {
         let image = load_rgb(path)?;
@@ -624,7 +629,7 @@ pub struct FeaturesArguments {
 /// Runs `cinder image features`.
 pub fn features(arguments: &FeaturesArguments, device: &Device) -> anyhow::Result<()> {
     let device = device.clone();
-    let model = arguments.model.open(HeadChoice::Drop, &device)?;
+    let model = arguments.model.open(HeadChoice::Drop, &device)?.folded();
     let folder = cinder_datasets::load_image_folder(&arguments.images)?;
     if folder.images.is_empty() {
         bail!(
@@ -730,6 +735,80 @@ pub fn feature_maps_command(
     )?;
     for (path, _) in written {
         println!("{}", path.display());
+    }
+    Ok(())
+}
+
+/// Options of `cinder image bench`.
+#[derive(Debug, Args)]
+pub struct BenchArguments {
+    /// Architecture: mobilenet_v1, mobilenet_v2, resnet18…152, vgg11…19(_bn), inception_v3,
+    /// xception.
+    #[arg(long)]
+    arch: String,
+    /// Images per forward pass.
+    #[arg(long, default_value_t = 16)]
+    batch_size: usize,
+    /// Input side (default: the architecture's, 224 or 299).
+    #[arg(long)]
+    size: Option<usize>,
+    /// Worker threads of the CPU kernels (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Timed passes (after --warmup untimed ones).
+    #[arg(long, default_value_t = 10)]
+    reps: usize,
+    /// Untimed passes first.
+    #[arg(long, default_value_t = 2)]
+    warmup: usize,
+    /// Time the model as loaded for training (batch norm a separate layer) instead of the
+    /// inference form every image command uses (batch norm folded into the convolutions).
+    #[arg(long)]
+    unfolded: bool,
+    /// Print one JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs `cinder image bench`.
+pub fn bench(arguments: &BenchArguments, device: &Device) -> anyhow::Result<()> {
+    if let Some(threads) = arguments.threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build_global()
+            .context("configuring the thread pool")?;
+    }
+    let result = cinder_experiment::CnnBench {
+        architecture: Architecture::parse(&arguments.arch)?,
+        batch_size: arguments.batch_size,
+        size: arguments.size,
+        warmup: arguments.warmup,
+        repetitions: arguments.reps,
+        folded: !arguments.unfolded,
+    }
+    .run(device)?;
+    if arguments.json {
+        let mut value = serde_json::to_value(&result)?;
+        value["peak_rss_mib"] = peak_rss_mb().into();
+        println!("{value}");
+    } else {
+        println!(
+            "{} batch {} at {}×{} ({} threads{}): {:.1} ms per batch (median of {}), {:.1} images/s; peak RSS {:.0} MB",
+            result.arch,
+            result.batch_size,
+            result.size,
+            result.size,
+            result.threads,
+            if result.folded {
+                ", batch norm folded"
+            } else {
+                ""
+            },
+            result.ms_per_batch_median,
+            result.reps,
+            result.images_per_s,
+            peak_rss_mb().unwrap_or(f64::NAN)
+        );
     }
     Ok(())
 }

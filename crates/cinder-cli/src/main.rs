@@ -145,6 +145,7 @@ fn main() -> anyhow::Result<()> {
                 image::finetune(&arguments, &argv, &device()?)
             }
             image::ImageCommand::Convert(arguments) => image::convert(&arguments, &device()?),
+            image::ImageCommand::Bench(arguments) => image::bench(&arguments, &device()?),
             image::ImageCommand::Graph(arguments) => image::graph(&arguments, &device()?),
             image::ImageCommand::NodeFeatures(arguments) => {
                 image::node_features(&arguments, &device()?)

@@ -445,3 +445,41 @@ fn without_weights_every_image_command_uses_the_embedded_mobilenet() {
     assert!(!failed.status.success());
     assert!(String::from_utf8_lossy(&failed.stderr).contains("--arch needs --weights"));
 }
+
+/// `cinder image bench` times an architecture with random weights (no file) and reports the
+/// median batch time; the folded and as-loaded forms both run.
+#[test]
+fn bench_times_an_architecture_without_a_weight_file() {
+    for extra in [&[][..], &["--unfolded"][..]] {
+        let mut arguments = vec![
+            "image",
+            "bench",
+            "--arch",
+            "mobilenet_v1",
+            "--size",
+            "64",
+            "--batch-size",
+            "2",
+            "--reps",
+            "3",
+            "--warmup",
+            "1",
+            "--json",
+        ];
+        arguments.extend_from_slice(extra);
+        let output = cinder(&arguments);
+        let result: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert!(result["arch"].as_str().unwrap().starts_with("mobilenet_v1"));
+        assert_eq!(result["folded"], extra.is_empty());
+        let median = result["ms_per_batch_median"].as_f64().unwrap();
+        assert!(median > 0.0 && median >= result["ms_per_batch_min"].as_f64().unwrap());
+        let rate = result["images_per_s"].as_f64().unwrap();
+        assert!((rate - 2.0 * 1e3 / median).abs() < 1e-6 * rate);
+    }
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_cinder"))
+        .args(["image", "bench", "--arch", "lenet"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("lenet"));
+}

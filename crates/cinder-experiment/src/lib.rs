@@ -37,6 +37,7 @@
 //! # Ok::<(), cinder_experiment::ExperimentError>(())
 //! ```
 
+mod cnn_bench;
 mod error;
 mod feature_maps;
 mod finetune;
@@ -50,6 +51,7 @@ mod report;
 mod run_directory;
 
 pub use cinder_nn::{DeviceChoice, describe_device};
+pub use cnn_bench::{CnnBench, CnnBenchResult};
 pub use error::{ExperimentError, Result};
 pub use feature_maps::{FeatureMapRequest, write_feature_maps};
 pub use finetune::{FineTuneRun, StrategyResult, build_finetune_report};

@@ -252,6 +252,30 @@ impl Builder<'_> {
 }
 
 impl InceptionV3 {
+    /// The inference form: every batch norm folded into its convolution.
+    pub fn folded(self) -> Self {
+        let fold = |convs: Vec<ConvBn>| convs.into_iter().map(ConvBn::folded).collect();
+        Self {
+            stem: fold(self.stem),
+            mixed: self
+                .mixed
+                .into_iter()
+                .map(|block| InceptionBlock {
+                    branches: block
+                        .branches
+                        .into_iter()
+                        .map(|branch| Branch {
+                            convs: fold(branch.convs),
+                            split: fold(branch.split),
+                            ..branch
+                        })
+                        .collect(),
+                    ..block
+                })
+                .collect(),
+        }
+    }
+
     /// Channels of the last feature map (`Mixed_7c`).
     pub const CHANNELS: usize = 2048;
     /// Key prefix of the classifier (`fc.weight`, `fc.bias`).

@@ -308,6 +308,9 @@ pub struct ConvBn {
     pub bn: BatchNorm2d,
     /// Activation code (see [`Activation`]).
     pub activation: usize,
+    /// The batch norm is folded into the convolution's weights and bias (inference form, see
+    /// [`ConvBn::folded`]): forward skips it.
+    pub folded: bool,
 }
 
 impl ConvBn {
@@ -317,6 +320,7 @@ impl ConvBn {
             conv,
             bn,
             activation: activation.code(),
+            folded: false,
         }
     }
 
@@ -339,10 +343,44 @@ impl ConvBn {
         Activation::from_code(self.activation)
     }
 
+    /// The inference form: batch norm folded into the convolution, `W' = W · s` per output
+    /// channel and `b' = β − μ · s (+ b · s)` with `s = γ / √(σ² + ε)`, so that
+    /// `conv'(x) = bn(conv(x))` and one pass over the output is saved. Only for inference: the
+    /// folded unit no longer has a batch norm to train (fine-tuning keeps the unfolded model).
+    pub fn folded(self) -> Self {
+        if self.folded {
+            return self;
+        }
+        let outputs = self.bn.gamma.dims()[0];
+        let scale = self.bn.gamma.val()
+            * self
+                .bn
+                .running_var
+                .val()
+                .add_scalar(self.bn.eps)
+                .sqrt()
+                .recip();
+        let mut shift = self.bn.beta.val() - self.bn.running_mean.val() * scale.clone();
+        if let Some(bias) = &self.conv.bias {
+            shift = shift + bias.val() * scale.clone();
+        }
+        let weight = self.conv.weight.val() * scale.reshape([outputs, 1, 1, 1]);
+        Self {
+            conv: Conv2d {
+                weight: Param::from_tensor(weight),
+                bias: Some(Param::from_tensor(shift)),
+                ..self.conv
+            },
+            folded: true,
+            ..self
+        }
+    }
+
     /// Applies conv, norm and activation.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        self.activation()
-            .apply(self.bn.forward(self.conv.forward(x)))
+        let y = self.conv.forward(x);
+        let y = if self.folded { y } else { self.bn.forward(y) };
+        self.activation().apply(y)
     }
 }
 

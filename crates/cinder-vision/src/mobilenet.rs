@@ -74,6 +74,19 @@ const V1_TIMM_BLOCKS: [(usize, usize); 13] = [
 ];
 
 impl MobileNetV1 {
+    /// The inference form: every batch norm folded into its convolution.
+    pub fn folded(self) -> Self {
+        Self {
+            stem: self.stem.folded(),
+            blocks: self
+                .blocks
+                .into_iter()
+                .map(|[a, b]| [a.folded(), b.folded()])
+                .collect(),
+            ..self
+        }
+    }
+
     /// Key prefixes of the classifier: Keras `conv_preds/`, torchvision-style `classifier.`.
     pub fn head_prefixes(keras: bool) -> &'static [&'static str] {
         if keras {
@@ -284,6 +297,25 @@ const V2_SETTINGS: [(usize, usize, usize, usize); 7] = [
 ];
 
 impl MobileNetV2 {
+    /// The inference form: every batch norm folded into its convolution.
+    pub fn folded(self) -> Self {
+        Self {
+            stem: self.stem.folded(),
+            blocks: self
+                .blocks
+                .into_iter()
+                .map(|block| InvertedResidual {
+                    expand: block.expand.map(ConvBn::folded),
+                    depthwise: block.depthwise.folded(),
+                    project: block.project.folded(),
+                    ..block
+                })
+                .collect(),
+            last: self.last.folded(),
+            ..self
+        }
+    }
+
     /// Channels of the last feature map (the final 1×1 convolution).
     pub const CHANNELS: usize = 1280;
 

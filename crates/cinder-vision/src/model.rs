@@ -41,6 +41,19 @@ pub enum Backbone {
 }
 
 impl Backbone {
+    /// The inference form: batch norms folded into the convolutions (see `ConvBn::folded`).
+    pub fn folded(self) -> Self {
+        match self {
+            Backbone::MobileNetV1(m) => Backbone::MobileNetV1(m.folded()),
+            Backbone::MobileNetV2(m) => Backbone::MobileNetV2(m.folded()),
+            Backbone::ResNet(m) => Backbone::ResNet(m.folded()),
+            Backbone::Vgg(m) => Backbone::Vgg(m.folded()),
+            Backbone::InceptionV3(m) => Backbone::InceptionV3(m.folded()),
+            Backbone::Xception(m) => Backbone::Xception(m.folded()),
+            Backbone::Small(m) => Backbone::Small(m.folded()),
+        }
+    }
+
     /// Channels of the last feature map (each architecture's own fact, in its file).
     pub fn channels(&self) -> usize {
         match self {
@@ -292,6 +305,17 @@ impl Cnn {
     ) -> Result<Self> {
         let mut loader = WeightLoader::random(seed, device);
         Ok(Self::build(&mut loader, architecture, keras, HeadChoice::Drop)?.0)
+    }
+
+    /// The inference form of the model: every batch norm folded into the convolution before it,
+    /// saving a pass over each feature map; outputs equal the unfolded model's to float
+    /// rounding. For classifying and embedding; fine-tune the unfolded model (batch norm must
+    /// stay a layer there).
+    pub fn folded(self) -> Self {
+        Self {
+            backbone: self.backbone.folded(),
+            ..self
+        }
     }
 
     /// Channels of the last feature map: the length of an [`embed`](Self::embed) vector.

@@ -68,6 +68,15 @@ pub struct ClassScore {
 }
 
 impl Pretrained {
+    /// The inference form: batch norm folded into the convolutions ([`Cnn::folded`]), for
+    /// classifying and embedding. Fine-tune, save or convert the model as loaded.
+    pub fn folded(self) -> Self {
+        Self {
+            model: self.model.folded(),
+            ..self
+        }
+    }
+
     /// Loads `path` (architecture from `architecture`, else from the file's metadata or keys).
     /// Keras-layout files use TF "SAME" padding and "tf" preprocessing at their `input_size`;
     /// PyTorch files use torchvision's resize + center crop and ImageNet mean/std (Xception: tf).

@@ -42,6 +42,26 @@ pub struct ResNet {
 }
 
 impl ResNet {
+    /// The inference form: every batch norm folded into its convolution.
+    pub fn folded(self) -> Self {
+        Self {
+            stem: self.stem.folded(),
+            layers: self
+                .layers
+                .into_iter()
+                .map(|layer| {
+                    layer
+                        .into_iter()
+                        .map(|block| ResidualBlock {
+                            convs: block.convs.into_iter().map(ConvBn::folded).collect(),
+                            downsample: block.downsample.map(ConvBn::folded),
+                        })
+                        .collect()
+                })
+                .collect(),
+        }
+    }
+
     /// Key prefix of the classifier (`fc.weight`, `fc.bias`).
     pub const HEAD_PREFIX: &'static str = "fc.";
 

@@ -20,6 +20,13 @@ pub struct SmallCnn {
 }
 
 impl SmallCnn {
+    /// The inference form: every batch norm folded into its convolution.
+    pub fn folded(self) -> Self {
+        Self {
+            convs: self.convs.into_iter().map(ConvBn::folded).collect(),
+        }
+    }
+
     /// Key prefix of the classifier (`fc.weight`, `fc.bias`).
     pub const HEAD_PREFIX: &'static str = "fc.";
 

@@ -50,6 +50,26 @@ fn block_counts(depth: usize) -> [usize; 5] {
 }
 
 impl Vgg {
+    /// The inference form: every batch norm (VGG-BN) folded into its convolution.
+    pub fn folded(self) -> Self {
+        Self {
+            blocks: self
+                .blocks
+                .into_iter()
+                .map(|block| {
+                    block
+                        .into_iter()
+                        .map(|conv| VggConv {
+                            normed: conv.normed.map(ConvBn::folded),
+                            ..conv
+                        })
+                        .collect()
+                })
+                .collect(),
+            ..self
+        }
+    }
+
     /// Channels of the last feature map.
     pub const CHANNELS: usize = 512;
     /// VGG pools its last feature map to a 7×7 grid and flattens it (25088 features).

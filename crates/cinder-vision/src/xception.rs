@@ -140,6 +140,32 @@ pub struct Xception {
 }
 
 impl Xception {
+    /// The inference form: every batch norm folded into its (pointwise) convolution.
+    pub fn folded(self) -> Self {
+        let separable = |convs: Vec<SeparableConvBn>| {
+            convs
+                .into_iter()
+                .map(|conv| SeparableConvBn {
+                    pointwise: conv.pointwise.folded(),
+                    ..conv
+                })
+                .collect()
+        };
+        Self {
+            stem: self.stem.into_iter().map(ConvBn::folded).collect(),
+            blocks: self
+                .blocks
+                .into_iter()
+                .map(|block| XceptionBlock {
+                    convs: separable(block.convs),
+                    skip: block.skip.map(ConvBn::folded),
+                    ..block
+                })
+                .collect(),
+            exit: separable(self.exit),
+        }
+    }
+
     /// Channels of the last feature map (`conv4`).
     pub const CHANNELS: usize = 2048;
     /// Key prefix of the classifier (`fc.weight`, `fc.bias`).

@@ -30,12 +30,29 @@ fn check_model(name: &str, fixture: &Value, file: WeightFile) {
     let prefix = model.backbone.forward_units(input, 0, cut);
     let split = values(model.backbone.forward_units(prefix, cut, units));
     assert_eq!(whole, split, "{name}: units 0..{cut} then {cut}..{units}");
+    // The inference form (batch norm folded into the convolutions) meets the same tolerances.
+    let folded = model.clone().folded();
+    for (model, form) in [(&model, "as loaded"), (&folded, "batch norm folded")] {
+        check_cases(name, architecture, form, model, fixture, &device);
+    }
+}
+
+/// The fixture's input cases against `model`.
+fn check_cases(
+    name: &str,
+    architecture: cinder_vision::Architecture,
+    form: &str,
+    model: &Cnn,
+    fixture: &Value,
+    device: &Device,
+) {
+    let device = device.clone();
     for case in fixture["inputs"].as_array().unwrap() {
         let (height, width) = (
             case["height"].as_u64().unwrap() as usize,
             case["width"].as_u64().unwrap() as usize,
         );
-        let label = format!("{name} ({architecture}) at {height}×{width}");
+        let label = format!("{name} ({architecture}, {form}) at {height}×{width}");
         let mut taps = Taps::all();
         let map = model
             .backbone
