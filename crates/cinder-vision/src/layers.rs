@@ -154,12 +154,11 @@ impl Conv2d {
         } else {
             Padding::Symmetric(self.pad_h, self.pad_w)
         };
+        let pad_h = padding_pair(padding, height, kh, self.stride, 0);
+        let pad_w = padding_pair(padding, width, kw, self.stride, 1);
         let options = ConvOptions::new_with_padding(
             [self.stride, self.stride],
-            [
-                padding_pair(padding, height, kh, self.stride, 0),
-                padding_pair(padding, width, kw, self.stride, 1),
-            ],
+            [pad_h, pad_w],
             [1, 1],
             self.groups,
         );
@@ -289,6 +288,48 @@ impl Activation {
         }
     }
 
+    /// Applies the activation in place and in parallel when `x` is a plain (no autodiff) Flex
+    /// tensor that owns its buffer — inference, where Flex's own elementwise kernels run on one
+    /// thread and copy — and as [`apply`](Self::apply) otherwise. Same values either way.
+    pub fn apply_in_place<const D: usize>(self, x: Tensor<D>) -> Tensor<D> {
+        use burn::backend::Flex;
+        use rayon::prelude::*;
+        if self == Activation::Identity {
+            return x;
+        }
+        let device = x.device();
+        let plain_flex = device.gradient_checkpointing_strategy().is_none()
+            && format!("{device:?}").contains("Flex");
+        if !plain_flex {
+            return self.apply(x);
+        }
+        let Ok(mut primitive) = x.try_into_primitive::<Flex>() else {
+            unreachable!("a tensor on a plain Flex device is a Flex tensor")
+        };
+        let contiguous = primitive.layout().is_contiguous()
+            && primitive.layout().start_offset() == 0
+            && primitive.dtype() == burn::tensor::DType::F32;
+        if contiguous && let Some(values) = primitive.try_storage_mut::<f32>() {
+            let upper = if self == Activation::Relu6 {
+                6.0
+            } else {
+                f32::INFINITY
+            };
+            values.par_chunks_mut(1 << 15).for_each(|chunk| {
+                for value in chunk {
+                    // NaN stays NaN, as in `clamp`.
+                    if *value < 0.0 {
+                        *value = 0.0;
+                    } else if *value > upper {
+                        *value = upper;
+                    }
+                }
+            });
+            return Tensor::from_primitive::<Flex>(primitive);
+        }
+        self.apply(Tensor::from_primitive::<Flex>(primitive))
+    }
+
     /// Applies the activation.
     pub fn apply<const D: usize>(self, x: Tensor<D>) -> Tensor<D> {
         match self {
@@ -379,8 +420,11 @@ impl ConvBn {
     /// Applies conv, norm and activation.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let y = self.conv.forward(x);
-        let y = if self.folded { y } else { self.bn.forward(y) };
-        self.activation().apply(y)
+        if self.folded {
+            // Inference form: the activation runs in place on the convolution's output.
+            return self.activation().apply_in_place(y);
+        }
+        self.activation().apply(self.bn.forward(y))
     }
 }
 
