@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use burn::tensor::Device;
 use image::RgbImage;
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Result, VisionError};
@@ -153,7 +154,7 @@ pub fn embed_images(
     let mut done = cached;
     for chunk in missing.chunks(batch_size.max(1)) {
         let images = chunk
-            .iter()
+            .par_iter()
             .map(|&i| sources[i].decode())
             .collect::<Result<Vec<_>>>()?;
         let embedded = pretrained.embed(&images, device);

@@ -136,13 +136,19 @@ impl Preprocessing {
         values
     }
 
-    /// A batch `[n, 3, height, width]` from decoded images.
+    /// A batch `[n, 3, height, width]` from decoded images, each resized and normalized in
+    /// parallel straight into its slot of the batch.
     pub fn batch(&self, images: &[RgbImage], device: &Device) -> Tensor<4> {
+        use rayon::prelude::*;
         let (height, width) = self.size;
-        let mut values = Vec::with_capacity(images.len() * 3 * height * width);
-        for image in images {
-            values.extend(self.normalize(&self.resize_image(image)));
-        }
+        let plane = 3 * height * width;
+        let mut values = vec![0.0f32; images.len() * plane];
+        values
+            .par_chunks_mut(plane)
+            .zip(images.par_iter())
+            .for_each(|(slot, image)| {
+                slot.copy_from_slice(&self.normalize(&self.resize_image(image)));
+            });
         Tensor::from_data(
             TensorData::new(values, [images.len(), 3, height, width]),
             device,
