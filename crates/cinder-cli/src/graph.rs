@@ -414,27 +414,8 @@ pub fn run(arguments: &GraphArguments, argv: &[String], device: &Device) -> anyh
     let Some(run) = &arguments.resume else {
         return train(arguments, argv, None, device);
     };
-    let ignored = run_directory::subcommand_flags(argv, &["train", "graph"]);
-    if !ignored.is_empty() {
-        bail!(
-            "--resume continues {} with the flags it was started with (saved in its arguments.json); drop these, which it would ignore: {}",
-            run.display(),
-            ignored.join(" ")
-        );
-    }
-    let directory = RunDirectory::open(run)?;
-    let saved: Vec<String> = directory
-        .read_json("arguments.json")
-        .with_context(|| format!("is {} a `cinder train graph` run directory?", run.display()))?;
-    let parsed = <SavedArguments as clap::Parser>::try_parse_from(
-        std::iter::once("cinder-train-graph".to_string()).chain(saved),
-    )
-    .with_context(|| {
-        format!(
-            "the flags saved in {}",
-            directory.join("arguments.json").display()
-        )
-    })?;
+    let (parsed, directory) =
+        run_directory::resume::<SavedArguments>(argv, &["train", "graph"], run)?;
     eprintln!("resuming {}", run.display());
     train(&parsed.arguments, argv, Some(directory), device)
 }
@@ -528,19 +509,14 @@ fn train(
             .unwrap_or_else(rayon::current_num_threads),
         feature_choice: feature_choice.clone(),
     };
-    let directory = match resume {
-        Some(directory) => Some(directory),
-        None if arguments.no_report => None,
-        None => {
-            let name = format!("{}-{}", dataset.name, experiment.config.model.name());
-            let directory = RunDirectory::create(&arguments.out, &name)?;
-            directory.write_json(
-                "arguments.json",
-                &run_directory::subcommand_flags(argv, &["train", "graph"]),
-            )?;
-            Some(directory)
-        }
-    };
+    let directory = run_directory::start(
+        resume,
+        arguments.no_report,
+        &arguments.out,
+        &format!("{}-{}", dataset.name, experiment.config.model.name()),
+        argv,
+        &["train", "graph"],
+    )?;
     let start = std::time::Instant::now();
     let mut bars = ProgressBars::new(arguments.json);
     let report = experiment

@@ -131,8 +131,7 @@ fn open_cache(
 /// Runs `cinder image node-features`.
 pub fn node_features(arguments: &NodeFeaturesArguments, device: &Device) -> anyhow::Result<()> {
     use cinder_vision::embed::ImageSource;
-    let device = device.clone();
-    let model = arguments.model.open(HeadChoice::Drop, &device)?.folded();
+    let model = arguments.model.open(HeadChoice::Drop, device)?.folded();
     let nodes_path = arguments.graph.join("nodes.csv");
     let text = std::fs::read_to_string(&nodes_path)
         .with_context(|| format!("reading {}", nodes_path.display()))?;
@@ -184,7 +183,7 @@ pub fn node_features(arguments: &NodeFeaturesArguments, device: &Device) -> anyh
         sources.push(ImageSource::File(path));
         rows.push(fields);
     }
-    let embeddings = arguments.embedding.embed(&model, &sources, &device)?;
+    let embeddings = arguments.embedding.embed(&model, &sources, device)?;
     let mut out = header
         .iter()
         .enumerate()
@@ -272,8 +271,7 @@ pub fn graph(arguments: &GraphArguments, device: &Device) -> anyhow::Result<()> 
     if arguments.k == 0 {
         bail!("--k must be at least 1 (neighbours per image)");
     }
-    let device = device.clone();
-    let model = arguments.model.open(HeadChoice::Drop, &device)?.folded();
+    let model = arguments.model.open(HeadChoice::Drop, device)?.folded();
     let folder = cinder_datasets::load_image_folder(&arguments.images)?;
     if folder.images.len() < 2 {
         bail!(
@@ -312,7 +310,7 @@ pub fn graph(arguments: &GraphArguments, device: &Device) -> anyhow::Result<()> 
         &sources,
         labelled.then_some(&labels[..]),
         cache.as_ref(),
-        &device,
+        device,
         &mut ProgressBars::new(arguments.json),
     )?;
     let width = graph.node_features().map_or(0, |f| f.columns());
@@ -567,17 +565,16 @@ pub struct ClassifyArguments {
 
 /// Runs `cinder image classify`.
 pub fn classify(arguments: &ClassifyArguments, device: &Device) -> anyhow::Result<()> {
-    let device = device.clone();
     let model = arguments
         .model
-        .open(HeadChoice::Keep, &device)?
+        .open(HeadChoice::Keep, device)?
         .with_labels(arguments.labels.as_deref())?
         .folded();
     let mut results = Vec::new();
     for path in &arguments.images {
         let image = load_rgb(path)?;
         let top = model
-            .classify(&[image], arguments.top.max(1), &device)?
+            .classify(&[image], arguments.top.max(1), device)?
             .remove(0);
         if !arguments.json {
             println!("{}", path.display());
@@ -628,8 +625,7 @@ pub struct FeaturesArguments {
 
 /// Runs `cinder image features`.
 pub fn features(arguments: &FeaturesArguments, device: &Device) -> anyhow::Result<()> {
-    let device = device.clone();
-    let model = arguments.model.open(HeadChoice::Drop, &device)?.folded();
+    let model = arguments.model.open(HeadChoice::Drop, device)?.folded();
     let folder = cinder_datasets::load_image_folder(&arguments.images)?;
     if folder.images.is_empty() {
         bail!(
@@ -649,7 +645,7 @@ pub fn features(arguments: &FeaturesArguments, device: &Device) -> anyhow::Resul
         &sources,
         cache.as_ref(),
         arguments.batch_size,
-        &device,
+        device,
         &mut ProgressBars::new(false),
     )?;
     let width = embeddings.dims;
@@ -716,10 +712,9 @@ pub fn feature_maps_command(
     arguments: &FeatureMapsArguments,
     device: &Device,
 ) -> anyhow::Result<()> {
-    let device = device.clone();
     let model = arguments
         .model
-        .open(HeadChoice::Keep, &device)?
+        .open(HeadChoice::Keep, device)?
         .with_labels(None)?;
     let written = write_feature_maps(
         &model,
@@ -731,7 +726,7 @@ pub fn feature_maps_command(
             with_report: true,
         },
         &arguments.out,
-        &device,
+        device,
     )?;
     for (path, _) in written {
         println!("{}", path.display());
@@ -826,10 +821,9 @@ pub struct ConvertArguments {
 /// Runs `cinder image convert`.
 pub fn convert(arguments: &ConvertArguments, device: &Device) -> anyhow::Result<()> {
     check_checkpoint_path(&arguments.out).context("--out")?;
-    let device = device.clone();
     let model = arguments
         .model
-        .open(HeadChoice::Keep, &device)?
+        .open(HeadChoice::Keep, device)?
         .with_labels(None)?;
     save_checkpoint(&model, &arguments.out)?;
     println!(
@@ -967,7 +961,6 @@ fn load_split(root: &Path, test_fraction: f64, seed: u64) -> anyhow::Result<Spli
     Ok(split)
 }
 
-/// Runs `cinder image finetune`.
 /// Parses the flags a fine-tuning run was started with (saved in its `arguments.json`).
 #[derive(Debug, clap::Parser)]
 struct SavedFinetune {
@@ -984,30 +977,8 @@ pub fn finetune(
     let Some(run) = &arguments.resume else {
         return train_finetune(arguments, argv, None, device);
     };
-    let ignored = crate::run_directory::subcommand_flags(argv, &["image", "finetune"]);
-    if !ignored.is_empty() {
-        bail!(
-            "--resume continues {} with the flags it was started with (saved in its arguments.json); drop these, which it would ignore: {}",
-            run.display(),
-            ignored.join(" ")
-        );
-    }
-    let directory = RunDirectory::open(run)?;
-    let saved: Vec<String> = directory.read_json("arguments.json").with_context(|| {
-        format!(
-            "is {} a `cinder image finetune` run directory?",
-            run.display()
-        )
-    })?;
-    let parsed = <SavedFinetune as clap::Parser>::try_parse_from(
-        std::iter::once("cinder-image-finetune".to_string()).chain(saved),
-    )
-    .with_context(|| {
-        format!(
-            "the flags saved in {}",
-            directory.join("arguments.json").display()
-        )
-    })?;
+    let (parsed, directory) =
+        crate::run_directory::resume::<SavedFinetune>(argv, &["image", "finetune"], run)?;
     train_finetune(&parsed.arguments, argv, Some(directory), device)
 }
 
@@ -1029,22 +1000,16 @@ fn train_finetune(
     if let Some(path) = &arguments.save {
         check_checkpoint_path(path).context("--save")?;
     }
-    let device = device.clone();
-    let pretrained = arguments.model.open(HeadChoice::Drop, &device)?;
+    let pretrained = arguments.model.open(HeadChoice::Drop, device)?;
     let split = load_split(images, arguments.test_fraction, arguments.seed)?;
-    let directory = match resume {
-        Some(directory) => Some(directory),
-        None if arguments.no_report => None,
-        None => {
-            let name = format!("finetune-{}", pretrained.architecture);
-            let directory = RunDirectory::create(&arguments.out, &name)?;
-            directory.write_json(
-                "arguments.json",
-                &crate::run_directory::subcommand_flags(argv, &["image", "finetune"]),
-            )?;
-            Some(directory)
-        }
-    };
+    let directory = crate::run_directory::start(
+        resume,
+        arguments.no_report,
+        &arguments.out,
+        &format!("finetune-{}", pretrained.architecture),
+        argv,
+        &["image", "finetune"],
+    )?;
     let units = pretrained.model.backbone.unit_count();
     let per_class = split.train.len() / split.classes.len().max(1);
     let strategies: Vec<Strategy> = arguments
@@ -1071,7 +1036,7 @@ fn train_finetune(
             &split.train,
             split.classes.len(),
             &config,
-            &device,
+            device,
             directory
                 .as_ref()
                 .map(|d| d.join(format!("progress/strategy-{}", index + 1)))
@@ -1079,7 +1044,7 @@ fn train_finetune(
             &mut ProgressBars::new(false),
         )?;
         let inputs: Vec<_> = split.test.iter().map(|(i, _)| i.clone()).collect();
-        let predictions = model.predict(&pretrained, &inputs, &device);
+        let predictions = model.predict(&pretrained, &inputs, device);
         let correct = predictions
             .iter()
             .zip(&split.test)

@@ -285,27 +285,8 @@ pub fn run(arguments: &NodeArguments, argv: &[String], device: &Device) -> anyho
     let Some(run) = &arguments.resume else {
         return train(arguments, argv, None, device);
     };
-    let ignored = run_directory::subcommand_flags(argv, &["train", "node"]);
-    if !ignored.is_empty() {
-        bail!(
-            "--resume continues {} with the flags it was started with (saved in its arguments.json); drop these, which it would ignore: {}",
-            run.display(),
-            ignored.join(" ")
-        );
-    }
-    let directory = RunDirectory::open(run)?;
-    let saved: Vec<String> = directory
-        .read_json("arguments.json")
-        .with_context(|| format!("is {} a `cinder train node` run directory?", run.display()))?;
-    let parsed = <SavedArguments as clap::Parser>::try_parse_from(
-        std::iter::once("cinder-train-node".to_string()).chain(saved),
-    )
-    .with_context(|| {
-        format!(
-            "the flags saved in {}",
-            directory.join("arguments.json").display()
-        )
-    })?;
+    let (parsed, directory) =
+        run_directory::resume::<SavedArguments>(argv, &["train", "node"], run)?;
     train(&parsed.arguments, argv, Some(directory), device)
 }
 
@@ -339,19 +320,14 @@ fn train(
         seeds: (arguments.first_seed..arguments.first_seed + arguments.seeds).collect(),
         class_names: class_values.iter().map(usize::to_string).collect(),
     };
-    let directory = match resume {
-        Some(directory) => Some(directory),
-        None if arguments.no_report => None,
-        None => {
-            let name = format!("{dataset}-{}", arguments.model.name());
-            let directory = RunDirectory::create(&arguments.out, &name)?;
-            directory.write_json(
-                "arguments.json",
-                &run_directory::subcommand_flags(argv, &["train", "node"]),
-            )?;
-            Some(directory)
-        }
-    };
+    let directory = run_directory::start(
+        resume,
+        arguments.no_report,
+        &arguments.out,
+        &format!("{dataset}-{}", arguments.model.name()),
+        argv,
+        &["train", "node"],
+    )?;
     let mut bars = ProgressBars::new(arguments.json);
     let result = experiment
         .run(device, &mut bars, directory.as_ref())

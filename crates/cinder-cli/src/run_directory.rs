@@ -1,5 +1,62 @@
 //! The flags a run directory records (`arguments.json`), so `--resume` can re-parse the flags a
-//! run was started with. Run directories themselves are cinder-experiment's `RunDirectory`.
+//! run was started with: starting a run that records them, and resuming one from them. Run
+//! directories themselves are cinder-experiment's `RunDirectory`.
+
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use cinder_experiment::RunDirectory;
+
+/// The run directory of a command: `resumed` when it continues one, none with `--no-report`,
+/// else a fresh `<out>/<timestamp>-<name>/` recording the subcommand's flags in
+/// `arguments.json` for a later `--resume`.
+pub fn start(
+    resumed: Option<RunDirectory>,
+    no_report: bool,
+    out: &Path,
+    name: &str,
+    argv: &[String],
+    subcommand: &[&str],
+) -> anyhow::Result<Option<RunDirectory>> {
+    match resumed {
+        Some(directory) => Ok(Some(directory)),
+        None if no_report => Ok(None),
+        None => {
+            let directory = RunDirectory::create(out, name)?;
+            directory.write_json("arguments.json", &subcommand_flags(argv, subcommand))?;
+            Ok(Some(directory))
+        }
+    }
+}
+
+/// `--resume RUN_DIR` of `subcommand`: refuses any other flag (it would be ignored), opens the
+/// run and parses the flags it was started with (its `arguments.json`) as `P`.
+pub fn resume<P: clap::Parser>(
+    argv: &[String],
+    subcommand: &[&str],
+    run: &Path,
+) -> anyhow::Result<(P, RunDirectory)> {
+    let ignored = subcommand_flags(argv, subcommand);
+    if !ignored.is_empty() {
+        bail!(
+            "--resume continues {} with the flags it was started with (saved in its arguments.json); drop these, which it would ignore: {}",
+            run.display(),
+            ignored.join(" ")
+        );
+    }
+    let command = format!("cinder {}", subcommand.join(" "));
+    let directory = RunDirectory::open(run)?;
+    let saved: Vec<String> = directory
+        .read_json("arguments.json")
+        .with_context(|| format!("is {} a `{command}` run directory?", run.display()))?;
+    let parsed = P::try_parse_from(std::iter::once(command).chain(saved)).with_context(|| {
+        format!(
+            "the flags saved in {}",
+            directory.join("arguments.json").display()
+        )
+    })?;
+    Ok((parsed, directory))
+}
 
 /// The flags after the subcommand names `path` (e.g. `["train", "graph"]`) in `argv` (the
 /// command line after `--config` expansion, program name first), without `--resume` and

@@ -326,3 +326,57 @@ fn auto_features_fall_back_to_degrees_when_every_node_label_is_the_same() {
     );
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+/// With `--protocol errica` the run directory records every fold's candidates and selection in
+/// `config.json`, and the report shows them in a "Model selection" table.
+#[test]
+fn model_selection_is_recorded_in_the_run_directory_and_report() {
+    let out = std::env::temp_dir().join(format!("cinder-errica-{}", std::process::id()));
+    let output = cinder()
+        .args([
+            "train",
+            "graph",
+            "--dataset",
+            "solubility",
+            "--protocol",
+            "errica",
+            "--grid-hidden",
+            "8,16",
+            "--folds",
+            "2",
+            "--epochs",
+            "2",
+            "--json",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let run = std::path::PathBuf::from(summary["run_directory"].as_str().unwrap());
+    let config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("config.json")).unwrap()).unwrap();
+    let selections = config["model_selection"].as_array().unwrap();
+    assert_eq!(selections.len(), 2);
+    for selection in selections {
+        let candidates = selection["candidates"].as_array().unwrap();
+        assert_eq!(candidates.len(), 2, "{selection}");
+        let selected = selection["selected"].as_str().unwrap();
+        assert!(
+            candidates.iter().any(|c| c["description"] == selected),
+            "{selection}"
+        );
+        for candidate in candidates {
+            assert!(candidate["validation_accuracy"].as_f64().is_some());
+            assert!(candidate["best_epoch"].as_u64().unwrap() >= 1);
+        }
+    }
+    let report = std::fs::read_to_string(run.join("report.html")).unwrap();
+    assert!(report.contains("Model selection"));
+    std::fs::remove_dir_all(&out).unwrap();
+}

@@ -216,16 +216,14 @@ pub fn build_finetune_report(run: &RunDirectory) -> Result<PathBuf> {
     if let Some(best) = config.best() {
         let counts = config.results[best].confusion.clone();
         if !config.class_names.is_empty() && counts.len() == config.class_names.len() {
-            let confusion = ConfusionMatrix::new(
-                &format!("{model}, {}: test predictions", names[best]),
-                config.class_names.clone(),
-                counts,
-            );
-            let path = charts.join("confusion.png");
-            save(&confusion, &path, (700, 560))?;
-            report.heading("Errors");
-            report.image(
-                &path,
+            crate::report::errors_section(
+                &mut report,
+                &charts,
+                ConfusionMatrix::new(
+                    &format!("{model}, {}: test predictions", names[best]),
+                    config.class_names.clone(),
+                    counts,
+                ),
                 &format!(
                     "Confusion matrix of the best strategy ({}) on the test images (rows: true class).",
                     names[best]

@@ -167,11 +167,15 @@ impl GraphExperiment<'_> {
                 let candidates = selection
                     .candidates
                     .iter()
-                    .map(|c| {
-                        serde_json::from_value::<CandidateRecord>(serde_json::to_value(c).ok()?)
-                            .ok()
+                    .map(|c| CandidateRecord {
+                        description: c.description.clone(),
+                        validation_accuracy: c.validation_accuracy,
+                        extra: serde_json::Map::from_iter([
+                            ("validation_loss".to_string(), c.validation_loss.into()),
+                            ("best_epoch".to_string(), c.best_epoch.into()),
+                        ]),
                     })
-                    .collect::<Option<Vec<_>>>()?;
+                    .collect();
                 Some(SelectionRecord {
                     fold: fold.fold,
                     selected: selection.candidates[selection.selected].description.clone(),

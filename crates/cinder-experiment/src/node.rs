@@ -120,8 +120,7 @@ impl NodeExperiment<'_> {
         let mut models = Vec::with_capacity(count);
         for (position, &seed) in self.seeds.iter().enumerate() {
             let index = position + 1;
-            if let Some(done) = finished.get(position) {
-                let directory = directory.expect("progress comes from a run directory");
+            if let (Some(directory), Some(done)) = (directory, finished.get(position)) {
                 if done.seed != seed {
                     return Err(ExperimentError::Run {
                         path: directory.join(format!("progress/run-{index}.json")),

@@ -44,6 +44,20 @@ fn curves_by_unit(run: &RunDirectory, rows: &[EpochRow]) -> Result<Vec<UnitCurve
     Ok(units)
 }
 
+/// The report's "Errors" section: `confusion` drawn into `charts/confusion.png` with `caption`.
+pub(crate) fn errors_section(
+    report: &mut Report,
+    charts: &std::path::Path,
+    confusion: ConfusionMatrix,
+    caption: &str,
+) -> Result<()> {
+    let path = charts.join("confusion.png");
+    save(&confusion, &path, (700, 560))?;
+    report.heading("Errors");
+    report.image(&path, caption)?;
+    Ok(())
+}
+
 /// Builds `report.html` (and its charts under `charts/`) of a run from its records: node
 /// seeds or graph folds (classification), or a fine-tuning run (strategies); returns the
 /// report's path.
@@ -180,16 +194,14 @@ pub fn build_report(run: &RunDirectory) -> Result<PathBuf> {
         "Validation accuracy per epoch (the held-out data used for model selection).",
     )?;
     if !config.class_names.is_empty() && !config.test_confusion.is_empty() {
-        let confusion = ConfusionMatrix::new(
-            &format!("{dataset} {model}: test predictions, all {unit}s"),
-            config.class_names.clone(),
-            config.test_confusion.clone(),
-        );
-        let path = charts.join("confusion.png");
-        save(&confusion, &path, (700, 560))?;
-        report.heading("Errors");
-        report.image(
-            &path,
+        errors_section(
+            &mut report,
+            &charts,
+            ConfusionMatrix::new(
+                &format!("{dataset} {model}: test predictions, all {unit}s"),
+                config.class_names.clone(),
+                config.test_confusion.clone(),
+            ),
             &format!(
                 "Confusion matrix of the test predictions summed over {unit}s (rows: true class)."
             ),

@@ -162,13 +162,8 @@ impl RunDirectory {
     /// line.
     pub fn read_csv<T: DeserializeOwned>(&self, name: &str) -> Result<Vec<T>> {
         let path = self.path.join(name);
-        let mut reader = csv::Reader::from_path(&path).map_err(|e| match e.into_kind() {
-            csv::ErrorKind::Io(source) => io(&path)(source),
-            other => ExperimentError::Csv {
-                path: path.clone(),
-                reason: format!("{other:?}"),
-            },
-        })?;
+        let file = std::fs::File::open(&path).map_err(io(&path))?;
+        let mut reader = csv::Reader::from_reader(std::io::BufReader::new(file));
         reader
             .deserialize()
             .map(|row| {

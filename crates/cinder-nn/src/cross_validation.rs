@@ -27,11 +27,7 @@ pub fn train_graph_fold(
     observer: &mut dyn FnMut(TrainingEvent<'_>),
 ) -> crate::Result<(GraphClassifier, FoldReport)> {
     match &config.model_selection {
-        Some(grid) => {
-            config.check()?;
-            fold.check(set.len())?;
-            select_and_train(set, fold, fold_number, config, grid, device, observer)
-        }
+        Some(grid) => select_and_train(set, fold, fold_number, config, grid, device, observer),
         None => train_single_fold(set, fold, fold_number, config, device, observer),
     }
 }

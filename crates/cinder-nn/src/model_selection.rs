@@ -29,6 +29,8 @@ pub(crate) fn select_and_train(
     device: &Device,
     observer: &mut dyn FnMut(TrainingEvent<'_>),
 ) -> crate::Result<(GraphClassifier, FoldReport)> {
+    config.check()?;
+    fold.check(set.len())?;
     grid.check()?;
     if config.validation_fraction <= 0.0 {
         return Err(NnError::InvalidOption {

@@ -32,46 +32,40 @@ impl Head {
         }
     }
 
-    /// The one-layer classifier `{prefix}weight` / `{prefix}bias` (torchvision/timm layout, e.g.
-    /// prefix `fc.`) on `channels` pooled features, when the file has it.
-    pub fn load_dense(loader: &mut WeightLoader, prefix: &str, channels: usize) -> Option<Self> {
-        let weight = format!("{prefix}weight");
-        if !loader.has(&weight) {
+    /// A one-layer classifier from the `weight` and `bias` keys (`weight` in `layout`) on
+    /// `channels` pooled features, when the file has it; its class count is the bias length.
+    pub fn load_single(
+        loader: &mut WeightLoader,
+        weight: &str,
+        bias: &str,
+        layout: MatrixLayout,
+        channels: usize,
+    ) -> Option<Self> {
+        if !loader.has(weight) {
             return None;
         }
-        let bias = format!("{prefix}bias");
-        let classes = loader.shape(&bias)?[0];
+        let classes = loader.shape(bias)?[0];
         Some(Self {
             hidden: Vec::new(),
-            output: Self::linear(
-                loader,
-                &weight,
-                &bias,
-                MatrixLayout::OutIn,
-                channels,
-                classes,
-            ),
+            output: Self::linear(loader, weight, bias, layout, channels, classes),
         })
     }
 
-    /// The one-layer Keras classifier `{name}/kernel` / `{name}/bias` in `layout`, when the file
-    /// has it.
+    /// The torchvision/timm classifier `{prefix}weight` / `{prefix}bias` (e.g. prefix `fc.`).
+    pub fn load_dense(loader: &mut WeightLoader, prefix: &str, channels: usize) -> Option<Self> {
+        let (weight, bias) = (format!("{prefix}weight"), format!("{prefix}bias"));
+        Self::load_single(loader, &weight, &bias, MatrixLayout::OutIn, channels)
+    }
+
+    /// The Keras classifier `{name}/kernel` / `{name}/bias`, its kernel in `layout`.
     pub fn load_keras(
         loader: &mut WeightLoader,
         name: &str,
         layout: MatrixLayout,
         channels: usize,
     ) -> Option<Self> {
-        let kernel = format!("{name}/kernel");
-        if !loader.has(&kernel) {
-            return None;
-        }
-        let bias = format!("{name}/bias");
-        let classes = loader.shape(&bias)?[0];
-        Some(Self {
-            hidden: Vec::new(),
-            output: Self::linear(loader, &kernel, &bias, layout, channels, classes),
-        })
+        let (kernel, bias) = (format!("{name}/kernel"), format!("{name}/bias"));
+        Self::load_single(loader, &kernel, &bias, layout, channels)
     }
 
     /// Number of classes.

@@ -297,15 +297,12 @@ impl Activation {
         if self == Activation::Identity {
             return x;
         }
-        let device = x.device();
-        let plain_flex = device.gradient_checkpointing_strategy().is_none()
-            && format!("{device:?}").contains("Flex");
-        if !plain_flex {
+        // Only a plain Flex tensor converts (an autodiff one does not); once the conversion
+        // succeeded, dropping `x` leaves the primitive the sole owner of its buffer.
+        let Ok(mut primitive) = x.clone().try_into_primitive::<Flex>() else {
             return self.apply(x);
-        }
-        let Ok(mut primitive) = x.try_into_primitive::<Flex>() else {
-            unreachable!("a tensor on a plain Flex device is a Flex tensor")
         };
+        drop(x);
         let contiguous = primitive.layout().is_contiguous()
             && primitive.layout().start_offset() == 0
             && primitive.dtype() == burn::tensor::DType::F32;
@@ -466,5 +463,50 @@ mod tests {
         assert_eq!(padding_pair(Padding::TfSame, 112, 3, 1, 1), (1, 1));
         assert_eq!(padding_pair(Padding::TfSame, 7, 1, 1, 1), (0, 0));
         assert_eq!(padding_pair(Padding::Symmetric(0, 3), 17, 1, 1, 1), (3, 3));
+    }
+
+    #[test]
+    fn in_place_activations_equal_burns_and_keep_gradients() {
+        use burn::tensor::{Device, TensorData};
+        let values = vec![-2.0f32, -0.0, 0.5, 3.0, 6.0, 7.5, f32::NAN, 1e9];
+        for activation in [Activation::Relu, Activation::Relu6] {
+            let device = Device::flex();
+            let x = Tensor::<1>::from_data(TensorData::new(values.clone(), [8]), &device);
+            let fast: Vec<f32> = activation
+                .apply_in_place(x.clone())
+                .into_data()
+                .try_to_vec::<f32>()
+                .unwrap();
+            let plain: Vec<f32> = activation
+                .apply(x.clone())
+                .into_data()
+                .try_to_vec::<f32>()
+                .unwrap();
+            for (a, b) in fast.iter().zip(&plain) {
+                assert!(
+                    a == b || (a.is_nan() && b.is_nan()),
+                    "{activation:?}: {a} vs {b}"
+                );
+            }
+            // The input a caller still holds is not modified.
+            assert_eq!(x.into_data().try_to_vec::<f32>().unwrap()[0], -2.0);
+            // On an autodiff device Burn's differentiable op runs: gradients flow.
+            let device = Device::flex().autodiff();
+            let x = Tensor::<1>::from_data(TensorData::new(vec![-1.0f32, 2.0, 9.0], [3]), &device)
+                .require_grad();
+            let gradients = activation.apply_in_place(x.clone()).sum().backward();
+            let gradient: Vec<f32> = x
+                .grad(&gradients)
+                .unwrap()
+                .into_data()
+                .try_to_vec::<f32>()
+                .unwrap();
+            let top = if activation == Activation::Relu6 {
+                0.0
+            } else {
+                1.0
+            };
+            assert_eq!(gradient, vec![0.0, 1.0, top]);
+        }
     }
 }

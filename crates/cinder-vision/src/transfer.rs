@@ -451,36 +451,16 @@ fn commit_epoch(
     base_optimizer: &ModuleOptimizer,
     state: &EpochState,
 ) -> Result<()> {
-    std::fs::create_dir_all(folder).map_err(|source| VisionError::Io {
-        path: folder.to_path_buf(),
-        source,
-    })?;
+    // Each file goes through a temporary one (its folder created); errors name the file.
     let file = |epoch: usize, what: &str| folder.join(format!("epoch-{epoch}.{what}.bpk"));
-    let saved = |what: &str, result: std::result::Result<(), String>| {
-        result.map_err(|e| {
-            VisionError::InvalidArgument(format!(
-                "saving {}: {e}",
-                file(state.epoch, what).display()
-            ))
-        })
-    };
     write_through_temporary(&file(state.epoch, "model"), |path| {
         model.clone().save_file(path).map_err(std::io::Error::other)
     })?;
-    saved(
-        "head-adam",
-        write_through_temporary(&file(state.epoch, "head-adam"), |path| {
-            head_optimizer.save(path).map_err(std::io::Error::other)
-        })
-        .map_err(|e| e.to_string()),
-    )?;
-    saved(
-        "base-adam",
-        write_through_temporary(&file(state.epoch, "base-adam"), |path| {
-            base_optimizer.save(path).map_err(std::io::Error::other)
-        })
-        .map_err(|e| e.to_string()),
-    )?;
+    for (what, optimizer) in [("head-adam", head_optimizer), ("base-adam", base_optimizer)] {
+        write_through_temporary(&file(state.epoch, what), |path| {
+            optimizer.save(path).map_err(std::io::Error::other)
+        })?;
+    }
     let text = serde_json::to_string(state)
         .map_err(|e| VisionError::InvalidArgument(format!("fine-tuning state: {e}")))?;
     write_through_temporary(&folder.join("state.json"), |path| {
