@@ -17,27 +17,32 @@
 //! ```
 
 mod adjacency;
+mod aggregation;
 mod batch;
 mod classes;
 mod error;
 mod features;
 mod folds;
 mod graph;
+mod in_neighbours;
 mod interop;
 mod karate;
 mod knn;
 mod normalize;
 mod pca;
+mod sampling;
 mod sparse;
 mod split;
 
 pub use adjacency::{AdjacencyBuilder, Orientation, SelfLoops};
+pub use aggregation::{FullAggregation, gather_feature_rows};
 pub use batch::{GraphBatch, block_diagonal, block_diagonal_batch};
 pub use classes::{CompactLabels, compact_labels};
 pub use error::{GraphError, Result};
 pub use features::{DenseMatrix, FeatureMatrix};
 pub use folds::{Fold, seeded_shuffle, splitmix64, stratified_folds, stratified_holdout};
 pub use graph::{BondType, Direction, EdgeLabel, Graph};
+pub use in_neighbours::{InNeighbours, InNeighboursBuilder};
 pub use interop::EdgeWeightValue;
 pub use karate::{KARATE_CLUB_NODES, karate_club};
 pub use knn::{cosine_knn_graph, few_labels_split};
@@ -46,5 +51,6 @@ pub use normalize::{
     gcn_normalize_matrix, random_walk_normalization, random_walk_normalize_matrix,
 };
 pub use pca::pca_reduce;
+pub use sampling::{Block, BlockWeights, Fanout, NeighbourSampler, SampledBatch};
 pub use sparse::{DuplicateEdges, SparseMatrix, canonical_csr, to_sparse_matrix, transpose};
 pub use split::NodeSplit;
