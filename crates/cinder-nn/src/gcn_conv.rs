@@ -143,9 +143,22 @@ impl GcnConv {
         Ok(operator)
     }
 
-    /// `S · (X Θ) + b` for dense node features `X`.
+    /// `S · (X Θ) + b` for dense node features `X`, computed as `(S · X) Θ + b` when that is
+    /// cheaper: more output than input features, or a sampled block with far fewer rows than
+    /// columns.
     pub fn forward(&self, operator: &SparseOperator, x: Tensor<2>) -> crate::Result<Tensor<2>> {
         check_width("GcnConv input features", self.in_features(), x.dims()[1])?;
+        let (rows, columns) = operator.shape();
+        let (input, output) = (self.in_features(), self.out_features());
+        let transform_first = columns * input * output + operator.nnz() * output;
+        let aggregate_first = operator.nnz() * input + rows * input * output;
+        if aggregate_first < transform_first {
+            let aggregated = propagate(operator, x)?.matmul(self.weight.val());
+            return Ok(match &self.bias {
+                Some(bias) => aggregated + bias.val().unsqueeze_dim(0),
+                None => aggregated,
+            });
+        }
         let transformed = x.matmul(self.weight.val());
         self.aggregate(operator, transformed)
     }

@@ -9,7 +9,8 @@
 //!   attention [`GatConv`] / [`Gatv2Conv`] on the fused sparse op [`attention_aggregate`];
 //! - graph [`readout`]s (mean, sum, max);
 //! - cheap [`dropout`] and [`sparse_dropout`];
-//! - node classification ([`NodeGcn`], [`train_node_classifier`]) with accuracy and macro-F1;
+//! - node classification ([`NodeGcn`], [`train_node_classifier`]) with accuracy and macro-F1,
+//!   full-batch or on sampled mini-batches ([`minibatch`]) with exact [`layerwise_inference`];
 //! - explanations: GNNExplainer ([`explain`]) on operators with tracked edge multipliers
 //!   ([`SparseOperator::with_multipliers`]), fidelity and ROC AUC against ground truth, and the
 //!   [`JkGcn`] of its synthetic benchmarks;
@@ -69,7 +70,9 @@ mod graph_training_config;
 mod init;
 mod jk_gcn;
 mod kernel;
+mod layerwise;
 mod metrics;
+pub mod minibatch;
 mod model_selection;
 mod node_classification;
 mod node_models;
@@ -121,7 +124,9 @@ pub use graph_training_config::{
     MAX_GRID_SIZE, Selection,
 };
 pub use jk_gcn::{JkGcn, JkGcnTraining, TrainedJkGcn, train_jk_gcn};
+pub use layerwise::layerwise_inference;
 pub use metrics::{accuracy, argmax_rows, confusion_matrix, macro_f1};
+pub use minibatch::{SampledTiming, SamplingConfig, train_node_model_sampled, train_sampled};
 pub use node_classification::{NodeFeatures, NodeGcn, NodeGcnConfig};
 pub use node_models::{
     NodeAppnp, NodeCheb, NodeGat, NodeModel, NodeModelKind, NodeModelOptions, NodePropagation,

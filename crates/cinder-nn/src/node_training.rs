@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::NnError;
 use crate::metrics::{accuracy, argmax_rows, confusion_matrix, macro_f1};
+use crate::minibatch::{SampledTiming, SamplingConfig, train_node_model_sampled};
 use crate::node_classification::{NodeFeatures, NodeGcn};
 use crate::node_models::{NodeModel, NodeModelKind, NodeModelOptions, node_propagation};
 use crate::random::derive_seed;
@@ -62,6 +63,10 @@ pub struct NodeTrainingConfig {
     /// Seed of initialization and dropout. Default 0.
     #[config(default = 0)]
     pub seed: u64,
+    /// Train on sampled mini-batches (SAGE and GCN) instead of the full graph, evaluating by
+    /// layer-wise inference; see [`crate::minibatch`]. Default `None` (full batch).
+    #[config(default = "None")]
+    pub sampling: Option<SamplingConfig>,
 }
 
 impl NodeTrainingConfig {
@@ -192,6 +197,9 @@ pub struct NodeTrainingReport {
     pub test_confusion: Vec<Vec<usize>>,
     /// Predicted class of every node.
     pub predictions: Vec<usize>,
+    /// Timings of a mini-batch run (`None` for full-batch training).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sampled: Option<SampledTiming>,
 }
 
 /// Trains a [`NodeGcn`] on `graph` (features, labels) with `split`, on `device` (an autodiff
@@ -251,6 +259,9 @@ pub fn train_node_model_observed(
     device: &Device,
     on_epoch: &mut dyn FnMut(&EpochRecord),
 ) -> crate::Result<(NodeModel, NodeTrainingReport)> {
+    if let Some(sampling) = &config.sampling {
+        return train_node_model_sampled(graph, split, config, sampling, device, on_epoch);
+    }
     config.check()?;
     split.check(graph.num_nodes())?;
     let labels = graph
@@ -350,6 +361,7 @@ pub fn train_node_model_observed(
         test_macro_f1: macro_f1(&predictions, labels, &split.test, num_classes),
         test_confusion: confusion_matrix(&predictions, labels, &split.test, num_classes),
         predictions,
+        sampled: None,
     };
     Ok((model, report))
 }

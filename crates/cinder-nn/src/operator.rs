@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use burn::tensor::Tensor;
-use cinder_graph::SparseMatrix;
+use cinder_graph::{Block, SparseMatrix};
 
 use crate::error::{NnError, Result};
 
@@ -97,6 +97,51 @@ impl SparseOperator {
             return Err(NnError::TooManyEntries { nnz: matrix.nnz() });
         }
         Ok(Self::from_csr(Csr::from_matrix(matrix)))
+    }
+
+    /// The operator of a sampled [`Block`]: `destinations x sources`, its weights as values
+    /// (rectangular: a layer's output has one row per destination node). Fails on a malformed
+    /// block (entries out of range, row pointers that do not add up, non-finite weights).
+    pub fn from_block(block: &Block) -> Result<Self> {
+        let columns = block.source_nodes.len();
+        let malformed = |reason: String| NnError::InvalidOption {
+            option: "sampled block",
+            reason,
+        };
+        if block.indptr.len() != block.destinations + 1
+            || block.indptr.first() != Some(&0)
+            || block.indptr.last() != Some(&block.indices.len())
+            || block.indptr.windows(2).any(|w| w[0] > w[1])
+            || block.weights.len() != block.indices.len()
+            || block.destinations > columns
+        {
+            return Err(malformed(format!(
+                "{} destinations, {} row pointers, {} entries, {} weights, {columns} sources",
+                block.destinations,
+                block.indptr.len(),
+                block.indices.len(),
+                block.weights.len()
+            )));
+        }
+        if let Some(k) = block.indices.iter().position(|&c| c as usize >= columns) {
+            return Err(malformed(format!(
+                "entry {k} has column {} of {columns} sources",
+                block.indices[k]
+            )));
+        }
+        if let Some(position) = block.weights.iter().position(|v| !v.is_finite()) {
+            return Err(NnError::NonFiniteOperator {
+                position,
+                value: block.weights[position],
+            });
+        }
+        Ok(Self::from_csr(Csr {
+            rows: block.destinations,
+            columns,
+            indptr: block.indptr.clone(),
+            indices: block.indices.clone(),
+            values: block.weights.clone(),
+        }))
     }
 
     /// Wraps CSR storage built by this crate (values finite; rows may repeat a column, as

@@ -76,7 +76,8 @@ impl SageConv {
         SparseOperator::new(&random_walk_normalization(&unweighted, false)?)
     }
 
-    /// The layer's output.
+    /// The layer's output: one row per row of `operator`. On a sampled block (fewer rows than
+    /// `x`), the destination nodes are `x`'s first rows, which the root term reads.
     pub fn forward(&self, operator: &SparseOperator, x: Tensor<2>) -> crate::Result<Tensor<2>> {
         check_width(
             "SageConv input features",
@@ -85,7 +86,9 @@ impl SageConv {
         )?;
         let mean = propagate(operator, x.clone())?;
         let output = self.linear_neighbours.forward(mean);
+        let rows = operator.shape().0;
         Ok(match &self.linear_root {
+            Some(root) if rows < x.dims()[0] => output + root.forward(x.slice([0..rows])),
             Some(root) => output + root.forward(x),
             None => output,
         })

@@ -1,0 +1,442 @@
+//! Mini-batch node classification on sampled neighbourhoods (GraphSAGE-style): shuffled batches
+//! of training seeds, one [`NeighbourSampler`] batch each, with sampling, feature gathering and
+//! block construction of the next batch on a worker thread (a bounded channel of two) while the
+//! current batch trains; validation and test accuracy by exact [`layerwise_inference`].
+//!
+//! The models are the two-layer SAGE (mean) and GCN of [`NodeModel`], trained as DGL's and PyG's
+//! mini-batch examples train them: layer → ReLU → dropout → layer (no dropout on the input
+//! features), cross-entropy on the batch's seeds, Adam.
+
+use std::sync::mpsc::sync_channel;
+use std::time::Instant;
+
+use burn::module::Module;
+use burn::optim::{AdamConfig, GradientsParams};
+use burn::tensor::activation::{log_softmax, relu};
+use burn::tensor::{Device, Tensor, TensorData};
+use cinder_graph::{
+    Fanout, FeatureMatrix, Graph, InNeighbours, NeighbourSampler, NodeSplit, gather_feature_rows,
+    seeded_shuffle,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::dropout::dropout;
+use crate::error::{NnError, Result};
+use crate::layerwise::{TwoLayers, layerwise_inference, values};
+use crate::metrics::{accuracy, argmax_rows, confusion_matrix, macro_f1};
+use crate::node_models::{NodeModel, NodeModelKind};
+use crate::node_training::{EpochRecord, NodeTrainingConfig, NodeTrainingReport};
+use crate::operator::SparseOperator;
+use crate::random::derive_seed;
+use crate::statistics::median;
+
+/// Mini-batch options (the rest — model, epochs, patience, learning rate — is the
+/// [`NodeTrainingConfig`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SamplingConfig {
+    /// Neighbours kept per node and hop, seeds first (PyG's order); `-1` keeps all. One per
+    /// layer: two.
+    pub fanouts: Vec<i64>,
+    /// Seed nodes per batch.
+    pub batch_size: usize,
+    /// Nodes per chunk of layer-wise inference.
+    pub inference_chunk: usize,
+}
+
+impl SamplingConfig {
+    /// `fanouts` (seeds first, `-1` = all) and `batch_size`, chunks of 4096 nodes for inference.
+    pub fn new(fanouts: Vec<i64>, batch_size: usize) -> Self {
+        Self {
+            fanouts,
+            batch_size,
+            inference_chunk: 4096,
+        }
+    }
+
+    fn fanouts(&self) -> Result<Vec<Fanout>> {
+        let invalid = |reason: String| NnError::InvalidOption {
+            option: "fan-out",
+            reason,
+        };
+        if self.fanouts.len() != 2 {
+            return Err(invalid(format!(
+                "the models are two-layer, so give two fan-outs (seeds first), not {:?}",
+                self.fanouts
+            )));
+        }
+        self.fanouts
+            .iter()
+            .map(|&k| match k {
+                -1 => Ok(Fanout::All),
+                k if k > 0 => Ok(Fanout::Sample(k as usize)),
+                k => Err(invalid(format!("{k} is not a positive count or -1 (all)"))),
+            })
+            .collect()
+    }
+}
+
+/// Timings of a mini-batch run (in [`NodeTrainingReport::sampled`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SampledTiming {
+    /// Wall time of each epoch (all batches: sampling overlapped with training), ms.
+    pub epoch_ms: Vec<f64>,
+    /// Worker time per epoch spent sampling, gathering features and building blocks, ms (it
+    /// overlaps the training of the previous batch).
+    pub sample_ms: Vec<f64>,
+    /// Batches per epoch.
+    pub batches_per_epoch: usize,
+    /// Layer-wise inference over every node for the final evaluation, ms.
+    pub inference_ms: f64,
+}
+
+impl SampledTiming {
+    /// Median epoch time, ms.
+    pub fn epoch_ms_median(&self) -> f64 {
+        median(&self.epoch_ms)
+    }
+
+    /// Median sampling + gathering time per epoch, ms.
+    pub fn sample_ms_median(&self) -> f64 {
+        median(&self.sample_ms)
+    }
+}
+
+/// One prepared batch: its seeds, gathered input features and block operators.
+struct Prepared {
+    seeds: Vec<u32>,
+    inputs: Vec<f32>,
+    input_rows: usize,
+    blocks: Vec<SparseOperator>,
+}
+
+/// Trains `config.model` (SAGE or GCN) on sampled mini-batches of `split.train` and evaluates
+/// the kept model by layer-wise inference. `device` is an autodiff device. `on_epoch` receives
+/// each epoch's record (the validation columns are NaN when `patience` is 0: the validation set
+/// is then evaluated only at the end).
+pub fn train_node_model_sampled(
+    graph: &Graph,
+    split: &NodeSplit,
+    config: &NodeTrainingConfig,
+    sampling: &SamplingConfig,
+    device: &Device,
+    on_epoch: &mut dyn FnMut(&EpochRecord),
+) -> Result<(NodeModel, NodeTrainingReport)> {
+    let neighbours = InNeighbours::from_graph(graph)?;
+    let features = graph.features_or_identity();
+    let features = if config.row_normalize {
+        features.row_normalized()
+    } else {
+        features
+    };
+    let labels = graph
+        .node_labels()
+        .ok_or_else(|| NnError::Empty("node labels of the graph".into()))?;
+    train_sampled(
+        &neighbours,
+        &features,
+        labels,
+        split,
+        config,
+        sampling,
+        device,
+        on_epoch,
+    )
+}
+
+/// [`train_node_model_sampled`] on a graph given as its parts (an [`InNeighbours`] CSR, features,
+/// labels) — the lean path for graphs whose edge list should not be kept in memory.
+#[allow(clippy::too_many_arguments)]
+pub fn train_sampled(
+    graph: &InNeighbours,
+    features: &FeatureMatrix,
+    labels: &[usize],
+    split: &NodeSplit,
+    config: &NodeTrainingConfig,
+    sampling: &SamplingConfig,
+    device: &Device,
+    on_epoch: &mut dyn FnMut(&EpochRecord),
+) -> Result<(NodeModel, NodeTrainingReport)> {
+    config.check()?;
+    let nodes = graph.num_nodes();
+    split.check(nodes)?;
+    let fanouts = sampling.fanouts()?;
+    if sampling.batch_size == 0 {
+        return Err(NnError::InvalidOption {
+            option: "batch size",
+            reason: "must be at least 1".into(),
+        });
+    }
+    if !matches!(config.model, NodeModelKind::Sage | NodeModelKind::Gcn) {
+        return Err(NnError::InvalidOption {
+            option: "model",
+            reason: format!(
+                "mini-batch training (--fanout) supports sage and gcn, not {}",
+                config.model
+            ),
+        });
+    }
+    for (what, rows) in [
+        ("node features", features.rows()),
+        ("node labels", labels.len()),
+    ] {
+        if rows != nodes {
+            return Err(NnError::ShapeMismatch {
+                what: format!("{what} (one per node of the graph)"),
+                expected: nodes,
+                actual: rows,
+            });
+        }
+    }
+    let num_classes = labels.iter().max().map_or(0, |&m| m + 1);
+    let device = device.clone().autodiff();
+    let plain = device.clone().inner();
+    let mut model =
+        config
+            .model_options()
+            .init(features.columns(), num_classes, config.seed, &device)?;
+    let weights = TwoLayers::of(&model)?.weights();
+    let dropout_probability = config.dropout;
+    let mut optimizer = AdamConfig::new().with_epsilon(1e-8).init();
+    let mut sampler = NeighbourSampler::new(graph, fanouts, weights);
+    let evaluate_each_epoch = config.patience > 0 && !split.validation.is_empty();
+
+    let mut history = Vec::with_capacity(config.epochs);
+    let mut timing = SampledTiming {
+        epoch_ms: Vec::new(),
+        sample_ms: Vec::new(),
+        batches_per_epoch: split.train.len().div_ceil(sampling.batch_size),
+        inference_ms: 0.0,
+    };
+    let mut best = (f64::INFINITY, 0usize, model.clone());
+    for epoch in 1..=config.epochs {
+        let start = Instant::now();
+        let mut order: Vec<u32> = split.train.iter().map(|&n| n as u32).collect();
+        seeded_shuffle(&mut order, derive_seed(config.seed, 3000 + epoch as u64));
+        let epoch_seed = derive_seed(config.seed, 4000 + epoch as u64);
+        let (sender, receiver) = sync_channel::<Result<Prepared>>(2);
+        let mut sample_ms = 0.0;
+        let (mut loss_sum, mut correct, mut seen) = (0.0f64, 0usize, 0usize);
+        let sampler = &mut sampler;
+        let outcome: Result<()> = std::thread::scope(|scope| {
+            let worker = scope.spawn(move || {
+                let mut busy = 0.0;
+                for (index, seeds) in order.chunks(sampling.batch_size).enumerate() {
+                    let started = Instant::now();
+                    let prepared = prepare(
+                        sampler,
+                        features,
+                        seeds,
+                        derive_seed(epoch_seed, index as u64),
+                    );
+                    busy += started.elapsed().as_secs_f64() * 1e3;
+                    let failed = prepared.is_err();
+                    if sender.send(prepared).is_err() || failed {
+                        break;
+                    }
+                }
+                busy
+            });
+            for (index, prepared) in receiver.iter().enumerate() {
+                let prepared = prepared?;
+                let width = features.columns();
+                let x = Tensor::<2>::from_data(
+                    TensorData::new(prepared.inputs, [prepared.input_rows, width]),
+                    &device,
+                );
+                let logits = forward_blocks(
+                    &model,
+                    &prepared.blocks,
+                    x,
+                    dropout_probability,
+                    derive_seed(epoch_seed, 1 << 32 | index as u64),
+                )?;
+                let batch_labels: Vec<usize> =
+                    prepared.seeds.iter().map(|&n| labels[n as usize]).collect();
+                let loss = cross_entropy(logits.clone(), &batch_labels, num_classes, &device);
+                let mut objective = loss.clone();
+                if config.weight_decay > 0.0 {
+                    for parameter in model.penalized() {
+                        objective = objective
+                            + (parameter.clone() * parameter).sum() * (config.weight_decay / 2.0);
+                    }
+                }
+                let gradients = GradientsParams::from_grads(objective.backward(), &model);
+                model = optimizer.step(config.learning_rate, model.clone(), gradients);
+                let predictions = argmax_rows(&values(logits.inner())?, num_classes);
+                correct += predictions
+                    .iter()
+                    .zip(&batch_labels)
+                    .filter(|(p, l)| p == l)
+                    .count();
+                loss_sum += scalar(loss) * batch_labels.len() as f64;
+                seen += batch_labels.len();
+            }
+            sample_ms = worker
+                .join()
+                .map_err(|_| NnError::Empty("the sampling worker (it panicked)".into()))?;
+            Ok(())
+        });
+        outcome?;
+        let epoch_ms = start.elapsed().as_secs_f64() * 1e3;
+        timing.epoch_ms.push(epoch_ms);
+        timing.sample_ms.push(sample_ms);
+        let train_loss = loss_sum / seen.max(1) as f64;
+        if !train_loss.is_finite() {
+            return Err(NnError::Diverged {
+                epoch,
+                what: "training loss".into(),
+            });
+        }
+        let (validation_loss, validation_accuracy) = if evaluate_each_epoch {
+            let logits = layerwise_inference(
+                &model.valid(),
+                graph,
+                features,
+                sampling.inference_chunk,
+                &plain,
+            )?;
+            evaluate(&logits, labels, &split.validation, num_classes)
+        } else {
+            (f64::NAN, f64::NAN)
+        };
+        if evaluate_each_epoch && !validation_loss.is_finite() {
+            return Err(NnError::Diverged {
+                epoch,
+                what: "validation loss".into(),
+            });
+        }
+        history.push(EpochRecord {
+            epoch,
+            train_loss,
+            train_accuracy: correct as f64 / seen.max(1) as f64,
+            validation_loss,
+            validation_accuracy,
+            step_ms: epoch_ms,
+        });
+        if let Some(record) = history.last() {
+            on_epoch(record);
+        }
+        if !evaluate_each_epoch || validation_loss < best.0 {
+            best = (validation_loss, epoch, model.clone());
+        } else if epoch - best.1 >= config.patience {
+            break;
+        }
+    }
+    let (_, best_epoch, model) = best;
+    let started = Instant::now();
+    let logits = layerwise_inference(
+        &model.valid(),
+        graph,
+        features,
+        sampling.inference_chunk,
+        &plain,
+    )?;
+    timing.inference_ms = started.elapsed().as_secs_f64() * 1e3;
+    let predictions = argmax_rows(&logits, num_classes);
+    let report = NodeTrainingReport {
+        epochs_run: history.len(),
+        history,
+        best_epoch,
+        validation_accuracy: accuracy(&predictions, labels, &split.validation),
+        test_accuracy: accuracy(&predictions, labels, &split.test),
+        test_macro_f1: macro_f1(&predictions, labels, &split.test, num_classes),
+        test_confusion: confusion_matrix(&predictions, labels, &split.test, num_classes),
+        predictions,
+        sampled: Some(timing),
+    };
+    Ok((model, report))
+}
+
+/// Samples one batch, gathers its input rows and builds its block operators (worker side).
+fn prepare(
+    sampler: &mut NeighbourSampler<'_>,
+    features: &FeatureMatrix,
+    seeds: &[u32],
+    seed: u64,
+) -> Result<Prepared> {
+    let batch = sampler.sample(seeds, seed)?;
+    let inputs = gather_feature_rows(features, &batch.input_nodes);
+    let blocks = batch
+        .blocks
+        .iter()
+        .map(SparseOperator::from_block)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Prepared {
+        seeds: batch.seeds,
+        input_rows: batch.input_nodes.len(),
+        inputs,
+        blocks,
+    })
+}
+
+/// The two layers on their blocks: layer → ReLU → dropout → layer (`p` between the layers).
+fn forward_blocks(
+    model: &NodeModel,
+    blocks: &[SparseOperator],
+    x: Tensor<2>,
+    p: f32,
+    seed: u64,
+) -> Result<Tensor<2>> {
+    let [first, second] = blocks else {
+        return Err(NnError::InvalidOption {
+            option: "sampled blocks",
+            reason: format!("a two-layer model needs two blocks, got {}", blocks.len()),
+        });
+    };
+    let hidden = match TwoLayers::of(model)? {
+        TwoLayers::Sage(conv, _) => conv.forward(first, x)?,
+        TwoLayers::Gcn(conv, _) => conv.forward(first, x)?,
+    };
+    let hidden = dropout(relu(hidden), p, seed)?;
+    match TwoLayers::of(model)? {
+        TwoLayers::Sage(_, conv) => conv.forward(second, hidden),
+        TwoLayers::Gcn(_, conv) => conv.forward(second, hidden),
+    }
+}
+
+fn cross_entropy(
+    logits: Tensor<2>,
+    labels: &[usize],
+    classes: usize,
+    device: &Device,
+) -> Tensor<1> {
+    let mut one_hot = vec![0.0f32; labels.len() * classes];
+    for (row, &label) in labels.iter().enumerate() {
+        one_hot[row * classes + label] = 1.0;
+    }
+    let one_hot = Tensor::<2>::from_data(TensorData::new(one_hot, [labels.len(), classes]), device);
+    (log_softmax(logits, 1) * one_hot).sum().neg() / labels.len().max(1) as f64
+}
+
+fn scalar(tensor: Tensor<1>) -> f64 {
+    tensor
+        .into_data()
+        .try_to_vec::<f32>()
+        .ok()
+        .and_then(|v| v.first().copied())
+        .map_or(f64::NAN, f64::from)
+}
+
+/// Mean cross-entropy and accuracy of `nodes` from row-major logits.
+fn evaluate(logits: &[f32], labels: &[usize], nodes: &[usize], classes: usize) -> (f64, f64) {
+    if nodes.is_empty() {
+        return (f64::NAN, f64::NAN);
+    }
+    let (mut loss, mut correct) = (0.0f64, 0usize);
+    for &node in nodes {
+        let row = &logits[node * classes..(node + 1) * classes];
+        let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let log_sum = row
+            .iter()
+            .map(|&v| f64::from(v - max).exp())
+            .sum::<f64>()
+            .ln();
+        loss -= f64::from(row[labels[node]] - max) - log_sum;
+        let predicted = argmax_rows(row, classes)[0];
+        correct += usize::from(predicted == labels[node]);
+    }
+    (
+        loss / nodes.len() as f64,
+        correct as f64 / nodes.len() as f64,
+    )
+}

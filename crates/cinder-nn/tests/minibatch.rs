@@ -1,0 +1,248 @@
+//! Mini-batch training on sampled blocks and exact layer-wise inference (issue: graphs bigger
+//! than one batch).
+
+use burn::tensor::{Device, Tensor, TensorData};
+use cinder_datasets::{load_planetoid, require_data};
+use cinder_graph::{
+    BlockWeights, Direction, Fanout, FeatureMatrix, Graph, InNeighbours, NeighbourSampler,
+    NodeSplit, gather_feature_rows, splitmix64,
+};
+use cinder_nn::{
+    NodeFeatures, NodeModelKind, NodeTrainingConfig, SageConvConfig, SamplingConfig,
+    SparseOperator, layerwise_inference, node_propagation, train_node_model,
+};
+
+/// A random directed graph without parallel edges (a few self-loops, two isolated nodes),
+/// with dense features and 3 classes.
+fn random_graph(nodes: usize, edges: usize, width: usize, seed: u64) -> Graph {
+    let mut seen = std::collections::HashSet::new();
+    let mut pairs = Vec::new();
+    let mut state = seed;
+    while pairs.len() < edges {
+        state = splitmix64(state);
+        let source = (state % (nodes as u64 - 2)) as usize;
+        state = splitmix64(state);
+        let target = (state % (nodes as u64 - 2)) as usize;
+        if seen.insert((source, target)) {
+            pairs.push((source, target));
+        }
+    }
+    let features: Vec<f32> = (0..nodes * width)
+        .map(|i| ((splitmix64(seed ^ i as u64) >> 40) as f32 / (1u64 << 24) as f32) - 0.5)
+        .collect();
+    let labels = (0..nodes).map(|n| n % 3).collect();
+    Graph::from_edges(nodes, pairs, Direction::Directed)
+        .unwrap()
+        .with_node_features(FeatureMatrix::dense(nodes, width, features).unwrap())
+        .unwrap()
+        .with_node_labels(labels)
+        .unwrap()
+}
+
+fn values(tensor: Tensor<2>) -> Vec<f32> {
+    tensor.into_data().try_to_vec::<f32>().unwrap()
+}
+
+fn assert_close(actual: &[f32], expected: &[f32], what: &str) {
+    assert_eq!(actual.len(), expected.len(), "{what}: lengths");
+    for (k, (a, e)) in actual.iter().zip(expected).enumerate() {
+        assert!(
+            (a - e).abs() <= 1e-5 * e.abs().max(1.0),
+            "{what}: entry {k}: {a} vs {e}"
+        );
+    }
+}
+
+#[test]
+fn layerwise_inference_equals_the_full_batch_forward() {
+    let device = Device::flex();
+    for (kind, hidden) in [(NodeModelKind::Sage, 16), (NodeModelKind::Gcn, 8)] {
+        for sparse_features in [false, true] {
+            let mut graph = random_graph(90, 600, 12, 7);
+            if sparse_features {
+                let identity = FeatureMatrix::identity(90);
+                graph = graph.with_node_features(identity).unwrap();
+            }
+            let config = NodeTrainingConfig::for_model(kind).with_hidden(hidden);
+            let features = graph.features_or_identity();
+            let model = config
+                .model_options()
+                .init(features.columns(), 3, 11, &device)
+                .unwrap();
+            let propagation = node_propagation(kind, &graph).unwrap();
+            let node_features = NodeFeatures::from_graph(&graph, false, &device).unwrap();
+            let full = values(model.forward(&propagation, &node_features, None).unwrap());
+            let csr = InNeighbours::from_graph(&graph).unwrap();
+            // A chunk size that does not divide the node count.
+            let layerwise = layerwise_inference(&model, &csr, &features, 7, &device).unwrap();
+            assert_close(
+                &layerwise,
+                &full,
+                &format!("{kind} (sparse features: {sparse_features})"),
+            );
+        }
+    }
+}
+
+#[test]
+fn a_sage_layer_on_an_all_neighbour_block_gives_the_full_layer_rows() {
+    let device = Device::flex();
+    let graph = random_graph(60, 400, 5, 3);
+    let features = graph.features_or_identity();
+    let layer = SageConvConfig::new(5, 4).with_seed(2).init(&device);
+    let full_operator = cinder_nn::SageConv::operator(&graph).unwrap();
+    let x = Tensor::<2>::from_data(
+        TensorData::new(features.to_dense().into_values(), [60, 5]),
+        &device,
+    );
+    let full = values(layer.forward(&full_operator, x).unwrap());
+    let csr = InNeighbours::from_graph(&graph).unwrap();
+    let seeds = [9u32, 2, 41, 0, 57];
+    let batch = NeighbourSampler::new(&csr, vec![Fanout::All], BlockWeights::Mean)
+        .sample(&seeds, 1)
+        .unwrap();
+    let block = &batch.blocks[0];
+    let inputs = gather_feature_rows(&features, &batch.input_nodes);
+    let x = Tensor::<2>::from_data(
+        TensorData::new(inputs, [batch.input_nodes.len(), 5]),
+        &device,
+    );
+    let operator = SparseOperator::from_block(block).unwrap();
+    assert_eq!(operator.shape(), (5, batch.input_nodes.len()));
+    let rows = values(layer.forward(&operator, x).unwrap());
+    for (position, &seed) in seeds.iter().enumerate() {
+        let seed = seed as usize;
+        assert_close(
+            &rows[position * 4..(position + 1) * 4],
+            &full[seed * 4..(seed + 1) * 4],
+            &format!("node {seed}"),
+        );
+    }
+}
+
+fn split_of(nodes: usize) -> NodeSplit {
+    NodeSplit {
+        train: (0..nodes).filter(|n| n % 4 != 3).collect(),
+        validation: (0..nodes).filter(|n| n % 8 == 3).collect(),
+        test: (0..nodes).filter(|n| n % 8 == 7).collect(),
+    }
+}
+
+/// A homophilous graph: 3 classes, 80% of edges within a class, features = noisy one-hot class.
+fn homophilous_graph(nodes: usize, edges: usize, seed: u64) -> Graph {
+    let mut state = seed;
+    let mut next = |bound: usize| {
+        state = splitmix64(state);
+        (state % bound as u64) as usize
+    };
+    let mut pairs = std::collections::BTreeSet::new();
+    while pairs.len() < edges {
+        let source = next(nodes);
+        let target = if next(10) < 8 {
+            (next(nodes / 3) * 3 + source % 3) % nodes
+        } else {
+            next(nodes)
+        };
+        pairs.insert((source, target));
+    }
+    let features: Vec<f32> = (0..nodes * 3)
+        .map(|i| {
+            f32::from(u8::from(i % 3 == (i / 3) % 3)) + (next(1000) as f32 / 1000.0 - 0.5) * 1.5
+        })
+        .collect();
+    Graph::from_edges(
+        nodes,
+        pairs.into_iter().collect::<Vec<_>>(),
+        Direction::Directed,
+    )
+    .unwrap()
+    .with_node_features(FeatureMatrix::dense(nodes, 3, features).unwrap())
+    .unwrap()
+    .with_node_labels((0..nodes).map(|n| n % 3).collect())
+    .unwrap()
+}
+
+#[test]
+fn mini_batch_training_is_reproducible_and_learns() {
+    let graph = homophilous_graph(400, 3000, 5);
+    let split = split_of(400);
+    for kind in [NodeModelKind::Sage, NodeModelKind::Gcn] {
+        let config = NodeTrainingConfig::for_model(kind)
+            .with_hidden(32)
+            .with_epochs(30)
+            .with_patience(0)
+            .with_row_normalize(false)
+            .with_sampling(Some(SamplingConfig::new(vec![5, 5], 64)));
+        let device = Device::flex();
+        let (_, first) =
+            train_node_model(&graph, &split, &config, &device.clone().autodiff()).unwrap();
+        let (_, second) = train_node_model(&graph, &split, &config, &device.autodiff()).unwrap();
+        assert_eq!(first.predictions, second.predictions, "{kind}");
+        let losses = |r: &cinder_nn::NodeTrainingReport| {
+            r.history.iter().map(|e| e.train_loss).collect::<Vec<_>>()
+        };
+        assert_eq!(losses(&first), losses(&second), "{kind}");
+        let timing = first.sampled.as_ref().expect("mini-batch timings");
+        assert_eq!(timing.batches_per_epoch, split.train.len().div_ceil(64));
+        assert_eq!(timing.epoch_ms.len(), 30);
+        let (start, end) = (losses(&first)[0], *losses(&first).last().unwrap());
+        assert!(end < 0.7 * start, "{kind}: training loss {start} -> {end}");
+        assert!(
+            first.test_accuracy > 0.6,
+            "{kind}: test accuracy {}",
+            first.test_accuracy
+        );
+    }
+}
+
+#[test]
+fn unsupported_models_and_fanouts_are_refused() {
+    let graph = random_graph(50, 200, 4, 1);
+    let split = split_of(50);
+    let device = Device::flex().autodiff();
+    let config = NodeTrainingConfig::for_model(NodeModelKind::Gat)
+        .with_sampling(Some(SamplingConfig::new(vec![5, 5], 8)));
+    let error = train_node_model(&graph, &split, &config, &device).unwrap_err();
+    assert!(
+        error.to_string().contains("supports sage and gcn"),
+        "{error}"
+    );
+    let config = NodeTrainingConfig::for_model(NodeModelKind::Sage)
+        .with_sampling(Some(SamplingConfig::new(vec![5, 5, 5], 8)));
+    let error = train_node_model(&graph, &split, &config, &device).unwrap_err();
+    assert!(error.to_string().contains("two fan-outs"), "{error}");
+    let config = NodeTrainingConfig::for_model(NodeModelKind::Sage)
+        .with_sampling(Some(SamplingConfig::new(vec![5, 0], 8)));
+    assert!(train_node_model(&graph, &split, &config, &device).is_err());
+}
+
+#[test]
+fn mini_batch_sage_on_cora_reaches_the_full_batch_accuracy() {
+    let Some(path) = require_data("planetoid/ind.cora.x") else {
+        return;
+    };
+    let cora = load_planetoid(path.parent().unwrap(), "cora").unwrap();
+    let device = Device::flex().autodiff();
+    let (mut full, mut sampled) = (0.0, 0.0);
+    let seeds = [0u64, 1, 2];
+    for seed in seeds {
+        let config = NodeTrainingConfig::for_model(NodeModelKind::Sage).with_seed(seed);
+        full += train_node_model(&cora.graph, &cora.split, &config, &device)
+            .unwrap()
+            .1
+            .test_accuracy;
+        let config = config.with_sampling(Some(SamplingConfig::new(vec![10, 10], 32)));
+        sampled += train_node_model(&cora.graph, &cora.split, &config, &device)
+            .unwrap()
+            .1
+            .test_accuracy;
+    }
+    let (full, sampled) = (full / 3.0, sampled / 3.0);
+    eprintln!(
+        "cora SAGE test accuracy: full batch {full:.4}, mini-batch (10,10 / 32) {sampled:.4}"
+    );
+    assert!(
+        sampled >= full - 0.02,
+        "mini-batch {sampled:.4} vs full batch {full:.4}"
+    );
+}
