@@ -9,8 +9,8 @@ use cinder_datasets::{NodeDataset, load_planetoid, load_registered_nodes};
 use cinder_experiment::{
     NodeExperiment, NodeExperimentResult, RunDirectory, command_line, provenance,
 };
-use cinder_graph::{Graph, NodeSplit, compact_labels};
-use cinder_nn::{NodeModelKind, NodeTrainingConfig, NodeTrainingReport};
+use cinder_graph::{Fanout, Graph, NodeSplit, compact_labels};
+use cinder_nn::{NodeModelKind, NodeTrainingConfig, NodeTrainingReport, SamplingConfig, median};
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
@@ -90,6 +90,14 @@ pub struct NodeArguments {
     /// `auto`: yes for Planetoid and karate, no for graph directories (as the PyG peer does).
     #[arg(long, value_enum, default_value_t = RowNormalize::Auto)]
     row_normalize: RowNormalize,
+    /// Train on sampled mini-batches (sage, gcn): neighbours kept per node and hop, seeds first
+    /// (as PyG's NeighborLoader), -1 for all; one per layer, e.g. `10,10`. Validation and test
+    /// accuracy then come from exact layer-wise inference (full neighbourhoods).
+    #[arg(long, allow_hyphen_values = true, value_name = "K1,K2")]
+    fanout: Option<String>,
+    /// Seed nodes per mini-batch (with --fanout).
+    #[arg(long, default_value_t = 1024, requires = "fanout")]
+    batch_size: usize,
     /// Worker threads for the CPU kernels (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
@@ -112,10 +120,24 @@ pub struct NodeArguments {
 
 impl NodeArguments {
     /// The training configuration: the model's paper settings, overridden by the flags given.
-    fn training_config(&self, seed: u64) -> NodeTrainingConfig {
+    fn training_config(&self, seed: u64) -> anyhow::Result<NodeTrainingConfig> {
+        let sampling = match &self.fanout {
+            Some(text) => {
+                let fanouts = Fanout::parse_list(text)?
+                    .into_iter()
+                    .map(|fanout| match fanout {
+                        Fanout::All => -1,
+                        Fanout::Sample(k) => k as i64,
+                    })
+                    .collect();
+                Some(SamplingConfig::new(fanouts, self.batch_size))
+            }
+            None => None,
+        };
         let mut config = NodeTrainingConfig::for_model(self.model)
             .with_row_normalize(self.row_normalize.resolve(self))
-            .with_seed(seed);
+            .with_seed(seed)
+            .with_sampling(sampling);
         if let Some(epochs) = self.epochs {
             config.epochs = epochs;
         }
@@ -146,7 +168,7 @@ impl NodeArguments {
         if let Some(weight_decay) = self.weight_decay {
             config.weight_decay = weight_decay;
         }
-        config
+        Ok(config)
     }
 }
 
@@ -200,6 +222,8 @@ struct NodeSummary {
     std_test_accuracy: f64,
     per_seed_test_macro_f1: Vec<f64>,
     mean_test_macro_f1: f64,
+    per_seed_validation_accuracy: Vec<f64>,
+    mean_validation_accuracy: f64,
     epochs_run: Vec<usize>,
     best_epoch: Vec<usize>,
     epoch_ms_median: f64,
@@ -208,8 +232,24 @@ struct NodeSummary {
     peak_rss_mb: Option<f64>,
     threads: usize,
     config: NodeConfigSummary,
+    /// Mini-batch runs only (`--fanout`).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    sampled: Option<SampledSummary>,
     #[serde(skip_serializing_if = "Option::is_none")]
     run_directory: Option<String>,
+}
+
+/// What `--fanout` runs add to the JSON (medians over every seed's epochs after the first).
+#[derive(Debug, Serialize)]
+struct SampledSummary {
+    fanouts: Vec<i64>,
+    batch_size: usize,
+    batches_per_epoch: usize,
+    /// Worker time per epoch sampling, gathering features and building blocks (overlapped
+    /// with training).
+    sample_ms_median: f64,
+    /// Layer-wise inference over every node (final evaluation), median over seeds.
+    inference_ms: f64,
 }
 
 #[derive(Debug, Serialize)]
@@ -316,7 +356,7 @@ fn train(
         dataset: dataset.clone(),
         graph: &graph,
         split: &split,
-        config: arguments.training_config(arguments.first_seed),
+        config: arguments.training_config(arguments.first_seed)?,
         seeds: (arguments.first_seed..arguments.first_seed + arguments.seeds).collect(),
         class_names: class_values.iter().map(usize::to_string).collect(),
     };
@@ -418,6 +458,13 @@ fn summarize(
         std_test_accuracy: result.std_test_accuracy,
         per_seed_test_macro_f1: reports.iter().map(|r| r.test_macro_f1).collect(),
         mean_test_macro_f1: result.mean_test_macro_f1,
+        per_seed_validation_accuracy: reports.iter().map(|r| r.validation_accuracy).collect(),
+        mean_validation_accuracy: cinder_nn::mean(
+            &reports
+                .iter()
+                .map(|r| r.validation_accuracy)
+                .collect::<Vec<_>>(),
+        ),
         epochs_run: reports.iter().map(|r| r.epochs_run).collect(),
         best_epoch: reports.iter().map(|r| r.best_epoch).collect(),
         epoch_ms_median: result.epoch_ms_median,
@@ -439,6 +486,25 @@ fn summarize(
             patience: config.patience,
             row_normalize: config.row_normalize,
         },
+        sampled: config.sampling.as_ref().map(|sampling| {
+            let timings: Vec<_> = reports.iter().filter_map(|r| r.sampled.as_ref()).collect();
+            let after_first = |pick: fn(&cinder_nn::SampledTiming) -> &Vec<f64>| {
+                median(
+                    &timings
+                        .iter()
+                        .flat_map(|t| pick(t).iter().skip(usize::from(pick(t).len() > 1)))
+                        .copied()
+                        .collect::<Vec<_>>(),
+                )
+            };
+            SampledSummary {
+                fanouts: sampling.fanouts.clone(),
+                batch_size: sampling.batch_size,
+                batches_per_epoch: timings.first().map_or(0, |t| t.batches_per_epoch),
+                sample_ms_median: after_first(|t| &t.sample_ms),
+                inference_ms: median(&timings.iter().map(|t| t.inference_ms).collect::<Vec<_>>()),
+            }
+        }),
         run_directory: None,
     }
 }

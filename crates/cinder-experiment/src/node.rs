@@ -58,7 +58,8 @@ pub struct NodeExperimentResult {
     pub std_test_accuracy: f64,
     /// Mean test macro-F1.
     pub mean_test_macro_f1: f64,
-    /// Median epoch time over every run's epochs after the first 10 (as the PyG peer measures).
+    /// Median epoch time over every run's epochs after the first 10 (as the PyG peer measures;
+    /// after the first for mini-batch runs, as the DGL peer).
     pub epoch_ms_median: f64,
     /// The first epoch's time of the first run (warm-up included).
     pub first_epoch_ms: f64,
@@ -169,9 +170,11 @@ impl NodeExperiment<'_> {
                             epoch: record.epoch,
                             train_loss: record.train_loss,
                             train_accuracy: record.train_accuracy,
-                            validation_loss: has_validation.then_some(record.validation_loss),
-                            validation_accuracy: has_validation
-                                .then_some(record.validation_accuracy),
+                            validation_loss: (has_validation && record.validation_loss.is_finite())
+                                .then_some(record.validation_loss),
+                            validation_accuracy: (has_validation
+                                && record.validation_accuracy.is_finite())
+                            .then_some(record.validation_accuracy),
                             ms: record.step_ms,
                         },
                     });
@@ -196,9 +199,20 @@ impl NodeExperiment<'_> {
         let accuracies: Vec<f64> = runs.iter().map(|r| r.report.test_accuracy).collect();
         let f1: Vec<f64> = runs.iter().map(|r| r.report.test_macro_f1).collect();
         let (mean_test_accuracy, std_test_accuracy) = mean_std(&accuracies);
+        // Full batch: epochs after the first 10, as the PyG peer; mini-batch: after the first,
+        // as the DGL peer (a short run keeps at least its last epoch).
+        let warm_up = if self.config.sampling.is_some() {
+            1
+        } else {
+            10
+        };
         let steps: Vec<f64> = runs
             .iter()
-            .flat_map(|r| r.report.history.iter().skip(10).map(|e| e.step_ms))
+            .flat_map(|r| {
+                let history = &r.report.history;
+                let skip = warm_up.min(history.len().saturating_sub(1));
+                history.iter().skip(skip).map(|e| e.step_ms)
+            })
             .collect();
         Ok(NodeExperimentResult {
             mean_test_accuracy,

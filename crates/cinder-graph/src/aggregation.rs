@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use crate::features::FeatureMatrix;
 use crate::in_neighbours::InNeighbours;
-use crate::sampling::BlockWeights;
+use crate::sampling::{Block, BlockWeights};
 
 /// `out[i] = Σⱼ w(i, j) · h[j]` over every in-neighbour `j` of each node `i` of a chunk, with the
 /// weights of a [`BlockWeights`] block sampled with `Fanout::All`: the mean over the
@@ -132,5 +132,42 @@ pub fn gather_feature_rows(features: &FeatureMatrix, nodes: &[u32]) -> Vec<f32> 
                 });
         }
     }
+    out
+}
+
+/// The rows of `block · X` for node features `X` indexed by global node id: row `r` is
+/// `Σₖ weights[k] · X[source_nodes[indices[k]]]` over the entries of row `r` — a first layer's
+/// aggregation read straight from the feature matrix, without gathering the block's input rows
+/// (the input features carry no gradient, so the product can happen before the tensor exists).
+pub fn aggregate_block(block: &Block, features: &FeatureMatrix) -> Vec<f32> {
+    let width = features.columns();
+    let mut out = vec![0.0f32; block.destinations * width];
+    if width == 0 {
+        return out;
+    }
+    out.par_chunks_mut(width)
+        .with_min_len(64)
+        .enumerate()
+        .for_each(|(row, out)| {
+            for k in block.indptr[row]..block.indptr[row + 1] {
+                let node = block.source_nodes[block.indices[k] as usize] as usize;
+                let weight = block.weights[k];
+                match features {
+                    FeatureMatrix::Dense(matrix) => {
+                        let values = &matrix.values()[node * width..(node + 1) * width];
+                        for (o, &v) in out.iter_mut().zip(values) {
+                            *o += weight * v;
+                        }
+                    }
+                    FeatureMatrix::Sparse(matrix) => {
+                        let indptr = matrix.indptr();
+                        let indptr = indptr.raw_storage();
+                        for e in indptr[node]..indptr[node + 1] {
+                            out[matrix.indices()[e] as usize] += weight * matrix.data()[e];
+                        }
+                    }
+                }
+            }
+        });
     out
 }

@@ -35,7 +35,7 @@ mod sparse;
 mod split;
 
 pub use adjacency::{AdjacencyBuilder, Orientation, SelfLoops};
-pub use aggregation::{FullAggregation, gather_feature_rows};
+pub use aggregation::{FullAggregation, aggregate_block, gather_feature_rows};
 pub use batch::{GraphBatch, block_diagonal, block_diagonal_batch};
 pub use classes::{CompactLabels, compact_labels};
 pub use error::{GraphError, Result};

@@ -45,7 +45,12 @@ impl<'a> TwoLayers<'a> {
 
     /// Layer `layer` (0 or 1) applied to already aggregated rows and (for SAGE's root term) the
     /// same nodes' own input rows.
-    fn combine(&self, layer: usize, aggregated: Tensor<2>, own: Option<Tensor<2>>) -> Tensor<2> {
+    pub(crate) fn combine(
+        &self,
+        layer: usize,
+        aggregated: Tensor<2>,
+        own: Option<Tensor<2>>,
+    ) -> Tensor<2> {
         match self {
             Self::Sage(first, second) => {
                 let conv = if layer == 0 { first } else { second };
@@ -66,7 +71,7 @@ impl<'a> TwoLayers<'a> {
         }
     }
 
-    fn needs_own_rows(&self) -> bool {
+    pub(crate) fn needs_own_rows(&self) -> bool {
         matches!(self, Self::Sage(conv, _) if conv.linear_root.is_some())
     }
 }

@@ -15,8 +15,8 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::activation::{log_softmax, relu};
 use burn::tensor::{Device, Tensor, TensorData};
 use cinder_graph::{
-    Fanout, FeatureMatrix, Graph, InNeighbours, NeighbourSampler, NodeSplit, gather_feature_rows,
-    seeded_shuffle,
+    Fanout, FeatureMatrix, Graph, InNeighbours, NeighbourSampler, NodeSplit, aggregate_block,
+    gather_feature_rows, seeded_shuffle,
 };
 use serde::{Deserialize, Serialize};
 
@@ -101,12 +101,14 @@ impl SampledTiming {
     }
 }
 
-/// One prepared batch: its seeds, gathered input features and block operators.
+/// One prepared batch: its seeds, the first layer's aggregated inputs (and, for SAGE's root
+/// term, its destinations' own features), and the second layer's block operator.
 struct Prepared {
     seeds: Vec<u32>,
-    inputs: Vec<f32>,
-    input_rows: usize,
-    blocks: Vec<SparseOperator>,
+    aggregated: Vec<f32>,
+    own: Option<Vec<f32>>,
+    rows: usize,
+    second: SparseOperator,
 }
 
 /// Trains `config.model` (SAGE or GCN) on sampled mini-batches of `split.train` and evaluates
@@ -194,7 +196,10 @@ pub fn train_sampled(
         config
             .model_options()
             .init(features.columns(), num_classes, config.seed, &device)?;
-    let weights = TwoLayers::of(&model)?.weights();
+    let (weights, own_rows) = {
+        let layers = TwoLayers::of(&model)?;
+        (layers.weights(), layers.needs_own_rows())
+    };
     let dropout_probability = config.dropout;
     let mut optimizer = AdamConfig::new().with_epsilon(1e-8).init();
     let mut sampler = NeighbourSampler::new(graph, fanouts, weights);
@@ -225,6 +230,7 @@ pub fn train_sampled(
                     let prepared = prepare(
                         sampler,
                         features,
+                        own_rows,
                         seeds,
                         derive_seed(epoch_seed, index as u64),
                     );
@@ -238,20 +244,16 @@ pub fn train_sampled(
             });
             for (index, prepared) in receiver.iter().enumerate() {
                 let prepared = prepared?;
-                let width = features.columns();
-                let x = Tensor::<2>::from_data(
-                    TensorData::new(prepared.inputs, [prepared.input_rows, width]),
-                    &device,
-                );
-                let logits = forward_blocks(
-                    &model,
-                    &prepared.blocks,
-                    x,
-                    dropout_probability,
-                    derive_seed(epoch_seed, 1 << 32 | index as u64),
-                )?;
                 let batch_labels: Vec<usize> =
                     prepared.seeds.iter().map(|&n| labels[n as usize]).collect();
+                let logits = forward_prepared(
+                    &model,
+                    prepared,
+                    features.columns(),
+                    dropout_probability,
+                    derive_seed(epoch_seed, 1 << 32 | index as u64),
+                    &device,
+                )?;
                 let loss = cross_entropy(logits.clone(), &batch_labels, num_classes, &device);
                 let mut objective = loss.clone();
                 if config.weight_decay > 0.0 {
@@ -347,50 +349,54 @@ pub fn train_sampled(
     Ok((model, report))
 }
 
-/// Samples one batch, gathers its input rows and builds its block operators (worker side).
+/// Samples one batch and prepares it (worker side). The input features carry no gradient and
+/// the first layer aggregates before it transforms, so its neighbour sums are computed here
+/// from the feature matrix in place — no gather of the (much larger) set of input rows.
 fn prepare(
     sampler: &mut NeighbourSampler<'_>,
     features: &FeatureMatrix,
+    own_rows: bool,
     seeds: &[u32],
     seed: u64,
 ) -> Result<Prepared> {
     let batch = sampler.sample(seeds, seed)?;
-    let inputs = gather_feature_rows(features, &batch.input_nodes);
-    let blocks = batch
-        .blocks
-        .iter()
-        .map(SparseOperator::from_block)
-        .collect::<Result<Vec<_>>>()?;
+    let [first, second] = batch.blocks.as_slice() else {
+        return Err(NnError::InvalidOption {
+            option: "sampled blocks",
+            reason: format!(
+                "a two-layer model needs two blocks, got {}",
+                batch.blocks.len()
+            ),
+        });
+    };
     Ok(Prepared {
+        aggregated: aggregate_block(first, features),
+        own: own_rows.then(|| gather_feature_rows(features, first.destination_nodes())),
+        rows: first.destinations,
+        second: SparseOperator::from_block(second)?,
         seeds: batch.seeds,
-        input_rows: batch.input_nodes.len(),
-        inputs,
-        blocks,
     })
 }
 
-/// The two layers on their blocks: layer → ReLU → dropout → layer (`p` between the layers).
-fn forward_blocks(
+/// The two layers on a prepared batch: layer → ReLU → dropout (`p`) → layer.
+fn forward_prepared(
     model: &NodeModel,
-    blocks: &[SparseOperator],
-    x: Tensor<2>,
+    prepared: Prepared,
+    width: usize,
     p: f32,
     seed: u64,
+    device: &Device,
 ) -> Result<Tensor<2>> {
-    let [first, second] = blocks else {
-        return Err(NnError::InvalidOption {
-            option: "sampled blocks",
-            reason: format!("a two-layer model needs two blocks, got {}", blocks.len()),
-        });
+    let layers = TwoLayers::of(model)?;
+    let matrix = |values: Vec<f32>| {
+        Tensor::<2>::from_data(TensorData::new(values, [prepared.rows, width]), device)
     };
-    let hidden = match TwoLayers::of(model)? {
-        TwoLayers::Sage(conv, _) => conv.forward(first, x)?,
-        TwoLayers::Gcn(conv, _) => conv.forward(first, x)?,
-    };
+    let own = prepared.own.map(matrix);
+    let hidden = layers.combine(0, matrix(prepared.aggregated), own);
     let hidden = dropout(relu(hidden), p, seed)?;
-    match TwoLayers::of(model)? {
-        TwoLayers::Sage(_, conv) => conv.forward(second, hidden),
-        TwoLayers::Gcn(_, conv) => conv.forward(second, hidden),
+    match layers {
+        TwoLayers::Sage(_, conv) => conv.forward(&prepared.second, hidden),
+        TwoLayers::Gcn(_, conv) => conv.forward(&prepared.second, hidden),
     }
 }
 
