@@ -55,6 +55,7 @@ mod mesh;
 mod motifs;
 mod musae;
 mod npy;
+mod npy_stream;
 mod npz;
 mod open;
 mod pickle;
@@ -73,7 +74,9 @@ pub use download::{
 };
 pub use error::{DatasetError, Result};
 pub use gin_text::{load_folds, load_gin_text};
-pub use graph_directory::{GraphDirectory, load_graph_directory};
+pub use graph_directory::{
+    GraphDirectory, GraphDirectoryCsr, load_graph_directory, load_graph_directory_csr,
+};
 pub use idx::{
     FASHION_MNIST_CLASSES, IdxImages, embedded_digits, load_fashion_mnist, load_idx, parse_digits,
     parse_idx,

@@ -106,15 +106,15 @@ const NUMERIC: [(&str, usize); 11] = [
 ];
 
 /// The header of a `.npy` file: dtype (endianness stripped), shape and where the data starts.
-struct Header {
-    descr: String,
-    kind: String,
-    size: usize,
-    shape: Vec<usize>,
-    data_start: usize,
+pub(crate) struct Header {
+    pub(crate) descr: String,
+    pub(crate) kind: String,
+    pub(crate) size: usize,
+    pub(crate) shape: Vec<usize>,
+    pub(crate) data_start: usize,
 }
 
-fn parse_header(bytes: &[u8]) -> std::result::Result<Header, NpyError> {
+pub(crate) fn parse_header(bytes: &[u8]) -> std::result::Result<Header, NpyError> {
     let invalid = |reason: &str| NpyError::Invalid(reason.to_string());
     if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
         return Err(invalid("not a .npy file (missing \\x93NUMPY magic)"));
@@ -215,7 +215,7 @@ pub(crate) fn parse_npy(bytes: &[u8]) -> std::result::Result<NpyArray, NpyError>
 }
 
 /// One little-endian element; `chunk` has the dtype's size (checked by [`parse_header`]).
-fn decode(kind: &str, c: &[u8]) -> f64 {
+pub(crate) fn decode(kind: &str, c: &[u8]) -> f64 {
     let mut buffer = [0u8; 8];
     buffer[..c.len()].copy_from_slice(c);
     let signed = |bits: u32| {

@@ -155,3 +155,58 @@ fn a_y_npy_shape_beyond_its_data_is_refused_before_allocating() {
     );
     std::fs::remove_dir_all(&directory).unwrap();
 }
+
+/// A `.npy` graph directory: int64 edges, float32 features (written as `<f4`), int64 labels, int8
+/// split codes.
+fn write_npy_directory(test: &str, edges: &[(i64, i64)], nodes: usize) -> std::path::PathBuf {
+    let directory = support::temporary_directory(test);
+    let mut edge_values: Vec<f64> = edges.iter().map(|e| e.0 as f64).collect();
+    edge_values.extend(edges.iter().map(|e| e.1 as f64));
+    std::fs::write(
+        directory.join("edge_index.npy"),
+        support::npy("<i8", &format!("(2, {})", edges.len()), &edge_values),
+    )
+    .unwrap();
+    let mut features = support::npy("<f4", &format!("({nodes}, 2)"), &[]);
+    for value in (0..nodes * 2).map(|v| v as f32 * 0.5) {
+        features.extend_from_slice(&value.to_le_bytes());
+    }
+    std::fs::write(directory.join("x.npy"), features).unwrap();
+    let labels: Vec<f64> = (0..nodes).map(|n| (n % 2) as f64).collect();
+    std::fs::write(directory.join("y.npy"), support::vector("<i8", &labels)).unwrap();
+    let split: Vec<f64> = (0..nodes).map(|n| (n % 3) as f64).collect();
+    std::fs::write(directory.join("split.npy"), support::vector("<i8", &split)).unwrap();
+    directory
+}
+
+#[test]
+fn the_lean_loader_streams_npy_files_into_the_same_graph() {
+    let edges = [(0, 1), (1, 0), (1, 2), (2, 1), (3, 1), (1, 3), (3, 1)];
+    let directory = write_npy_directory("lean-graph-dir", &edges, 5);
+    let lean = cinder_datasets::load_graph_directory_csr(&directory).unwrap();
+    let full = load_graph_directory(&directory).unwrap();
+    let expected = cinder_graph::InNeighbours::from_graph(&full.graph).unwrap();
+    assert_eq!(lean.neighbours, expected);
+    assert_eq!(lean.neighbours.neighbours(1), &[0, 2, 3]);
+    assert_eq!(lean.num_edges, 7);
+    assert_eq!(
+        lean.features.to_dense().values(),
+        full.graph.node_features().unwrap().to_dense().values()
+    );
+    assert_eq!(Some(lean.labels.as_slice()), full.graph.node_labels());
+    assert_eq!(lean.split, full.split);
+    std::fs::remove_dir_all(&directory).unwrap();
+}
+
+#[test]
+fn the_lean_loader_names_an_endpoint_out_of_range() {
+    let directory = write_npy_directory("lean-graph-dir-bad", &[(0, 1), (1, 9)], 3);
+    let message = cinder_datasets::load_graph_directory_csr(&directory)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("edge_index.npy") && message.contains("[1, 1]") && message.contains('9'),
+        "{message}"
+    );
+    std::fs::remove_dir_all(&directory).unwrap();
+}
