@@ -7,7 +7,8 @@ use std::path::PathBuf;
 
 use cinder::datasets::load_registered_nodes;
 use cinder::experiment::{
-    DeviceChoice, Event, NodeExperiment, Observer, RunDirectory, command_line, provenance,
+    DeviceChoice, Event, NodeExperiment, NodeInput, Observer, RunDirectory, command_line,
+    provenance,
 };
 use cinder::nn::NodeTrainingConfig;
 
@@ -52,7 +53,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let split = dataset.split_or_random(0)?;
     let experiment = NodeExperiment {
         dataset: dataset.name.clone(),
-        graph: &dataset.graph,
+        graph: NodeInput::Graph(&dataset.graph),
         split: &split,
         config: NodeTrainingConfig::new()
             .with_epochs(100)

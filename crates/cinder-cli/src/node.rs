@@ -7,7 +7,7 @@ use anyhow::{Context, bail};
 use burn::tensor::Device;
 use cinder_datasets::{NodeDataset, load_planetoid, load_registered_nodes};
 use cinder_experiment::{
-    NodeExperiment, NodeExperimentResult, RunDirectory, command_line, provenance,
+    NodeExperiment, NodeExperimentResult, NodeInput, RunDirectory, command_line, provenance,
 };
 use cinder_graph::{Fanout, Graph, NodeSplit, compact_labels};
 use cinder_nn::{NodeModelKind, NodeTrainingConfig, NodeTrainingReport, SamplingConfig, median};
@@ -313,6 +313,23 @@ fn load(arguments: &NodeArguments) -> anyhow::Result<(String, Graph, NodeSplit)>
     Ok((dataset.name, dataset.graph, split))
 }
 
+/// A graph directory of `.npy` files trained with `--fanout` is read lean (CSR, no edge list).
+fn lean_directory(arguments: &NodeArguments) -> Option<&std::path::Path> {
+    let directory = arguments.data.as_deref()?;
+    let graph_dir = match arguments.format {
+        Some(format) => format == DataFormat::GraphDir,
+        None => {
+            cinder_datasets::detect_format(directory).ok()
+                == Some(cinder_datasets::DataFormat::GraphDir)
+        }
+    };
+    (arguments.fanout.is_some()
+        && graph_dir
+        && directory.join("edge_index.npy").exists()
+        && directory.join("x.npy").exists())
+    .then_some(directory)
+}
+
 /// Parses the flags a run was started with (saved in its `arguments.json`).
 #[derive(Debug, clap::Parser)]
 struct SavedArguments {
@@ -345,16 +362,64 @@ fn train(
     if arguments.seeds == 0 {
         bail!("--seeds must be at least 1");
     }
-    let (dataset, graph, split) = load(arguments)?;
+    let (dataset, graph, lean, split) = match lean_directory(arguments) {
+        Some(directory) => {
+            let mut lean = cinder_datasets::load_graph_directory_csr(directory)?;
+            let name = directory.file_name().map_or_else(
+                || directory.display().to_string(),
+                |n| n.to_string_lossy().into(),
+            );
+            let split = std::mem::take(&mut lean.split);
+            (name, None, Some(lean), split)
+        }
+        None => {
+            let (dataset, graph, split) = load(arguments)?;
+            (dataset, Some(graph), None, split)
+        }
+    };
     if split.test.is_empty() {
         bail!(
             "{dataset}: the split has no test nodes, so there is no test accuracy to report (mark some nodes 2 = test in split)"
         );
     }
-    let (graph, class_values) = with_compact_classes(graph)?;
+    let (graph, lean, class_values) = match (graph, lean) {
+        (Some(graph), _) => {
+            let (graph, classes) = with_compact_classes(graph)?;
+            (Some(graph), None, classes)
+        }
+        (None, Some(mut lean)) => {
+            let classes = compact_labels(&lean.labels);
+            lean.labels = classes.indices;
+            (None, Some(lean), classes.values)
+        }
+        (None, None) => bail!("{dataset}: nothing was loaded"),
+    };
+    let (input, shape) = match (&graph, &lean) {
+        (Some(graph), _) => (
+            NodeInput::Graph(graph),
+            GraphShape {
+                nodes: graph.num_nodes(),
+                edges: graph.num_edges(),
+                features: graph.features_or_identity().columns(),
+            },
+        ),
+        (None, Some(lean)) => (
+            NodeInput::Csr {
+                neighbours: &lean.neighbours,
+                features: &lean.features,
+                labels: &lean.labels,
+            },
+            GraphShape {
+                nodes: lean.neighbours.num_nodes(),
+                edges: lean.num_edges,
+                features: lean.features.columns(),
+            },
+        ),
+        (None, None) => bail!("{dataset}: nothing was loaded"),
+    };
     let experiment = NodeExperiment {
         dataset: dataset.clone(),
-        graph: &graph,
+        graph: input,
         split: &split,
         config: arguments.training_config(arguments.first_seed)?,
         seeds: (arguments.first_seed..arguments.first_seed + arguments.seeds).collect(),
@@ -399,7 +464,7 @@ fn train(
         );
         experiment.write_run(directory, &result, Some(command_line()), extra)?;
     }
-    let mut summary = summarize(dataset, &graph, &experiment, &result, arguments);
+    let mut summary = summarize(dataset, &shape, &experiment, &result, arguments);
     summary.run_directory = directory.map(|d| d.path().display().to_string());
     if arguments.json {
         println!("{}", serde_json::to_string(&summary)?);
@@ -436,9 +501,16 @@ fn with_compact_classes(graph: Graph) -> anyhow::Result<(Graph, Vec<usize>)> {
     Ok((graph.with_node_labels(classes.indices)?, classes.values))
 }
 
+/// Sizes of the graph trained on.
+struct GraphShape {
+    nodes: usize,
+    edges: usize,
+    features: usize,
+}
+
 fn summarize(
     dataset: String,
-    graph: &Graph,
+    graph: &GraphShape,
     experiment: &NodeExperiment<'_>,
     result: &NodeExperimentResult,
     arguments: &NodeArguments,
@@ -448,9 +520,9 @@ fn summarize(
     NodeSummary {
         dataset,
         model: arguments.model.name().to_string(),
-        nodes: graph.num_nodes(),
-        edges: graph.num_edges(),
-        features: graph.features_or_identity().columns(),
+        nodes: graph.nodes,
+        edges: graph.edges,
+        features: graph.features,
         classes: experiment.num_classes(),
         seeds: experiment.seeds.clone(),
         per_seed_test_accuracy: reports.iter().map(|r| r.test_accuracy).collect(),

@@ -10,7 +10,7 @@
 //! nn → experiment (records, reports).
 //!
 //! ```
-//! use cinder_experiment::{DeviceChoice, Event, NodeExperiment, RunDirectory};
+//! use cinder_experiment::{DeviceChoice, Event, NodeExperiment, NodeInput, RunDirectory};
 //! use cinder_graph::karate_club;
 //! use cinder_nn::NodeTrainingConfig;
 //!
@@ -18,7 +18,7 @@
 //! let split = cinder_graph::NodeSplit { train: vec![0, 33], validation: vec![], test: (1..33).collect() };
 //! let experiment = NodeExperiment {
 //!     dataset: "karate".into(),
-//!     graph: &graph,
+//!     graph: NodeInput::Graph(&graph),
 //!     split: &split,
 //!     config: NodeTrainingConfig::new().with_epochs(30).with_patience(0).with_dropout(0.0),
 //!     seeds: vec![0, 1],
@@ -57,7 +57,7 @@ pub use feature_maps::{FeatureMapRequest, write_feature_maps};
 pub use finetune::{FineTuneRun, StrategyResult, build_finetune_report};
 pub use graph::GraphExperiment;
 pub use images::{ImageGraph, ImageGraphPipeline, embed_observed, fine_tune_observed};
-pub use node::{NodeExperiment, NodeExperimentResult, NodeRun};
+pub use node::{NodeExperiment, NodeExperimentResult, NodeInput, NodeRun};
 pub use observer::{EpochMetrics, Event, Observer, PrintLines, Silent, Unit};
 pub use provenance::{command_line, provenance, summed_confusion};
 pub use records::{CandidateRecord, EpochRow, RunConfig, SelectionRecord, UnitRow};

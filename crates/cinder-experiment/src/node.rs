@@ -4,9 +4,10 @@
 use std::time::Instant;
 
 use burn::tensor::Device;
-use cinder_graph::{Graph, NodeSplit};
+use cinder_graph::{FeatureMatrix, Graph, InNeighbours, NodeSplit};
 use cinder_nn::{
-    NodeModel, NodeTrainingConfig, NodeTrainingReport, mean_std, median, train_node_model_observed,
+    EpochRecord, NodeModel, NodeTrainingConfig, NodeTrainingReport, mean_std, median,
+    train_node_model_observed, train_sampled,
 };
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +18,43 @@ use crate::records::{EpochRow, RunConfig, UnitRow};
 use crate::report::build_report;
 use crate::run_directory::RunDirectory;
 
+/// The graph a [`NodeExperiment`] trains on.
+#[derive(Debug, Clone, Copy)]
+pub enum NodeInput<'a> {
+    /// A graph with node features (or none: identity) and labels; every model, full batch or
+    /// sampled mini-batches.
+    Graph(&'a Graph),
+    /// The lean form of a graph of millions of nodes (e.g. from
+    /// `cinder_datasets::load_graph_directory_csr`): its in-neighbour CSR, features and labels,
+    /// no edge list. Sampled mini-batch training only (`config.sampling`).
+    Csr {
+        /// Distinct in-neighbours of every node.
+        neighbours: &'a InNeighbours,
+        /// Node features.
+        features: &'a FeatureMatrix,
+        /// Class of every node.
+        labels: &'a [usize],
+    },
+}
+
+impl NodeInput<'_> {
+    /// The node labels.
+    pub fn labels(&self) -> &[usize] {
+        match self {
+            Self::Graph(graph) => graph.node_labels().unwrap_or_default(),
+            Self::Csr { labels, .. } => labels,
+        }
+    }
+
+    /// Number of nodes.
+    pub fn num_nodes(&self) -> usize {
+        match self {
+            Self::Graph(graph) => graph.num_nodes(),
+            Self::Csr { neighbours, .. } => neighbours.num_nodes(),
+        }
+    }
+}
+
 /// A repeated node-classification experiment: `config` trained once per seed in `seeds` on
 /// `graph` (features and labels) with `split`.
 #[derive(Debug, Clone)]
@@ -24,7 +62,7 @@ pub struct NodeExperiment<'a> {
     /// Dataset name, for records and the report.
     pub dataset: String,
     /// The graph, with node labels.
-    pub graph: &'a Graph,
+    pub graph: NodeInput<'a>,
     /// Train / validation / test nodes.
     pub split: &'a NodeSplit,
     /// The training configuration; its `seed` is replaced by each seed.
@@ -70,10 +108,7 @@ pub struct NodeExperimentResult {
 impl NodeExperiment<'_> {
     /// The number of classes (largest label + 1).
     pub fn num_classes(&self) -> usize {
-        self.graph
-            .node_labels()
-            .and_then(|l| l.iter().max())
-            .map_or(0, |m| m + 1)
+        self.graph.labels().iter().max().map_or(0, |m| m + 1)
     }
 
     fn class_names(&self) -> Vec<String> {
@@ -82,6 +117,42 @@ impl NodeExperiment<'_> {
         } else {
             self.class_names.clone()
         }
+    }
+
+    /// One training run (full batch or sampled, as `config.sampling` says).
+    fn train(
+        &self,
+        config: &NodeTrainingConfig,
+        device: &Device,
+        on_epoch: &mut dyn FnMut(&EpochRecord),
+    ) -> Result<(NodeModel, NodeTrainingReport)> {
+        Ok(match self.graph {
+            NodeInput::Graph(graph) => {
+                train_node_model_observed(graph, self.split, config, device, on_epoch)?
+            }
+            NodeInput::Csr {
+                neighbours,
+                features,
+                labels,
+            } => {
+                let sampling = config.sampling.as_ref().ok_or_else(|| {
+                    ExperimentError::Nn(cinder_nn::NnError::InvalidOption {
+                        option: "sampling",
+                        reason: "a graph given as its CSR trains on sampled mini-batches only; set a fan-out".into(),
+                    })
+                })?;
+                let normalized;
+                let features = if config.row_normalize {
+                    normalized = features.row_normalized();
+                    &normalized
+                } else {
+                    features
+                };
+                train_sampled(
+                    neighbours, features, labels, self.split, config, sampling, device, on_epoch,
+                )?
+            }
+        })
     }
 
     /// The protocol, in words.
@@ -157,29 +228,23 @@ impl NodeExperiment<'_> {
                 label: &format!("seed {seed}"),
             });
             let has_validation = !self.split.validation.is_empty();
-            let (model, report) = train_node_model_observed(
-                self.graph,
-                self.split,
-                &config,
-                &device,
-                &mut |record| {
-                    observer.observe(&Event::Epoch {
-                        unit: Unit::Seed,
-                        index,
-                        metrics: EpochMetrics {
-                            epoch: record.epoch,
-                            train_loss: record.train_loss,
-                            train_accuracy: record.train_accuracy,
-                            validation_loss: (has_validation && record.validation_loss.is_finite())
-                                .then_some(record.validation_loss),
-                            validation_accuracy: (has_validation
-                                && record.validation_accuracy.is_finite())
-                            .then_some(record.validation_accuracy),
-                            ms: record.step_ms,
-                        },
-                    });
-                },
-            )?;
+            let (model, report) = self.train(&config, &device, &mut |record| {
+                observer.observe(&Event::Epoch {
+                    unit: Unit::Seed,
+                    index,
+                    metrics: EpochMetrics {
+                        epoch: record.epoch,
+                        train_loss: record.train_loss,
+                        train_accuracy: record.train_accuracy,
+                        validation_loss: (has_validation && record.validation_loss.is_finite())
+                            .then_some(record.validation_loss),
+                        validation_accuracy: (has_validation
+                            && record.validation_accuracy.is_finite())
+                        .then_some(record.validation_accuracy),
+                        ms: record.step_ms,
+                    },
+                });
+            })?;
             observer.observe(&Event::Finished {
                 unit: Unit::Seed,
                 index,
