@@ -71,6 +71,26 @@ impl<'a> TwoLayers<'a> {
         }
     }
 
+    /// The first layer on prepared rows: `[mean | x] · [W_l; W_r] + b` for SAGE with a root
+    /// term, `aggregated · W + b` otherwise (see the mini-batch worker).
+    pub(crate) fn first_layer_joined(&self, inputs: Tensor<2>) -> Tensor<2> {
+        match self {
+            Self::Sage(conv, _) => {
+                let neighbours = &conv.linear_neighbours;
+                let weight = match &conv.linear_root {
+                    Some(root) => Tensor::cat(vec![neighbours.weight.val(), root.weight.val()], 0),
+                    None => neighbours.weight.val(),
+                };
+                let output = inputs.matmul(weight);
+                match &neighbours.bias {
+                    Some(bias) => output + bias.val().unsqueeze_dim(0),
+                    None => output,
+                }
+            }
+            Self::Gcn(..) => self.combine(0, inputs, None),
+        }
+    }
+
     pub(crate) fn needs_own_rows(&self) -> bool {
         matches!(self, Self::Sage(conv, _) if conv.linear_root.is_some())
     }

@@ -105,8 +105,8 @@ impl SampledTiming {
 /// term, its destinations' own features), and the second layer's block operator.
 struct Prepared {
     seeds: Vec<u32>,
-    aggregated: Vec<f32>,
-    own: Option<Vec<f32>>,
+    /// Rows `[mean | x]` (SAGE with a root term) or the aggregated rows (GCN, SAGE without).
+    inputs: Vec<f32>,
     rows: usize,
     second: SparseOperator,
 }
@@ -249,7 +249,6 @@ pub fn train_sampled(
                 let logits = forward_prepared(
                     &model,
                     prepared,
-                    features.columns(),
                     dropout_probability,
                     derive_seed(epoch_seed, 1 << 32 | index as u64),
                     &device,
@@ -369,9 +368,26 @@ fn prepare(
             ),
         });
     };
+    let aggregated = aggregate_block(first, features);
+    // SAGE's two first-layer products `mean · W_l + x · W_r` run as one product of the rows
+    // `[mean | x]` with `[W_l; W_r]`: one larger GEMM instead of two and a sum.
+    let inputs = if own_rows {
+        let own = gather_feature_rows(features, first.destination_nodes());
+        let width = features.columns();
+        let mut joined = Vec::with_capacity(2 * aggregated.len());
+        for (mean, x) in aggregated
+            .chunks(width.max(1))
+            .zip(own.chunks(width.max(1)))
+        {
+            joined.extend_from_slice(mean);
+            joined.extend_from_slice(x);
+        }
+        joined
+    } else {
+        aggregated
+    };
     Ok(Prepared {
-        aggregated: aggregate_block(first, features),
-        own: own_rows.then(|| gather_feature_rows(features, first.destination_nodes())),
+        inputs,
         rows: first.destinations,
         second: SparseOperator::from_block(second)?,
         seeds: batch.seeds,
@@ -382,17 +398,17 @@ fn prepare(
 fn forward_prepared(
     model: &NodeModel,
     prepared: Prepared,
-    width: usize,
     p: f32,
     seed: u64,
     device: &Device,
 ) -> Result<Tensor<2>> {
     let layers = TwoLayers::of(model)?;
-    let matrix = |values: Vec<f32>| {
-        Tensor::<2>::from_data(TensorData::new(values, [prepared.rows, width]), device)
-    };
-    let own = prepared.own.map(matrix);
-    let hidden = layers.combine(0, matrix(prepared.aggregated), own);
+    let columns = prepared.inputs.len() / prepared.rows.max(1);
+    let inputs = Tensor::<2>::from_data(
+        TensorData::new(prepared.inputs, [prepared.rows, columns]),
+        device,
+    );
+    let hidden = layers.first_layer_joined(inputs);
     let hidden = dropout(relu(hidden), p, seed)?;
     match layers {
         TwoLayers::Sage(_, conv) => conv.forward(&prepared.second, hidden),
