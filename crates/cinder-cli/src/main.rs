@@ -101,9 +101,25 @@ fn exit_quietly_on_closed_pipe() {
     }
 }
 
+/// mimalloc's `purge_delay` option (its index in mimalloc 3's `mi_option_e`; the Rust bindings
+/// name the options around it but not this one).
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// Keeps freed memory mapped instead of returning it to the OS 10 ms later (mimalloc's default).
+/// A training loop frees and reallocates the same tens of MB every step (a mini-batch's inputs,
+/// activations and gradients, 20–50 ms apart); purging them made the kernel zero fresh pages for
+/// every step — 15% of a sampled SAGE epoch. Peak memory is unchanged: the pages are reused.
+fn keep_freed_memory() {
+    // SAFETY: sets an integer option before any thread exists; mimalloc reads it when it purges.
+    unsafe {
+        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1);
+    }
+}
+
 fn main() -> anyhow::Result<()> {
     #[cfg(unix)]
     exit_quietly_on_closed_pipe();
+    keep_freed_memory();
     let (arguments, config) = config_file::expand(std::env::args_os().collect())?;
     let argv: Vec<String> = arguments
         .iter()

@@ -139,34 +139,41 @@ pub fn gather_feature_rows(features: &FeatureMatrix, nodes: &[u32]) -> Vec<f32> 
 /// `Σₖ weights[k] · X[source_nodes[indices[k]]]` over the entries of row `r` — a first layer's
 /// aggregation read straight from the feature matrix, without gathering the block's input rows
 /// (the input features carry no gradient, so the product can happen before the tensor exists).
-pub fn aggregate_block(block: &Block, features: &FeatureMatrix) -> Vec<f32> {
+/// With `with_own`, each row is followed by the destination node's own features: rows
+/// `[Σ w·x | x_dst]` of width `2F`, a SAGE layer's two inputs side by side.
+pub fn aggregate_block(block: &Block, features: &FeatureMatrix, with_own: bool) -> Vec<f32> {
     let width = features.columns();
-    let mut out = vec![0.0f32; block.destinations * width];
+    let stride = if with_own { 2 * width } else { width };
+    let mut out = vec![0.0f32; block.destinations * stride];
     if width == 0 {
         return out;
     }
-    out.par_chunks_mut(width)
+    let add = |out: &mut [f32], node: usize, weight: f32| match features {
+        FeatureMatrix::Dense(matrix) => {
+            let values = &matrix.values()[node * width..(node + 1) * width];
+            for (o, &v) in out.iter_mut().zip(values) {
+                *o += weight * v;
+            }
+        }
+        FeatureMatrix::Sparse(matrix) => {
+            let indptr = matrix.indptr();
+            let indptr = indptr.raw_storage();
+            for e in indptr[node]..indptr[node + 1] {
+                out[matrix.indices()[e] as usize] += weight * matrix.data()[e];
+            }
+        }
+    };
+    out.par_chunks_mut(stride)
         .with_min_len(64)
         .enumerate()
         .for_each(|(row, out)| {
+            let (sum, own) = out.split_at_mut(width);
             for k in block.indptr[row]..block.indptr[row + 1] {
                 let node = block.source_nodes[block.indices[k] as usize] as usize;
-                let weight = block.weights[k];
-                match features {
-                    FeatureMatrix::Dense(matrix) => {
-                        let values = &matrix.values()[node * width..(node + 1) * width];
-                        for (o, &v) in out.iter_mut().zip(values) {
-                            *o += weight * v;
-                        }
-                    }
-                    FeatureMatrix::Sparse(matrix) => {
-                        let indptr = matrix.indptr();
-                        let indptr = indptr.raw_storage();
-                        for e in indptr[node]..indptr[node + 1] {
-                            out[matrix.indices()[e] as usize] += weight * matrix.data()[e];
-                        }
-                    }
-                }
+                add(sum, node, block.weights[k]);
+            }
+            if with_own {
+                add(own, block.source_nodes[row] as usize, 1.0);
             }
         });
     out

@@ -257,3 +257,53 @@ fn bad_seeds_and_fanouts_are_refused() {
         assert!(Fanout::parse_list(bad).is_err(), "{bad:?}");
     }
 }
+
+#[test]
+fn block_aggregation_reads_the_features_in_place_with_or_without_own_rows() {
+    let graph = random_graph(100, 800, 8);
+    let csr = InNeighbours::from_graph(&graph).unwrap();
+    let width = 4;
+    let values: Vec<f32> = (0..100 * width).map(|v| (v as f32 * 0.11).cos()).collect();
+    let dense = cinder_graph::FeatureMatrix::dense(100, width, values.clone()).unwrap();
+    // The same features stored sparsely (every third value zeroed).
+    let sparse_values: Vec<f32> = values
+        .iter()
+        .enumerate()
+        .map(|(k, &v)| if k % 3 == 0 { 0.0 } else { v })
+        .collect();
+    let sparse_dense =
+        cinder_graph::FeatureMatrix::dense(100, width, sparse_values.clone()).unwrap();
+    let mut triplets = sprs::TriMat::<f32>::new((100, width));
+    for (k, &v) in sparse_values.iter().enumerate() {
+        if v != 0.0 {
+            triplets.add_triplet(k / width, k % width, v);
+        }
+    }
+    let sparse_matrix: sprs::CsMat<f32> = triplets.to_csr();
+    let sparse = cinder_graph::FeatureMatrix::sparse(&sparse_matrix).unwrap();
+    let batch = NeighbourSampler::new(&csr, vec![Fanout::Sample(3)], BlockWeights::Mean)
+        .sample(&[4, 50, 77], 5)
+        .unwrap();
+    let block = &batch.blocks[0];
+    for (features, flat) in [
+        (&dense, &values),
+        (&sparse_dense, &sparse_values),
+        (&sparse, &sparse_values),
+    ] {
+        let joined = cinder_graph::aggregate_block(block, features, true);
+        let plain = cinder_graph::aggregate_block(block, features, false);
+        for (row, weights) in dense_rows(block).iter().enumerate() {
+            for c in 0..width {
+                let expected: f32 = weights
+                    .iter()
+                    .enumerate()
+                    .map(|(local, w)| w * flat[block.source_nodes[local] as usize * width + c])
+                    .sum();
+                assert!((plain[row * width + c] - expected).abs() < 1e-6);
+                assert!((joined[row * 2 * width + c] - expected).abs() < 1e-6);
+                let own = flat[block.source_nodes[row] as usize * width + c];
+                assert_eq!(joined[row * 2 * width + width + c], own);
+            }
+        }
+    }
+}

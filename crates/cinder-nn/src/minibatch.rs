@@ -16,7 +16,7 @@ use burn::tensor::activation::{log_softmax, relu};
 use burn::tensor::{Device, Tensor, TensorData};
 use cinder_graph::{
     Fanout, FeatureMatrix, Graph, InNeighbours, NeighbourSampler, NodeSplit, aggregate_block,
-    gather_feature_rows, seeded_shuffle,
+    seeded_shuffle,
 };
 use serde::{Deserialize, Serialize};
 
@@ -368,24 +368,9 @@ fn prepare(
             ),
         });
     };
-    let aggregated = aggregate_block(first, features);
     // SAGE's two first-layer products `mean · W_l + x · W_r` run as one product of the rows
     // `[mean | x]` with `[W_l; W_r]`: one larger GEMM instead of two and a sum.
-    let inputs = if own_rows {
-        let own = gather_feature_rows(features, first.destination_nodes());
-        let width = features.columns();
-        let mut joined = Vec::with_capacity(2 * aggregated.len());
-        for (mean, x) in aggregated
-            .chunks(width.max(1))
-            .zip(own.chunks(width.max(1)))
-        {
-            joined.extend_from_slice(mean);
-            joined.extend_from_slice(x);
-        }
-        joined
-    } else {
-        aggregated
-    };
+    let inputs = aggregate_block(first, features, own_rows);
     Ok(Prepared {
         inputs,
         rows: first.destinations,
