@@ -313,7 +313,8 @@ fn load(arguments: &NodeArguments) -> anyhow::Result<(String, Graph, NodeSplit)>
     Ok((dataset.name, dataset.graph, split))
 }
 
-/// A graph directory of `.npy` files trained with `--fanout` is read lean (CSR, no edge list).
+/// A graph directory of `.npy` files is read lean (CSR, no edge list) for sampled training and
+/// for the operator-based models (gcn, sgc, appnp, sage); GAT and ChebNet need the edge list.
 fn lean_directory(arguments: &NodeArguments) -> Option<&std::path::Path> {
     let directory = arguments.data.as_deref()?;
     let graph_dir = match arguments.format {
@@ -323,7 +324,11 @@ fn lean_directory(arguments: &NodeArguments) -> Option<&std::path::Path> {
                 == Some(cinder_datasets::DataFormat::GraphDir)
         }
     };
-    (arguments.fanout.is_some()
+    let operator_model = matches!(
+        arguments.model,
+        NodeModelKind::Gcn | NodeModelKind::Sgc | NodeModelKind::Appnp | NodeModelKind::Sage
+    );
+    ((arguments.fanout.is_some() || operator_model)
         && graph_dir
         && directory.join("edge_index.npy").exists()
         && directory.join("x.npy").exists())

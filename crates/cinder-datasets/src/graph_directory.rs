@@ -130,7 +130,7 @@ fn node_split(split: &Item, num_nodes: usize) -> Result<NodeSplit> {
 /// in-neighbour CSR (`u32` ids) instead of an edge list, dense `f32` features, labels, split.
 #[derive(Debug, Clone)]
 pub struct GraphDirectoryCsr {
-    /// Distinct in-neighbours of every node (edges as listed: both directions are stored).
+    /// The in-edges of every node (as listed: an undirected graph stores both directions).
     pub neighbours: InNeighbours,
     /// Node features.
     pub features: FeatureMatrix,

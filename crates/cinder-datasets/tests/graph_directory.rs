@@ -187,7 +187,7 @@ fn the_lean_loader_streams_npy_files_into_the_same_graph() {
     let full = load_graph_directory(&directory).unwrap();
     let expected = cinder_graph::InNeighbours::from_graph(&full.graph).unwrap();
     assert_eq!(lean.neighbours, expected);
-    assert_eq!(lean.neighbours.neighbours(1), &[0, 2, 3]);
+    assert_eq!(lean.neighbours.neighbours(1), &[0, 2, 3, 3]);
     assert_eq!(lean.num_edges, 7);
     assert_eq!(
         lean.features.to_dense().values(),

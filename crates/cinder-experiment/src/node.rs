@@ -7,7 +7,7 @@ use burn::tensor::Device;
 use cinder_graph::{FeatureMatrix, Graph, InNeighbours, NodeSplit};
 use cinder_nn::{
     EpochRecord, NodeModel, NodeTrainingConfig, NodeTrainingReport, mean_std, median,
-    train_node_model_observed, train_sampled,
+    train_node_model_observed, train_node_model_on_csr,
 };
 use serde::{Deserialize, Serialize};
 
@@ -26,9 +26,10 @@ pub enum NodeInput<'a> {
     Graph(&'a Graph),
     /// The lean form of a graph of millions of nodes (e.g. from
     /// `cinder_datasets::load_graph_directory_csr`): its in-neighbour CSR, features and labels,
-    /// no edge list. Sampled mini-batch training only (`config.sampling`).
+    /// no edge list. Sampled mini-batches (`config.sampling`), or full batch for the
+    /// operator-based models (GCN, SGC, APPNP, SAGE).
     Csr {
-        /// Distinct in-neighbours of every node.
+        /// The in-edges of every node.
         neighbours: &'a InNeighbours,
         /// Node features.
         features: &'a FeatureMatrix,
@@ -134,24 +135,9 @@ impl NodeExperiment<'_> {
                 neighbours,
                 features,
                 labels,
-            } => {
-                let sampling = config.sampling.as_ref().ok_or_else(|| {
-                    ExperimentError::Nn(cinder_nn::NnError::InvalidOption {
-                        option: "sampling",
-                        reason: "a graph given as its CSR trains on sampled mini-batches only; set a fan-out".into(),
-                    })
-                })?;
-                let normalized;
-                let features = if config.row_normalize {
-                    normalized = features.row_normalized();
-                    &normalized
-                } else {
-                    features
-                };
-                train_sampled(
-                    neighbours, features, labels, self.split, config, sampling, device, on_epoch,
-                )?
-            }
+            } => train_node_model_on_csr(
+                neighbours, features, labels, self.split, config, device, on_epoch,
+            )?,
         })
     }
 

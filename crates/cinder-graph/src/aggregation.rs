@@ -88,7 +88,8 @@ impl<'a> FullAggregation<'a> {
                     }
                     BlockWeights::Gcn => {
                         let inverse = &self.inverse_sqrt_degrees;
-                        add(row, node, inverse[node] * inverse[node]);
+                        let self_weight = self.graph.gcn_self_weight(node) as f32;
+                        add(row, node, self_weight * inverse[node] * inverse[node]);
                         for &j in neighbours.iter().filter(|&&j| j as usize != node) {
                             add(row, j as usize, inverse[node] * inverse[j as usize]);
                         }

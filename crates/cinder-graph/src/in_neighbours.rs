@@ -1,13 +1,16 @@
-//! [`InNeighbours`]: the lean CSR a sampler and layer-wise inference read — for every node, its
-//! distinct in-neighbours, sorted, with `u32` ids — and nothing else (no edge list, no values).
+//! [`InNeighbours`]: the lean CSR a sampler and layer-wise inference read — for every node, the
+//! sources of its in-edges, sorted, with `u32` ids — and nothing else (no edge list, no values).
 
 use rayon::prelude::*;
 
 use crate::error::{GraphError, Result};
 use crate::graph::Graph;
 
-/// For every node `i`, the distinct nodes `j` with an edge `j → i` (message-passing layout: row =
-/// destination, column = source), sorted ascending. A self-loop `i → i` is an ordinary entry.
+/// For every node `i`, the source `j` of every edge `j → i` (message-passing layout: row =
+/// destination, column = source), sorted ascending. A self-loop `i → i` is an ordinary entry, and
+/// parallel edges stay separate entries — so the operators built from it (GCN normalization,
+/// the neighbour mean) equal the ones `cinder-graph` builds from the edge list, which sums
+/// parallel edges, as PyG's scatter does.
 ///
 /// Memory: `8 (N + 1) + 4 nnz` bytes — 0.5 GB for an ogbn-products-sized graph (123.7M stored
 /// edges), where the edge list it is built from would take twice that.
@@ -18,8 +21,7 @@ pub struct InNeighbours {
 }
 
 impl InNeighbours {
-    /// The in-neighbours of `graph`'s nodes (both directions for an undirected graph); parallel
-    /// edges collapse into one entry.
+    /// The in-edges of `graph`'s nodes (both directions for an undirected graph).
     pub fn from_graph(graph: &Graph) -> Result<Self> {
         let num_nodes = graph.num_nodes();
         if num_nodes > u32::MAX as usize {
@@ -78,30 +80,43 @@ impl InNeighbours {
         self.indices.len()
     }
 
-    /// The distinct in-neighbours of `node`, sorted.
+    /// The sources of `node`'s in-edges, sorted.
     pub fn neighbours(&self, node: usize) -> &[u32] {
         &self.indices[self.indptr[node] as usize..self.indptr[node + 1] as usize]
     }
 
-    /// The number of distinct in-neighbours of `node`.
+    /// The number of in-edges of `node`.
     pub fn degree(&self, node: usize) -> usize {
         (self.indptr[node + 1] - self.indptr[node]) as usize
     }
 
-    /// The number of distinct in-neighbours of `node` other than itself.
-    pub fn degree_without_self(&self, node: usize) -> usize {
+    /// The number of self-loops `node → node`.
+    pub fn self_loops(&self, node: usize) -> usize {
         let neighbours = self.neighbours(node);
-        neighbours.len() - usize::from(neighbours.binary_search(&(node as u32)).is_ok())
+        let target = node as u32;
+        neighbours.partition_point(|&j| j <= target) - neighbours.partition_point(|&j| j < target)
     }
 
-    /// `1 / √d̂ᵢ` for every node, `d̂ᵢ = degree_without_self(i) + 1`: the degrees of the GCN
-    /// operator `D̂^-1/2 (A + I) D̂^-1/2` with self-loops added where missing (cinder's and PyG's
-    /// `gcn_norm`), on a graph without parallel edges.
+    /// The number of in-edges of `node` from other nodes.
+    pub fn degree_without_self(&self, node: usize) -> usize {
+        self.degree(node) - self.self_loops(node)
+    }
+
+    /// The weight of `node`'s self-loop in the GCN operator `A + I` with self-loops added where
+    /// missing (cinder's and PyG's `gcn_norm`): its self-loops, or 1 without any.
+    pub fn gcn_self_weight(&self, node: usize) -> usize {
+        self.self_loops(node).max(1)
+    }
+
+    /// `1 / √d̂ᵢ` for every node, `d̂ᵢ = degree_without_self(i) + gcn_self_weight(i)`: the
+    /// degrees of the GCN operator `D̂^-1/2 (A + I) D̂^-1/2` with self-loops added where missing.
     pub fn gcn_inverse_sqrt_degrees(&self) -> Vec<f32> {
         (0..self.num_nodes())
             .into_par_iter()
             .with_min_len(4096)
-            .map(|node| 1.0 / ((self.degree_without_self(node) + 1) as f32).sqrt())
+            .map(|node| {
+                1.0 / ((self.degree_without_self(node) + self.gcn_self_weight(node)) as f32).sqrt()
+            })
             .collect()
     }
 }
@@ -123,7 +138,7 @@ impl InNeighboursBuilder {
         *slot += 1;
     }
 
-    /// Sorts every row, removes repeated entries, and compacts the storage in place.
+    /// Sorts every row (in parallel).
     pub fn finish(self) -> InNeighbours {
         let Self {
             indptr,
@@ -139,36 +154,11 @@ impl InNeighboursBuilder {
             slices.push(head);
             rest = tail;
         }
-        let lengths: Vec<u64> = slices
+        slices
             .into_par_iter()
             .with_min_len(1024)
-            .map(|row| {
-                row.sort_unstable();
-                let mut kept = 0;
-                for k in 0..row.len() {
-                    if k == 0 || row[k] != row[kept - 1] {
-                        row[kept] = row[k];
-                        kept += 1;
-                    }
-                }
-                kept as u64
-            })
-            .collect();
-        let mut compact = Vec::with_capacity(rows + 1);
-        compact.push(0u64);
-        let mut write = 0usize;
-        for (row, &length) in lengths.iter().enumerate() {
-            let start = indptr[row] as usize;
-            indices.copy_within(start..start + length as usize, write);
-            write += length as usize;
-            compact.push(write as u64);
-        }
-        indices.truncate(write);
-        indices.shrink_to_fit();
-        InNeighbours {
-            indptr: compact,
-            indices,
-        }
+            .for_each(|row| row.sort_unstable());
+        InNeighbours { indptr, indices }
     }
 }
 
@@ -178,7 +168,7 @@ mod tests {
     use crate::graph::Direction;
 
     #[test]
-    fn in_neighbours_are_sorted_distinct_sources_per_destination() {
+    fn in_neighbours_are_sorted_sources_per_destination_parallel_edges_included() {
         let graph = Graph::from_edges(
             4,
             vec![(1, 0), (2, 0), (1, 0), (0, 0), (3, 2)],
@@ -186,11 +176,13 @@ mod tests {
         )
         .unwrap();
         let csr = InNeighbours::from_graph(&graph).unwrap();
-        assert_eq!(csr.neighbours(0), &[0, 1, 2]);
+        assert_eq!(csr.neighbours(0), &[0, 1, 1, 2]);
         assert_eq!(csr.neighbours(1), &[] as &[u32]);
         assert_eq!(csr.neighbours(2), &[3]);
-        assert_eq!(csr.degree_without_self(0), 2);
-        assert_eq!(csr.num_entries(), 4);
+        assert_eq!(csr.degree_without_self(0), 3);
+        assert_eq!(csr.self_loops(0), 1);
+        assert_eq!(csr.gcn_self_weight(2), 1);
+        assert_eq!(csr.num_entries(), 5);
     }
 
     #[test]

@@ -5,8 +5,9 @@
 //! keeps (the hop the last layer aggregates), `fanouts[1]` how many each of those keeps, and so
 //! on. [`Fanout::All`] (`-1` on the command line) keeps every neighbour.
 //!
-//! **Sampling** is uniform without replacement over a node's distinct in-neighbours (Floyd's
-//! algorithm); a node with at most `k` neighbours keeps them all. Every draw comes from a
+//! **Sampling** is uniform without replacement over a node's in-edges (Floyd's algorithm; a
+//! parallel edge can be drawn once per copy, as DGL samples edges); a node with at most `k`
+//! in-edges keeps them all. Every draw comes from a
 //! generator seeded by `(batch seed, hop, node)`, so a batch is the same whatever the number of
 //! threads; nodes are sampled in parallel.
 //!
@@ -19,7 +20,8 @@
 //! - `Mean` (SAGE): `1 / sᵢ` over the `sᵢ` sampled neighbours — the sample mean estimates the
 //!   neighbourhood mean without bias.
 //! - `Gcn`: `(dᵢ / sᵢ) / √(d̂ᵢ d̂ⱼ)` for each sampled neighbour `j ≠ i` plus the self-loop
-//!   `1 / d̂ᵢ`, with `d̂ = d + 1` the **full graph's** degrees (without self) — not the sampled
+//!   `1 / d̂ᵢ`, with `d̂ = d + 1` the **full graph's** degrees (`d` without self-loops; a node's
+//!   existing self-loops replace the added one, as `gcn_normalization` does) — not the sampled
 //!   block's. The sampled row is then an unbiased estimate of the full operator's row
 //!   `Σⱼ xⱼ / √(d̂ᵢ d̂ⱼ)`, and with `Fanout::All` it *is* that row: the same weights a
 //!   full-batch GCN and exact layer-wise inference use, so a model trained on samples is
@@ -98,6 +100,71 @@ pub struct Block {
 }
 
 impl Block {
+    /// The whole graph as one block with every neighbour (`Fanout::All` for every node, without
+    /// sampling's bookkeeping): rows and columns are the nodes in id order, and the weights are
+    /// the full operator's — the mean over in-neighbours, or `D̂^-1/2 (A + I) D̂^-1/2` (equal to
+    /// `gcn_normalization` on a graph without parallel edges). Full-batch training of a graph
+    /// held only as its [`InNeighbours`] uses it.
+    pub fn full(graph: &InNeighbours, weights: BlockWeights) -> Self {
+        let nodes = graph.num_nodes();
+        let inverse = match weights {
+            BlockWeights::Gcn => graph.gcn_inverse_sqrt_degrees(),
+            BlockWeights::Mean => Vec::new(),
+        };
+        let self_loops = usize::from(weights == BlockWeights::Gcn);
+        let mut indptr = Vec::with_capacity(nodes + 1);
+        indptr.push(0usize);
+        for node in 0..nodes {
+            let kept = match weights {
+                BlockWeights::Mean => graph.degree(node),
+                BlockWeights::Gcn => graph.degree_without_self(node) + self_loops,
+            };
+            indptr.push(indptr[node] + kept);
+        }
+        let total = indptr[nodes];
+        let mut indices = vec![0u32; total];
+        let mut values = vec![0f32; total];
+        let mut rows = Vec::with_capacity(nodes);
+        let (mut rest_indices, mut rest_values) = (indices.as_mut_slice(), values.as_mut_slice());
+        for node in 0..nodes {
+            let length = indptr[node + 1] - indptr[node];
+            let (head_indices, tail_indices) = rest_indices.split_at_mut(length);
+            let (head_values, tail_values) = rest_values.split_at_mut(length);
+            rows.push((node, head_indices, head_values));
+            rest_indices = tail_indices;
+            rest_values = tail_values;
+        }
+        rows.into_par_iter()
+            .with_min_len(1024)
+            .for_each(|(node, indices, values)| {
+                let neighbours = graph.neighbours(node);
+                match weights {
+                    BlockWeights::Mean => {
+                        indices.copy_from_slice(neighbours);
+                        values.fill(1.0 / neighbours.len().max(1) as f32);
+                    }
+                    BlockWeights::Gcn => {
+                        let mut k = 0;
+                        for &j in neighbours.iter().filter(|&&j| j as usize != node) {
+                            indices[k] = j;
+                            values[k] = inverse[node] * inverse[j as usize];
+                            k += 1;
+                        }
+                        indices[k] = node as u32;
+                        let self_weight = graph.gcn_self_weight(node) as f32;
+                        values[k] = self_weight * inverse[node] * inverse[node];
+                    }
+                }
+            });
+        Self {
+            destinations: nodes,
+            source_nodes: (0..nodes as u32).collect(),
+            indptr,
+            indices,
+            weights: values,
+        }
+    }
+
     /// Number of stored entries.
     pub fn nnz(&self) -> usize {
         self.indices.len()
@@ -280,7 +347,8 @@ impl<'a> NeighbourSampler<'a> {
                         degree as f32 / sampled as f32
                     };
                     indices.push(row as u32);
-                    weights.push(inverse[node] * inverse[node]);
+                    let self_weight = self.graph.gcn_self_weight(node) as f32;
+                    weights.push(self_weight * inverse[node] * inverse[node]);
                     for &column in entries.iter().filter(|&&c| c as usize != row) {
                         let source = block.source_nodes[column as usize] as usize;
                         indices.push(column);

@@ -307,3 +307,42 @@ fn block_aggregation_reads_the_features_in_place_with_or_without_own_rows() {
         }
     }
 }
+
+#[test]
+fn full_blocks_equal_the_edge_list_operators_with_parallel_edges_and_self_loops() {
+    // Parallel edges 1 → 0 (twice), a self-loop on 2, an isolated node 4.
+    let graph = Graph::from_edges(
+        5,
+        vec![(1, 0), (1, 0), (2, 0), (2, 2), (3, 2), (0, 3), (2, 1)],
+        Direction::Directed,
+    )
+    .unwrap();
+    let csr = InNeighbours::from_graph(&graph).unwrap();
+    let check = |block: Block, expected: cinder_graph::SparseMatrix, what: &str| {
+        let rows = dense_rows(&block);
+        for (row, values) in expected.outer_iterator().enumerate() {
+            let mut dense = vec![0.0f32; 5];
+            for (column, &value) in values.iter() {
+                dense[column] += value;
+            }
+            for column in 0..5 {
+                assert!(
+                    (rows[row][column] - dense[column]).abs() < 1e-6,
+                    "{what} ({row}, {column}): {} vs {}",
+                    rows[row][column],
+                    dense[column]
+                );
+            }
+        }
+    };
+    check(
+        Block::full(&csr, BlockWeights::Gcn),
+        gcn_normalization(&graph, GcnNormalization::default()).unwrap(),
+        "gcn",
+    );
+    check(
+        Block::full(&csr, BlockWeights::Mean),
+        cinder_graph::random_walk_normalization(&graph, false).unwrap(),
+        "mean",
+    );
+}

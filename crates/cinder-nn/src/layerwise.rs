@@ -43,29 +43,23 @@ impl<'a> TwoLayers<'a> {
         }
     }
 
-    /// Layer `layer` (0 or 1) applied to already aggregated rows and (for SAGE's root term) the
-    /// same nodes' own input rows.
-    pub(crate) fn combine(
-        &self,
-        layer: usize,
-        aggregated: Tensor<2>,
-        own: Option<Tensor<2>>,
-    ) -> Tensor<2> {
+    /// Layer `layer` (0 or 1) as its weights: `aggregated · W + b (+ own · W_root)`.
+    pub(crate) fn parts(&self, layer: usize) -> LayerParts {
         match self {
             Self::Sage(first, second) => {
                 let conv = if layer == 0 { first } else { second };
-                let output = conv.linear_neighbours.forward(aggregated);
-                match (&conv.linear_root, own) {
-                    (Some(root), Some(own)) => output + root.forward(own),
-                    _ => output,
+                LayerParts {
+                    neighbours: conv.linear_neighbours.weight.val(),
+                    bias: conv.linear_neighbours.bias.as_ref().map(|b| b.val()),
+                    root: conv.linear_root.as_ref().map(|root| root.weight.val()),
                 }
             }
             Self::Gcn(first, second) => {
                 let conv = if layer == 0 { first } else { second };
-                let output = aggregated.matmul(conv.weight.val());
-                match &conv.bias {
-                    Some(bias) => output + bias.val().unsqueeze_dim(0),
-                    None => output,
+                LayerParts {
+                    neighbours: conv.weight.val(),
+                    bias: conv.bias.as_ref().map(|b| b.val()),
+                    root: None,
                 }
             }
         }
@@ -87,7 +81,7 @@ impl<'a> TwoLayers<'a> {
                     None => output,
                 }
             }
-            Self::Gcn(..) => self.combine(0, inputs, None),
+            Self::Gcn(..) => self.parts(0).apply(inputs, None),
         }
     }
 
@@ -96,10 +90,36 @@ impl<'a> TwoLayers<'a> {
     }
 }
 
+/// One layer as its weights: `aggregated · neighbours + bias (+ own · root)`.
+pub(crate) struct LayerParts {
+    pub(crate) neighbours: Tensor<2>,
+    pub(crate) bias: Option<Tensor<1>>,
+    pub(crate) root: Option<Tensor<2>>,
+}
+
+impl LayerParts {
+    /// The layer on aggregated rows and (with a root weight) the same nodes' own rows.
+    pub(crate) fn apply(&self, aggregated: Tensor<2>, own: Option<Tensor<2>>) -> Tensor<2> {
+        let mut output = aggregated.matmul(self.neighbours.clone());
+        if let Some(bias) = &self.bias {
+            output = output + bias.clone().unsqueeze_dim(0);
+        }
+        match (&self.root, own) {
+            (Some(root), Some(own)) => output + own.matmul(root.clone()),
+            _ => output,
+        }
+    }
+}
+
 /// Class logits of every node (row-major, `nodes x classes`) by exact layer-wise inference of
 /// `model` (a SAGE or GCN [`NodeModel`], evaluated without dropout) on `graph`'s full
 /// neighbourhoods, `chunk` destination nodes at a time. Equals the full-batch forward pass on the
 /// same graph (up to float rounding). `device` is a plain (non-autodiff) device.
+///
+/// Layer 1 aggregates the input features, then transforms. Layer 2 transforms first when it
+/// narrows (hidden → classes; aggregation is linear, so `agg(h) W = agg(h W)`): each chunk of
+/// layer 1's output is multiplied by layer 2's weights at once, and only the `nodes x classes`
+/// products are kept — never the `nodes x hidden` activations (2.5 GB for 2.4M nodes × 256).
 pub fn layerwise_inference(
     model: &NodeModel,
     graph: &InNeighbours,
@@ -123,37 +143,76 @@ pub fn layerwise_inference(
             .step_by(chunk)
             .map(move |s| s..(s + chunk).min(nodes))
     };
+    let second = layers.parts(1);
+    let [hidden_width, classes] = second.neighbours.dims();
+    let transform_first = classes < hidden_width;
 
-    let mut hidden: Vec<f32> = Vec::new();
-    let mut hidden_width = 0;
+    // Layer 1 for every chunk; keep its output, or (transform first) layer 2's two products.
+    let mut kept: Vec<f32> = Vec::with_capacity(
+        nodes
+            * if transform_first {
+                classes
+            } else {
+                hidden_width
+            },
+    );
+    let mut roots: Vec<f32> = Vec::new();
     for range in chunks() {
-        let aggregated = aggregation.features(features, range.clone());
-        let own = layers
-            .needs_own_rows()
-            .then(|| own_feature_rows(features, range.clone()));
-        let output = relu(
-            layers.combine(
-                0,
-                matrix(aggregated, range.len(), device)?,
-                own.map(|own| matrix(own, range.len(), device))
-                    .transpose()?,
-            ),
-        );
-        hidden_width = output.dims()[1];
-        hidden.extend(values(output)?);
+        let aggregated = matrix(
+            aggregation.features(features, range.clone()),
+            range.len(),
+            device,
+        )?;
+        let own = match layers.parts(0).root {
+            Some(_) => Some(matrix(
+                own_feature_rows(features, range.clone()),
+                range.len(),
+                device,
+            )?),
+            None => None,
+        };
+        let hidden = relu(layers.parts(0).apply(aggregated, own));
+        if transform_first {
+            kept.extend(values(hidden.clone().matmul(second.neighbours.clone()))?);
+            if let Some(root) = &second.root {
+                roots.extend(values(hidden.matmul(root.clone()))?);
+            }
+        } else {
+            kept.extend(values(hidden)?);
+        }
     }
-    let mut logits = Vec::new();
+    let width = if transform_first {
+        classes
+    } else {
+        hidden_width
+    };
+    let mut logits = Vec::with_capacity(nodes * classes);
     for range in chunks() {
-        let aggregated = aggregation.dense(&hidden, hidden_width, range.clone());
-        let own = layers
-            .needs_own_rows()
-            .then(|| hidden[range.start * hidden_width..range.end * hidden_width].to_vec());
-        let output = layers.combine(
-            1,
-            matrix(aggregated, range.len(), device)?,
-            own.map(|own| matrix(own, range.len(), device))
-                .transpose()?,
-        );
+        let aggregated = matrix(
+            aggregation.dense(&kept, width, range.clone()),
+            range.len(),
+            device,
+        )?;
+        let output = if transform_first {
+            let mut output = aggregated;
+            if let Some(bias) = &second.bias {
+                output = output + bias.clone().unsqueeze_dim(0);
+            }
+            if second.root.is_some() {
+                let rows = roots[range.start * classes..range.end * classes].to_vec();
+                output = output + matrix(rows, range.len(), device)?;
+            }
+            output
+        } else {
+            let own = match second.root {
+                Some(_) => {
+                    let rows = kept[range.start * width..range.end * width].to_vec();
+                    Some(matrix(rows, range.len(), device)?)
+                }
+                None => None,
+            };
+            second.apply(aggregated, own)
+        };
         logits.extend(values(output)?);
     }
     Ok(logits)

@@ -134,7 +134,7 @@ pub use node_models::{
 };
 pub use node_training::{
     EpochRecord, NodeTrainingConfig, NodeTrainingReport, train_node_classifier, train_node_model,
-    train_node_model_observed,
+    train_node_model_observed, train_node_model_on_csr,
 };
 pub use operator::SparseOperator;
 pub use propagate::{propagate, propagate_generic};

@@ -29,7 +29,15 @@ impl NodeFeatures {
     /// densely) are converted to sparse: the first layer then multiplies only the non-zeros, and
     /// dropout acts on them only — exactly equivalent, since dropping a zero is a no-op.
     pub fn from_graph(graph: &Graph, row_normalize: bool, device: &Device) -> crate::Result<Self> {
-        let features = graph.features_or_identity();
+        Self::from_matrix(graph.features_or_identity(), row_normalize, device)
+    }
+
+    /// [`NodeFeatures::from_graph`] for a feature matrix held apart from a graph.
+    pub fn from_matrix(
+        features: FeatureMatrix,
+        row_normalize: bool,
+        device: &Device,
+    ) -> crate::Result<Self> {
         let features = if row_normalize {
             features.row_normalized()
         } else {

@@ -8,14 +8,17 @@ use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Device, Int, Tensor, TensorData};
-use cinder_graph::{Graph, NodeSplit};
+use cinder_graph::{Block, BlockWeights, FeatureMatrix, Graph, InNeighbours, NodeSplit};
 use serde::{Deserialize, Serialize};
 
 use crate::error::NnError;
 use crate::metrics::{accuracy, argmax_rows, confusion_matrix, macro_f1};
-use crate::minibatch::{SampledTiming, SamplingConfig, train_node_model_sampled};
+use crate::minibatch::{SampledTiming, SamplingConfig, train_node_model_sampled, train_sampled};
 use crate::node_classification::{NodeFeatures, NodeGcn};
-use crate::node_models::{NodeModel, NodeModelKind, NodeModelOptions, node_propagation};
+use crate::node_models::{
+    NodeModel, NodeModelKind, NodeModelOptions, NodePropagation, node_propagation,
+};
+use crate::operator::SparseOperator;
 use crate::random::derive_seed;
 
 /// Training options. `NodeTrainingConfig::new()` has Kipf & Welling's GCN settings;
@@ -267,6 +270,89 @@ pub fn train_node_model_observed(
     let labels = graph
         .node_labels()
         .ok_or_else(|| NnError::Empty("node labels of the graph".into()))?;
+    let features = NodeFeatures::from_graph(graph, config.row_normalize, device)?;
+    let propagation = node_propagation(config.model, graph)?;
+    train_full_batch(
+        &propagation,
+        features,
+        labels,
+        split,
+        config,
+        device,
+        on_epoch,
+    )
+}
+
+/// Full-batch training of a graph held as its in-neighbour CSR (e.g.
+/// `cinder_datasets::load_graph_directory_csr`), without an edge list: the operator-based models
+/// (GCN, SGC, APPNP with the GCN operator; SAGE with the mean) on [`Block::full`]'s whole-graph
+/// operator. GAT, GATv2 and ChebNet need the graph itself ([`train_node_model`]). With
+/// `config.sampling` this trains on sampled mini-batches instead ([`train_sampled`]).
+pub fn train_node_model_on_csr(
+    neighbours: &InNeighbours,
+    features: &FeatureMatrix,
+    labels: &[usize],
+    split: &NodeSplit,
+    config: &NodeTrainingConfig,
+    device: &Device,
+    on_epoch: &mut dyn FnMut(&EpochRecord),
+) -> crate::Result<(NodeModel, NodeTrainingReport)> {
+    if let Some(sampling) = &config.sampling {
+        let normalized;
+        let features = if config.row_normalize {
+            normalized = features.row_normalized();
+            &normalized
+        } else {
+            features
+        };
+        return train_sampled(
+            neighbours, features, labels, split, config, sampling, device, on_epoch,
+        );
+    }
+    config.check()?;
+    split.check(neighbours.num_nodes())?;
+    let weights = match config.model {
+        NodeModelKind::Gcn | NodeModelKind::Sgc | NodeModelKind::Appnp => BlockWeights::Gcn,
+        NodeModelKind::Sage => BlockWeights::Mean,
+        other => {
+            return Err(NnError::InvalidOption {
+                option: "model",
+                reason: format!(
+                    "{other} needs the graph's edge list; a graph held as its CSR trains gcn, sgc, appnp and sage"
+                ),
+            });
+        }
+    };
+    if labels.len() != neighbours.num_nodes() {
+        return Err(NnError::ShapeMismatch {
+            what: "node labels (one per node of the graph)".into(),
+            expected: neighbours.num_nodes(),
+            actual: labels.len(),
+        });
+    }
+    let operator = SparseOperator::from_block_owned(Block::full(neighbours, weights))?;
+    let features = NodeFeatures::from_matrix(features.clone(), config.row_normalize, device)?;
+    train_full_batch(
+        &NodePropagation::Operator(operator),
+        features,
+        labels,
+        split,
+        config,
+        device,
+        on_epoch,
+    )
+}
+
+/// The full-batch loop on a built propagation structure and features.
+fn train_full_batch(
+    propagation: &NodePropagation,
+    features: NodeFeatures,
+    labels: &[usize],
+    split: &NodeSplit,
+    config: &NodeTrainingConfig,
+    device: &Device,
+    on_epoch: &mut dyn FnMut(&EpochRecord),
+) -> crate::Result<(NodeModel, NodeTrainingReport)> {
     let num_classes = labels.iter().max().map_or(0, |&m| m + 1);
     if let Some(&node) = split.train.iter().find(|&&n| labels[n] >= num_classes) {
         return Err(NnError::LabelOutOfRange {
@@ -275,7 +361,6 @@ pub fn train_node_model_observed(
             num_classes,
         });
     }
-    let features = NodeFeatures::from_graph(graph, config.row_normalize, device)?;
     let features = match config.model {
         NodeModelKind::Sgc | NodeModelKind::Cheb => features.densified(device),
         _ => features,
@@ -284,7 +369,6 @@ pub fn train_node_model_observed(
         config
             .model_options()
             .init(features.width(), num_classes, config.seed, device)?;
-    let propagation = node_propagation(config.model, graph)?;
     let train = NodeTargets::new(labels, &split.train, num_classes, device);
     let validation = NodeTargets::new(labels, &split.validation, num_classes, device);
     let mut optimizer = AdamConfig::new().with_epsilon(1e-8).init();
@@ -294,7 +378,7 @@ pub fn train_node_model_observed(
     for epoch in 1..=config.epochs {
         let start = Instant::now();
         let logits = model.forward(
-            &propagation,
+            propagation,
             &features,
             Some(derive_seed(config.seed, 1000 + epoch as u64)),
         )?;
@@ -312,7 +396,7 @@ pub fn train_node_model_observed(
 
         let train_loss = scalar(train_loss);
         let train_accuracy = train.accuracy(&logits);
-        let logits = model.valid().forward(&propagation, &features, None)?;
+        let logits = model.valid().forward(propagation, &features, None)?;
         let validation_loss = if validation.is_empty() {
             train_loss
         } else {
@@ -345,7 +429,7 @@ pub fn train_node_model_observed(
         }
     }
     let (_, best_epoch, model) = best;
-    let logits = model.valid().forward(&propagation, &features, None)?;
+    let logits = model.valid().forward(propagation, &features, None)?;
     let [_, width] = logits.dims();
     let values = logits
         .into_data()

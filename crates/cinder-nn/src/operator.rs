@@ -103,6 +103,12 @@ impl SparseOperator {
     /// (rectangular: a layer's output has one row per destination node). Fails on a malformed
     /// block (entries out of range, row pointers that do not add up, non-finite weights).
     pub fn from_block(block: &Block) -> Result<Self> {
+        Self::from_block_owned(block.clone())
+    }
+
+    /// [`SparseOperator::from_block`] taking the block's storage without copying it (a
+    /// whole-graph block of 100M entries).
+    pub fn from_block_owned(block: Block) -> Result<Self> {
         let columns = block.source_nodes.len();
         let malformed = |reason: String| NnError::InvalidOption {
             option: "sampled block",
@@ -138,9 +144,9 @@ impl SparseOperator {
         Ok(Self::from_csr(Csr {
             rows: block.destinations,
             columns,
-            indptr: block.indptr.clone(),
-            indices: block.indices.clone(),
-            values: block.weights.clone(),
+            indptr: block.indptr,
+            indices: block.indices,
+            values: block.weights,
         }))
     }
 

@@ -56,7 +56,13 @@ fn assert_close(actual: &[f32], expected: &[f32], what: &str) {
 #[test]
 fn layerwise_inference_equals_the_full_batch_forward() {
     let device = Device::flex();
-    for (kind, hidden) in [(NodeModelKind::Sage, 16), (NodeModelKind::Gcn, 8)] {
+    // Hidden wider than the 3 classes (layer 2 transforms first) and narrower (it aggregates first).
+    for (kind, hidden) in [
+        (NodeModelKind::Sage, 16),
+        (NodeModelKind::Gcn, 8),
+        (NodeModelKind::Sage, 2),
+        (NodeModelKind::Gcn, 2),
+    ] {
         for sparse_features in [false, true] {
             let mut graph = random_graph(90, 600, 12, 7);
             if sparse_features {
@@ -244,5 +250,61 @@ fn mini_batch_sage_on_cora_reaches_the_full_batch_accuracy() {
     assert!(
         sampled >= full - 0.02,
         "mini-batch {sampled:.4} vs full batch {full:.4}"
+    );
+}
+
+#[test]
+fn full_batch_training_on_the_csr_equals_training_on_the_graph() {
+    let graph = homophilous_graph(300, 2000, 9);
+    let split = split_of(300);
+    let csr = InNeighbours::from_graph(&graph).unwrap();
+    let features = graph.features_or_identity();
+    let labels = graph.node_labels().unwrap().to_vec();
+    let device = Device::flex().autodiff();
+    for kind in [
+        NodeModelKind::Gcn,
+        NodeModelKind::Sage,
+        NodeModelKind::Appnp,
+    ] {
+        let config = NodeTrainingConfig::for_model(kind)
+            .with_epochs(15)
+            .with_patience(0)
+            .with_row_normalize(false);
+        let (_, on_graph) = train_node_model(&graph, &split, &config, &device).unwrap();
+        let (_, on_csr) = cinder_nn::train_node_model_on_csr(
+            &csr,
+            &features,
+            &labels,
+            &split,
+            &config,
+            &device,
+            &mut |_| {},
+        )
+        .unwrap();
+        for (a, b) in on_graph.history.iter().zip(&on_csr.history) {
+            assert!(
+                (a.train_loss - b.train_loss).abs() < 1e-4,
+                "{kind} epoch {}: {} vs {}",
+                a.epoch,
+                a.train_loss,
+                b.train_loss
+            );
+        }
+        assert_eq!(on_graph.predictions, on_csr.predictions, "{kind}");
+    }
+    let config = NodeTrainingConfig::for_model(NodeModelKind::Gat);
+    let error = cinder_nn::train_node_model_on_csr(
+        &csr,
+        &features,
+        &labels,
+        &split,
+        &config,
+        &device,
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(
+        error.to_string().contains("needs the graph's edge list"),
+        "{error}"
     );
 }
