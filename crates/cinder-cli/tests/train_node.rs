@@ -179,3 +179,78 @@ fn an_interrupted_node_run_resumes_to_the_uninterrupted_result() {
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--seeds"));
     std::fs::remove_dir_all(&out).unwrap();
 }
+
+/// `--fanout` trains on sampled mini-batches through the same run directory and report, and
+/// adds the sampling fields to the JSON; unsupported combinations are refused by name.
+#[test]
+fn sampled_mini_batch_training_from_the_command_line() {
+    let out = std::env::temp_dir().join(format!("cinder-node-sampled-{}", std::process::id()));
+    let output = Command::new(env!("CARGO_BIN_EXE_cinder"))
+        .args([
+            "train",
+            "node",
+            "--dataset",
+            "karate",
+            "--model",
+            "sage",
+            "--fanout",
+            "5,-1",
+            "--batch-size",
+            "1",
+            "--epochs",
+            "20",
+            "--patience",
+            "0",
+            "--dropout",
+            "0",
+            "--json",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(summary["fanouts"], serde_json::json!([5, -1]));
+    assert_eq!(summary["batch_size"], 1);
+    // Karate's split trains on the two leaders: two batches of one seed.
+    assert_eq!(summary["batches_per_epoch"], 2);
+    for field in [
+        "epoch_ms_median",
+        "sample_ms_median",
+        "inference_ms",
+        "peak_rss_mb",
+    ] {
+        assert!(
+            summary[field].as_f64().is_some_and(f64::is_finite),
+            "{field}: {summary}"
+        );
+    }
+    assert!(
+        summary["mean_test_accuracy"].as_f64().unwrap() > 0.6,
+        "{summary}"
+    );
+    let run = std::path::PathBuf::from(summary["run_directory"].as_str().unwrap());
+    assert!(run.join("report.html").exists() && run.join("metrics.csv").exists());
+    std::fs::remove_dir_all(&out).unwrap();
+
+    let refused = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_cinder"))
+            .args(["train", "node", "--dataset", "karate", "--no-report"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "{args:?} should fail");
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let error = refused(&["--model", "gat", "--fanout", "5,5"]);
+    assert!(error.contains("supports sage and gcn"), "{error}");
+    let error = refused(&["--model", "sage", "--fanout", "5,0"]);
+    assert!(error.contains("fan-out"), "{error}");
+    let error = refused(&["--batch-size", "8"]);
+    assert!(error.contains("--fanout"), "{error}");
+}

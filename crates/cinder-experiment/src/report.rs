@@ -97,12 +97,21 @@ pub fn build_report(run: &RunDirectory) -> Result<PathBuf> {
         |c| &c.train_loss,
         "train_loss.png",
     )?;
-    let validation = curves_of(
-        &format!("{dataset} {model}: validation accuracy"),
-        "accuracy",
-        |c| &c.validation_accuracy,
-        "validation_accuracy.png",
-    )?;
+    // Mini-batch runs without early stopping evaluate (layer-wise inference) only at the end:
+    // their per-epoch validation columns are NaN and there is no curve to draw.
+    let validated_per_epoch = units
+        .iter()
+        .all(|c| c.validation_accuracy.iter().all(|v| v.is_finite()));
+    let validation = validated_per_epoch
+        .then(|| {
+            curves_of(
+                &format!("{dataset} {model}: validation accuracy"),
+                "accuracy",
+                |c| &c.validation_accuracy,
+                "validation_accuracy.png",
+            )
+        })
+        .transpose()?;
     let (mean, std) = cinder_nn::mean_std(&test_accuracy);
     let bars = BarChart::new(
         &format!("{dataset} {model}: test accuracy per {unit}"),
@@ -189,10 +198,15 @@ pub fn build_report(run: &RunDirectory) -> Result<PathBuf> {
         &loss,
         &format!("Training loss per epoch, each {unit} and the mean ± std over {unit}s."),
     )?;
-    report.image(
-        &validation,
-        "Validation accuracy per epoch (the held-out data used for model selection).",
-    )?;
+    match &validation {
+        Some(validation) => report.image(
+            validation,
+            "Validation accuracy per epoch (the held-out data used for model selection).",
+        )?,
+        None => report.paragraph(
+            "No validation curve: this run evaluated the validation nodes once, after the last epoch (mini-batch training without early stopping).",
+        ),
+    }
     if !config.class_names.is_empty() && !config.test_confusion.is_empty() {
         errors_section(
             &mut report,
