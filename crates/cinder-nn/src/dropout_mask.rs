@@ -16,34 +16,42 @@ const BLOCK: usize = 1 << 14;
 pub(crate) fn masked_copy(input: &[f32], p: f32, seed: u64) -> Vec<f32> {
     let keep = 1.0 / (1.0 - p);
     let threshold = (f64::from(p) * 65536.0).round() as u64;
-    let scale = |bits: u64, lane: usize| {
-        if (bits >> (16 * lane)) & 0xffff < threshold {
-            0.0
-        } else {
-            keep
-        }
-    };
     let mut output = vec![0.0f32; input.len()];
     output
         .par_chunks_mut(BLOCK)
         .zip(input.par_chunks(BLOCK))
         .enumerate()
         .for_each(|(block, (output, input))| {
-            let base = mix(seed ^ mix(block as u64 + 1));
-            let (output_groups, output_rest) = output.as_chunks_mut::<4>();
-            let (input_groups, input_rest) = input.as_chunks::<4>();
-            for (group, (o, x)) in output_groups.iter_mut().zip(input_groups).enumerate() {
-                let bits = mix(base.wrapping_add(group as u64));
-                for lane in 0..4 {
-                    o[lane] = x[lane] * scale(bits, lane);
-                }
-            }
-            let bits = mix(base.wrapping_add(output_groups.len() as u64));
-            for (lane, (o, x)) in output_rest.iter_mut().zip(input_rest).enumerate() {
-                *o = x * scale(bits, lane);
-            }
+            mask_block(
+                output,
+                input,
+                mix(seed ^ mix(block as u64 + 1)),
+                keep,
+                threshold,
+            );
         });
     output
+}
+
+/// One block of [`masked_copy`]. The scale and threshold are plain values here (not captured
+/// by reference), so the loop keeps them in registers: this kernel was a quarter of a sampled
+/// SAGE epoch when it reloaded them for every element.
+#[inline(never)]
+fn mask_block(output: &mut [f32], input: &[f32], base: u64, keep: f32, threshold: u64) {
+    let (output_groups, output_rest) = output.as_chunks_mut::<4>();
+    let (input_groups, input_rest) = input.as_chunks::<4>();
+    for (group, (o, x)) in output_groups.iter_mut().zip(input_groups).enumerate() {
+        let bits = mix(base.wrapping_add(group as u64));
+        for lane in 0..4 {
+            let kept = (bits >> (16 * lane)) & 0xffff >= threshold;
+            o[lane] = x[lane] * if kept { keep } else { 0.0 };
+        }
+    }
+    let bits = mix(base.wrapping_add(output_groups.len() as u64));
+    for (lane, (o, x)) in output_rest.iter_mut().zip(input_rest).enumerate() {
+        let kept = (bits >> (16 * lane)) & 0xffff >= threshold;
+        *o = x * if kept { keep } else { 0.0 };
+    }
 }
 
 /// `len` mask values: the scale `mᵢ` of every element: 0 (probability `p`) or `1 / (1 - p)`.
