@@ -23,9 +23,9 @@ use serde::{Deserialize, Serialize};
 use crate::dropout::dropout;
 use crate::error::{NnError, Result};
 use crate::layerwise::{TwoLayers, layerwise_inference, values};
-use crate::metrics::{accuracy, argmax_rows, confusion_matrix, macro_f1};
+use crate::metrics::argmax_rows;
 use crate::node_models::{NodeModel, NodeModelKind};
-use crate::node_training::{EpochRecord, NodeTrainingConfig, NodeTrainingReport};
+use crate::node_training::{EpochRecord, NodeTrainingConfig, NodeTrainingReport, scalar};
 use crate::operator::SparseOperator;
 use crate::random::derive_seed;
 use crate::statistics::median;
@@ -334,17 +334,14 @@ pub fn train_sampled(
     )?;
     timing.inference_ms = started.elapsed().as_secs_f64() * 1e3;
     let predictions = argmax_rows(&logits, num_classes);
-    let report = NodeTrainingReport {
-        epochs_run: history.len(),
+    let report = NodeTrainingReport::new(
         history,
         best_epoch,
-        validation_accuracy: accuracy(&predictions, labels, &split.validation),
-        test_accuracy: accuracy(&predictions, labels, &split.test),
-        test_macro_f1: macro_f1(&predictions, labels, &split.test, num_classes),
-        test_confusion: confusion_matrix(&predictions, labels, &split.test, num_classes),
         predictions,
-        sampled: Some(timing),
-    };
+        labels,
+        split,
+        Some(timing),
+    );
     Ok((model, report))
 }
 
@@ -413,15 +410,6 @@ fn cross_entropy(
     }
     let one_hot = Tensor::<2>::from_data(TensorData::new(one_hot, [labels.len(), classes]), device);
     (log_softmax(logits, 1) * one_hot).sum().neg() / labels.len().max(1) as f64
-}
-
-fn scalar(tensor: Tensor<1>) -> f64 {
-    tensor
-        .into_data()
-        .try_to_vec::<f32>()
-        .ok()
-        .and_then(|v| v.first().copied())
-        .map_or(f64::NAN, f64::from)
 }
 
 /// Mean cross-entropy and accuracy of `nodes` from row-major logits.

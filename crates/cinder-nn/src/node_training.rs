@@ -436,21 +436,36 @@ fn train_full_batch(
         .try_to_vec::<f32>()
         .map_err(|e| NnError::Empty(format!("logits ({e:?})")))?;
     let predictions = argmax_rows(&values, width);
-    let report = NodeTrainingReport {
-        epochs_run: history.len(),
-        history,
-        best_epoch,
-        validation_accuracy: accuracy(&predictions, labels, &split.validation),
-        test_accuracy: accuracy(&predictions, labels, &split.test),
-        test_macro_f1: macro_f1(&predictions, labels, &split.test, num_classes),
-        test_confusion: confusion_matrix(&predictions, labels, &split.test, num_classes),
-        predictions,
-        sampled: None,
-    };
+    let report = NodeTrainingReport::new(history, best_epoch, predictions, labels, split, None);
     Ok((model, report))
 }
 
-fn scalar(tensor: Tensor<1>) -> f64 {
+impl NodeTrainingReport {
+    /// The report of a finished run from its history and the kept model's predictions.
+    pub(crate) fn new(
+        history: Vec<EpochRecord>,
+        best_epoch: usize,
+        predictions: Vec<usize>,
+        labels: &[usize],
+        split: &NodeSplit,
+        sampled: Option<SampledTiming>,
+    ) -> Self {
+        let num_classes = labels.iter().max().map_or(0, |&m| m + 1);
+        Self {
+            epochs_run: history.len(),
+            history,
+            best_epoch,
+            validation_accuracy: accuracy(&predictions, labels, &split.validation),
+            test_accuracy: accuracy(&predictions, labels, &split.test),
+            test_macro_f1: macro_f1(&predictions, labels, &split.test, num_classes),
+            test_confusion: confusion_matrix(&predictions, labels, &split.test, num_classes),
+            predictions,
+            sampled,
+        }
+    }
+}
+
+pub(crate) fn scalar(tensor: Tensor<1>) -> f64 {
     tensor
         .into_data()
         .try_to_vec::<f32>()
