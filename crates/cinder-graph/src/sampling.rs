@@ -378,17 +378,14 @@ fn choose(population: &[u32], out: &mut [u32], seed: u64) {
     let n = population.len() as u64;
     let k = out.len() as u64;
     let mut state = seed;
-    let mut picked = 0usize;
-    for j in n - k..n {
+    for (picked, j) in (n - k..n).enumerate() {
         state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let draw = ((u128::from(splitmix64(state)) * u128::from(j + 1)) >> 64) as u64;
-        let candidate = if out[..picked].contains(&(draw as u32)) {
+        out[picked] = if out[..picked].contains(&(draw as u32)) {
             j as u32
         } else {
             draw as u32
         };
-        out[picked] = candidate;
-        picked += 1;
     }
     for slot in out.iter_mut() {
         *slot = population[*slot as usize];

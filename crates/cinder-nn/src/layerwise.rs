@@ -232,7 +232,7 @@ fn own_feature_rows(features: &FeatureMatrix, range: Range<usize>) -> Vec<f32> {
 }
 
 fn matrix(values: Vec<f32>, rows: usize, device: &Device) -> Result<Tensor<2>> {
-    let width = if rows == 0 { 0 } else { values.len() / rows };
+    let width = values.len().checked_div(rows).unwrap_or(0);
     if width * rows != values.len() {
         return Err(NnError::ShapeMismatch {
             what: "a chunk of layer-wise inference".into(),

@@ -88,7 +88,7 @@ impl SageConv {
         let output = self.linear_neighbours.forward(mean);
         let rows = operator.shape().0;
         Ok(match &self.linear_root {
-            Some(root) if rows < x.dims()[0] => output + root.forward(x.slice([0..rows])),
+            Some(root) if rows < x.dims()[0] => output + root.forward(x.narrow(0, 0, rows)),
             Some(root) => output + root.forward(x),
             None => output,
         })
