@@ -321,7 +321,7 @@ fn full_blocks_equal_the_edge_list_operators_with_parallel_edges_and_self_loops(
     let check = |block: Block, expected: cinder_graph::SparseMatrix, what: &str| {
         let rows = dense_rows(&block);
         for (row, values) in expected.outer_iterator().enumerate() {
-            let mut dense = vec![0.0f32; 5];
+            let mut dense = [0.0f32; 5];
             for (column, &value) in values.iter() {
                 dense[column] += value;
             }
