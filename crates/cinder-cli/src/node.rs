@@ -10,7 +10,7 @@ use cinder_experiment::{
     NodeExperiment, NodeExperimentResult, NodeInput, RunDirectory, command_line, provenance,
 };
 use cinder_graph::{Fanout, Graph, NodeSplit, compact_labels};
-use cinder_nn::{NodeModelKind, NodeTrainingConfig, NodeTrainingReport, SamplingConfig, median};
+use cinder_nn::{NodeModelKind, NodeTrainingConfig, NodeTrainingReport, SamplingConfig};
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
@@ -563,25 +563,15 @@ fn summarize(
             patience: config.patience,
             row_normalize: config.row_normalize,
         },
-        sampled: config.sampling.as_ref().map(|sampling| {
-            let timings: Vec<_> = reports.iter().filter_map(|r| r.sampled.as_ref()).collect();
-            let after_first = |pick: fn(&cinder_nn::SampledTiming) -> &Vec<f64>| {
-                median(
-                    &timings
-                        .iter()
-                        .flat_map(|t| pick(t).iter().skip(usize::from(pick(t).len() > 1)))
-                        .copied()
-                        .collect::<Vec<_>>(),
-                )
-            };
-            SampledSummary {
+        sampled: config.sampling.as_ref().zip(result.sampled.as_ref()).map(
+            |(sampling, medians)| SampledSummary {
                 fanouts: sampling.fanouts.clone(),
                 batch_size: sampling.batch_size,
-                batches_per_epoch: timings.first().map_or(0, |t| t.batches_per_epoch),
-                sample_ms_median: after_first(|t| &t.sample_ms),
-                inference_ms: median(&timings.iter().map(|t| t.inference_ms).collect::<Vec<_>>()),
-            }
-        }),
+                batches_per_epoch: medians.batches_per_epoch,
+                sample_ms_median: medians.sample_ms_median,
+                inference_ms: medians.inference_ms_median,
+            },
+        ),
         run_directory: None,
     }
 }

@@ -57,7 +57,7 @@ pub use feature_maps::{FeatureMapRequest, write_feature_maps};
 pub use finetune::{FineTuneRun, StrategyResult, build_finetune_report};
 pub use graph::GraphExperiment;
 pub use images::{ImageGraph, ImageGraphPipeline, embed_observed, fine_tune_observed};
-pub use node::{NodeExperiment, NodeExperimentResult, NodeInput, NodeRun};
+pub use node::{NodeExperiment, NodeExperimentResult, NodeInput, NodeRun, SampledMedians};
 pub use observer::{EpochMetrics, Event, Observer, PrintLines, Silent, Unit};
 pub use provenance::{command_line, provenance, summed_confusion};
 pub use records::{CandidateRecord, EpochRow, RunConfig, SelectionRecord, UnitRow};

@@ -83,6 +83,39 @@ pub struct NodeRun {
     pub report: NodeTrainingReport,
 }
 
+/// Timings of mini-batch runs, as medians over every run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SampledMedians {
+    /// Batches per epoch.
+    pub batches_per_epoch: usize,
+    /// Worker time per epoch sampling, gathering and building blocks (overlapped with the
+    /// training of the previous batch), over epochs after the first, ms.
+    pub sample_ms_median: f64,
+    /// Final layer-wise inference over every node, ms.
+    pub inference_ms_median: f64,
+}
+
+impl SampledMedians {
+    fn of(runs: &[NodeRun]) -> Option<Self> {
+        let timings: Vec<&cinder_nn::SampledTiming> = runs
+            .iter()
+            .filter_map(|r| r.report.sampled.as_ref())
+            .collect();
+        let first = timings.first()?;
+        let sample_ms: Vec<f64> = timings
+            .iter()
+            .flat_map(|t| t.sample_ms.iter().skip(usize::from(t.sample_ms.len() > 1)))
+            .copied()
+            .collect();
+        let inference_ms: Vec<f64> = timings.iter().map(|t| t.inference_ms).collect();
+        Some(Self {
+            batches_per_epoch: first.batches_per_epoch,
+            sample_ms_median: median(&sample_ms),
+            inference_ms_median: median(&inference_ms),
+        })
+    }
+}
+
 /// The outcome of a [`NodeExperiment`].
 #[derive(Debug, Clone)]
 pub struct NodeExperimentResult {
@@ -102,6 +135,8 @@ pub struct NodeExperimentResult {
     pub epoch_ms_median: f64,
     /// The first epoch's time of the first run (warm-up included).
     pub first_epoch_ms: f64,
+    /// Mini-batch runs only: the medians of their sampling timings.
+    pub sampled: Option<SampledMedians>,
     /// Wall time of this call, seconds.
     pub seconds: f64,
 }
@@ -274,6 +309,7 @@ impl NodeExperiment<'_> {
                 .first()
                 .and_then(|r| r.report.history.first())
                 .map_or(f64::NAN, |e| e.step_ms),
+            sampled: SampledMedians::of(&runs),
             seconds: start.elapsed().as_secs_f64(),
             runs,
             models,

@@ -125,11 +125,6 @@ pub fn train_node_model_sampled(
 ) -> Result<(NodeModel, NodeTrainingReport)> {
     let neighbours = InNeighbours::from_graph(graph)?;
     let features = graph.features_or_identity();
-    let features = if config.row_normalize {
-        features.row_normalized()
-    } else {
-        features
-    };
     let labels = graph
         .node_labels()
         .ok_or_else(|| NnError::Empty("node labels of the graph".into()))?;
@@ -146,7 +141,8 @@ pub fn train_node_model_sampled(
 }
 
 /// [`train_node_model_sampled`] on a graph given as its parts (an [`InNeighbours`] CSR, features,
-/// labels) — the lean path for graphs whose edge list should not be kept in memory.
+/// labels) — the lean path for graphs whose edge list should not be kept in memory. The features
+/// are row-normalized here when `config.row_normalize` says so.
 #[allow(clippy::too_many_arguments)]
 pub fn train_sampled(
     graph: &InNeighbours,
@@ -189,6 +185,13 @@ pub fn train_sampled(
             });
         }
     }
+    let normalized;
+    let features = if config.row_normalize {
+        normalized = features.row_normalized();
+        &normalized
+    } else {
+        features
+    };
     let num_classes = labels.iter().max().map_or(0, |&m| m + 1);
     let device = device.clone().autodiff();
     let plain = device.clone().inner();
@@ -204,6 +207,16 @@ pub fn train_sampled(
     let mut optimizer = AdamConfig::new().with_epsilon(1e-8).init();
     let mut sampler = NeighbourSampler::new(graph, fanouts, weights);
     let evaluate_each_epoch = config.patience > 0 && !split.validation.is_empty();
+    // Exact layer-wise inference of every node (per-epoch validation and the final report).
+    let infer = |model: &NodeModel| {
+        layerwise_inference(
+            &model.valid(),
+            graph,
+            features,
+            sampling.inference_chunk,
+            &plain,
+        )
+    };
 
     let mut history = Vec::with_capacity(config.epochs);
     let mut timing = SampledTiming {
@@ -289,14 +302,7 @@ pub fn train_sampled(
             });
         }
         let (validation_loss, validation_accuracy) = if evaluate_each_epoch {
-            let logits = layerwise_inference(
-                &model.valid(),
-                graph,
-                features,
-                sampling.inference_chunk,
-                &plain,
-            )?;
-            evaluate(&logits, labels, &split.validation, num_classes)
+            evaluate(&infer(&model)?, labels, &split.validation, num_classes)
         } else {
             (f64::NAN, f64::NAN)
         };
@@ -325,13 +331,7 @@ pub fn train_sampled(
     }
     let (_, best_epoch, model) = best;
     let started = Instant::now();
-    let logits = layerwise_inference(
-        &model.valid(),
-        graph,
-        features,
-        sampling.inference_chunk,
-        &plain,
-    )?;
+    let logits = infer(&model)?;
     timing.inference_ms = started.elapsed().as_secs_f64() * 1e3;
     let predictions = argmax_rows(&logits, num_classes);
     let report = NodeTrainingReport::new(

@@ -298,13 +298,6 @@ pub fn train_node_model_on_csr(
     on_epoch: &mut dyn FnMut(&EpochRecord),
 ) -> crate::Result<(NodeModel, NodeTrainingReport)> {
     if let Some(sampling) = &config.sampling {
-        let normalized;
-        let features = if config.row_normalize {
-            normalized = features.row_normalized();
-            &normalized
-        } else {
-            features
-        };
         return train_sampled(
             neighbours, features, labels, split, config, sampling, device, on_epoch,
         );
