@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn::tensor::Tensor;
 use cinder_graph::{Direction, Graph};
 
 use crate::error::NnError;
@@ -115,15 +115,6 @@ impl AttentionEdges {
     /// `(source, target)` of every attention edge, in the order of the attention coefficients.
     pub fn edges(&self) -> &[(usize, usize)] {
         &self.pairs
-    }
-
-    /// The sources and the targets of every attention edge as index tensors on `device`.
-    pub(crate) fn index_tensors(&self, device: &Device) -> (Tensor<1, Int>, Tensor<1, Int>) {
-        let tensor = |pick: fn(&(usize, usize)) -> usize| {
-            let values: Vec<i64> = self.pairs.iter().map(|p| pick(p) as i64).collect();
-            Tensor::<1, Int>::from_data(TensorData::new(values, [self.pairs.len()]), device)
-        };
-        (tensor(|p| p.0), tensor(|p| p.1))
     }
 
     /// For each attention edge, the input edge it comes from (`None` for an added self-loop).

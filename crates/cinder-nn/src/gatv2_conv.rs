@@ -3,13 +3,13 @@
 use burn::config::Config;
 use burn::module::{Module, Param};
 use burn::nn::Linear;
-use burn::tensor::activation::leaky_relu;
 use burn::tensor::{Device, Tensor};
 
 use crate::attention::{AttentionOptions, AttentionOutput, attention_aggregate};
 use crate::attention_edges::AttentionEdges;
 use crate::error::check_width;
-use crate::gat_conv::{combine_heads, head_scores};
+use crate::gat_conv::combine_heads;
+use crate::gatv2_scores::gatv2_scores;
 use crate::init::glorot;
 use crate::random::derive_seed;
 
@@ -49,8 +49,9 @@ pub struct Gatv2ConvConfig {
 /// `α_ij^h = softmax_j(a^h · LeakyReLU((Θ_l xⱼ + b_l)^h + (Θ_r xᵢ + b_r)^h))`.
 ///
 /// The LeakyReLU sits inside the dot product, so each score needs the edge's `H · C` values:
-/// they are formed with Burn ops (`edges x heads x channels`); the softmax and the weighted sum
-/// run in the fused op ([`attention_aggregate`]) with the scores as edge scores.
+/// [`crate::gatv2_scores`] recomputes them per edge in its forward and backward passes and keeps
+/// only `edges x heads` scores; the softmax and the weighted sum run in the fused op
+/// ([`attention_aggregate`]) with those scores as edge scores.
 #[derive(Module, Debug)]
 pub struct Gatv2Conv {
     /// Θ_l and b_l, applied to source nodes (PyG's `lin_l`).
@@ -151,10 +152,13 @@ impl Gatv2Conv {
         check_width("Gatv2Conv target values", width, target_values.dims()[1])?;
         let device = source_values.device();
         let [nodes, _] = source_values.dims();
-        let (sources, targets) = edges.index_tensors(&device);
-        let summed = source_values.clone().select(0, sources) + target_values.select(0, targets);
-        let activated = leaky_relu(summed, f64::from(self.negative_slope));
-        let edge_scores = head_scores(activated, self.attention.val());
+        let edge_scores = gatv2_scores(
+            edges.structure(),
+            source_values.clone(),
+            target_values,
+            self.attention.val(),
+            self.negative_slope,
+        )?;
         let zeros = Tensor::<2>::zeros([nodes, self.heads], &device);
         let attended = attention_aggregate(
             edges.structure(),

@@ -60,6 +60,7 @@ mod explain_nodes;
 mod flex;
 mod gat_conv;
 mod gatv2_conv;
+mod gatv2_scores;
 mod gcn_conv;
 mod gin_conv;
 mod graph_batches;
@@ -109,6 +110,7 @@ pub use explain_metrics::{EdgeSelection, fidelity, mask_mass_share, prediction_c
 pub use explain_nodes::{ExplainedNode, NodeExplanations, explain_nodes};
 pub use gat_conv::{GatConv, GatConvConfig};
 pub use gatv2_conv::{Gatv2Conv, Gatv2ConvConfig};
+pub use gatv2_scores::{gatv2_scores, gatv2_scores_generic};
 pub use gcn_conv::{GcnConv, GcnConvConfig};
 pub use gin_conv::{GinConv, GinConvConfig};
 pub use graph_batches::{

@@ -1,0 +1,428 @@
+//! GATv2's per-edge attention scores (Brody et al. 2022, eq. 7), fused:
+//!
+//! `s[k, h] = Σ_c a[h, c] · LeakyReLU(xl[j, h, c] + xr[i, h, c])` for each entry `k` (edge
+//! `j → i`) of a CSR structure (rows = targets `i`, columns = sources `j`).
+//!
+//! The LeakyReLU sits inside the dot product, so a Burn-ops version forms the
+//! `edges x heads x channels` sums and keeps them (and the LeakyReLU's mask) for the backward
+//! pass. On `Autodiff<Flex>` this is instead a custom autodiff op whose forward and backward are
+//! row-parallel passes that recompute the sums per edge: only the `edges x heads` scores are
+//! stored. Backward: `∂xr[i] = Σ_{k in row i} g[k]·a·LeakyReLU'(·)`, `∂xl[j]` the same over the
+//! transpose's rows, `∂a = Σ_k g[k]·LeakyReLU(·)`. Other backends use the Burn-ops version
+//! ([`gatv2_scores_generic`]).
+
+use std::sync::Arc;
+
+use burn::backend::autodiff::checkpoint::base::Checkpointer;
+use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
+use burn::backend::autodiff::grads::Gradients;
+use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::flex::FlexTensor;
+use burn::backend::{Autodiff, AutodiffBackend, Flex};
+use burn::tensor::activation::leaky_relu;
+use burn::tensor::{Int, Tensor, TensorData};
+use rayon::prelude::*;
+
+use crate::error::NnError;
+use crate::flex::flex_matrix;
+use crate::gat_conv::head_scores;
+use crate::operator::{Csr, SparseOperator};
+
+type FlexAutodiff = Autodiff<Flex>;
+type Primitive<B> = <B as burn::backend::BackendTypes>::FloatTensorPrimitive;
+
+/// Rows per rayon task below which splitting costs more than it saves.
+const MIN_ROWS_PER_TASK: usize = 64;
+
+/// GATv2 scores `edges x heads` (CSR order of `structure`) from the source values `xl`
+/// (`sources x (heads · channels)`), the target values `xr` (`targets x (heads · channels)`) and
+/// the attention vectors `a` (`heads x channels`).
+pub fn gatv2_scores(
+    structure: &SparseOperator,
+    source_values: Tensor<2>,
+    target_values: Tensor<2>,
+    attention: Tensor<2>,
+    negative_slope: f32,
+) -> crate::Result<Tensor<2>> {
+    check_shapes(structure, &source_values, &target_values, &attention)?;
+    let tracked = (
+        source_values.clone().try_into_primitive::<FlexAutodiff>(),
+        target_values.clone().try_into_primitive::<FlexAutodiff>(),
+        attention.clone().try_into_primitive::<FlexAutodiff>(),
+    );
+    if let (Ok(source), Ok(target), Ok(vectors)) = tracked {
+        return Ok(Tensor::from_primitive::<FlexAutodiff>(autodiff_scores(
+            structure,
+            [source, target, vectors],
+            negative_slope,
+        )));
+    }
+    let plain = (
+        source_values.clone().try_into_primitive::<Flex>(),
+        target_values.clone().try_into_primitive::<Flex>(),
+        attention.clone().try_into_primitive::<Flex>(),
+    );
+    if let (Ok(source), Ok(target), Ok(vectors)) = plain {
+        let inputs = Borrowed::new(&structure.forward, [&source, &target, &vectors]);
+        let heads = inputs.heads;
+        let scores = inputs.with(negative_slope, forward_scores);
+        return Ok(Tensor::from_primitive::<Flex>(FlexTensor::from_data(
+            TensorData::new(scores, [structure.nnz(), heads]),
+        )));
+    }
+    Ok(gatv2_scores_generic(
+        structure,
+        source_values,
+        target_values,
+        attention,
+        negative_slope,
+    ))
+}
+
+/// The same scores from Burn tensor ops (gathers, an `edges x heads x channels` LeakyReLU and a
+/// per-head dot product): any backend, and the reference the fused op is tested against.
+pub fn gatv2_scores_generic(
+    structure: &SparseOperator,
+    source_values: Tensor<2>,
+    target_values: Tensor<2>,
+    attention: Tensor<2>,
+    negative_slope: f32,
+) -> Tensor<2> {
+    let device = source_values.device();
+    let csr = &structure.forward;
+    let mut targets = Vec::with_capacity(csr.nnz());
+    for row in 0..csr.rows {
+        targets.extend(std::iter::repeat_n(
+            row as i64,
+            csr.indptr[row + 1] - csr.indptr[row],
+        ));
+    }
+    let sources: Vec<i64> = csr.indices.iter().map(|&j| i64::from(j)).collect();
+    let index = |values: Vec<i64>| {
+        let len = values.len();
+        Tensor::<1, Int>::from_data(TensorData::new(values, [len]), &device)
+    };
+    let summed = source_values.select(0, index(sources)) + target_values.select(0, index(targets));
+    head_scores(leaky_relu(summed, f64::from(negative_slope)), attention)
+}
+
+fn check_shapes(
+    structure: &SparseOperator,
+    source_values: &Tensor<2>,
+    target_values: &Tensor<2>,
+    attention: &Tensor<2>,
+) -> crate::Result<()> {
+    let (targets, sources) = structure.shape();
+    let [heads, channels] = attention.dims();
+    let width = heads * channels;
+    let expect = |what: &str, expected: usize, actual: usize| {
+        if expected == actual {
+            Ok(())
+        } else {
+            Err(NnError::ShapeMismatch {
+                what: what.into(),
+                expected,
+                actual,
+            })
+        }
+    };
+    expect(
+        "GATv2 scores: source value rows",
+        sources,
+        source_values.dims()[0],
+    )?;
+    expect(
+        "GATv2 scores: source value columns (heads · channels)",
+        width,
+        source_values.dims()[1],
+    )?;
+    expect(
+        "GATv2 scores: target value rows",
+        targets,
+        target_values.dims()[0],
+    )?;
+    expect(
+        "GATv2 scores: target value columns (heads · channels)",
+        width,
+        target_values.dims()[1],
+    )
+}
+
+/// The kernels' view of the inputs.
+struct ScoreInputs<'a> {
+    csr: &'a Csr,
+    source: &'a [f32],
+    target: &'a [f32],
+    attention: &'a [f32],
+    heads: usize,
+    channels: usize,
+}
+
+impl<'a> Borrowed<'a> {
+    fn new(csr: &'a Csr, [source, target, attention]: [&'a FlexTensor; 3]) -> Self {
+        let (source, width) = flex_matrix(source);
+        let (target, _) = flex_matrix(target);
+        let (attention, channels) = flex_matrix(attention);
+        Self {
+            csr,
+            source,
+            target,
+            attention,
+            heads: width / channels.max(1),
+            channels,
+        }
+    }
+}
+
+/// The inputs as slices (copied only when a tensor is not contiguous); `with` lends them to a
+/// kernel.
+struct Borrowed<'a> {
+    csr: &'a Csr,
+    source: std::borrow::Cow<'a, [f32]>,
+    target: std::borrow::Cow<'a, [f32]>,
+    attention: std::borrow::Cow<'a, [f32]>,
+    heads: usize,
+    channels: usize,
+}
+
+impl Borrowed<'_> {
+    fn with<T>(&self, slope: f32, kernel: impl FnOnce(&ScoreInputs<'_>, f32) -> T) -> T {
+        kernel(
+            &ScoreInputs {
+                csr: self.csr,
+                source: &self.source,
+                target: &self.target,
+                attention: &self.attention,
+                heads: self.heads,
+                channels: self.channels,
+            },
+            slope,
+        )
+    }
+}
+
+/// Splits an `edges x heads` buffer into one mutable slice per CSR row.
+fn per_row<'b>(buffer: &'b mut [f32], csr: &Csr, heads: usize) -> Vec<&'b mut [f32]> {
+    let mut rows = Vec::with_capacity(csr.rows);
+    let mut rest = buffer;
+    for row in 0..csr.rows {
+        let (head, tail) = rest.split_at_mut((csr.indptr[row + 1] - csr.indptr[row]) * heads);
+        rows.push(head);
+        rest = tail;
+    }
+    rows
+}
+
+#[inline]
+fn leaky(z: f32, slope: f32) -> f32 {
+    if z > 0.0 { z } else { slope * z }
+}
+
+fn forward_scores(inputs: &ScoreInputs<'_>, slope: f32) -> Vec<f32> {
+    let (csr, heads, channels) = (inputs.csr, inputs.heads, inputs.channels);
+    let width = heads * channels;
+    let mut scores = vec![0.0f32; csr.nnz() * heads];
+    per_row(&mut scores, csr, heads)
+        .into_par_iter()
+        .with_min_len(MIN_ROWS_PER_TASK)
+        .enumerate()
+        .for_each(|(target, row)| {
+            let start = csr.indptr[target];
+            let xr = &inputs.target[target * width..(target + 1) * width];
+            for (offset, out) in row.chunks_exact_mut(heads).enumerate() {
+                let source = csr.indices[start + offset] as usize;
+                let xl = &inputs.source[source * width..(source + 1) * width];
+                for (head, score) in out.iter_mut().enumerate() {
+                    let range = head * channels..(head + 1) * channels;
+                    *score = xl[range.clone()]
+                        .iter()
+                        .zip(&xr[range.clone()])
+                        .zip(&inputs.attention[range])
+                        .map(|((l, r), a)| a * leaky(l + r, slope))
+                        .sum();
+                }
+            }
+        });
+    scores
+}
+
+/// Gradients of the scores' inputs given `∂L/∂s` (`edges x heads`, CSR order).
+struct ScoreGradients {
+    source: Vec<f32>,
+    target: Vec<f32>,
+    attention: Vec<f32>,
+}
+
+fn backward_scores(
+    inputs: &ScoreInputs<'_>,
+    slope: f32,
+    transpose: &Csr,
+    transpose_source: &[u32],
+    gradient: &[f32],
+) -> ScoreGradients {
+    let (csr, heads, channels) = (inputs.csr, inputs.heads, inputs.channels);
+    let width = heads * channels;
+    // ∂xr and ∂a over the rows (targets); ∂a summed per task, then over tasks.
+    let mut target = vec![0.0f32; csr.rows * width];
+    let attention = target
+        .par_chunks_mut(width.max(1))
+        .with_min_len(MIN_ROWS_PER_TASK)
+        .enumerate()
+        .fold(
+            || vec![0.0f32; width],
+            |mut attention, (row, out)| {
+                let xr = &inputs.target[row * width..(row + 1) * width];
+                for k in csr.indptr[row]..csr.indptr[row + 1] {
+                    let source = csr.indices[k] as usize;
+                    let xl = &inputs.source[source * width..(source + 1) * width];
+                    for head in 0..heads {
+                        let g = gradient[k * heads + head];
+                        if g == 0.0 {
+                            continue;
+                        }
+                        for c in head * channels..(head + 1) * channels {
+                            let z = xl[c] + xr[c];
+                            let (value, derivative) = if z > 0.0 {
+                                (z, 1.0)
+                            } else {
+                                (slope * z, slope)
+                            };
+                            out[c] += g * inputs.attention[c] * derivative;
+                            attention[c] += g * value;
+                        }
+                    }
+                }
+                attention
+            },
+        )
+        .reduce(
+            || vec![0.0f32; width],
+            |mut a, b| {
+                a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+                a
+            },
+        );
+    // ∂xl over the transpose's rows (sources).
+    let mut source = vec![0.0f32; transpose.rows * width];
+    source
+        .par_chunks_mut(width.max(1))
+        .with_min_len(MIN_ROWS_PER_TASK)
+        .enumerate()
+        .for_each(|(column, out)| {
+            let xl = &inputs.source[column * width..(column + 1) * width];
+            for t in transpose.indptr[column]..transpose.indptr[column + 1] {
+                let row = transpose.indices[t] as usize;
+                let k = transpose_source[t] as usize;
+                let xr = &inputs.target[row * width..(row + 1) * width];
+                for head in 0..heads {
+                    let g = gradient[k * heads + head];
+                    if g == 0.0 {
+                        continue;
+                    }
+                    for c in head * channels..(head + 1) * channels {
+                        let derivative = if xl[c] + xr[c] > 0.0 { 1.0 } else { slope };
+                        out[c] += g * inputs.attention[c] * derivative;
+                    }
+                }
+            }
+        });
+    ScoreGradients {
+        source,
+        target,
+        attention,
+    }
+}
+
+/// What the backward pass keeps: the inputs (shared buffers) and the structure.
+#[derive(Debug)]
+struct ScoreState {
+    forward: Arc<Csr>,
+    transpose: Arc<Csr>,
+    transpose_source: Arc<Vec<u32>>,
+    source: FlexTensor,
+    target: FlexTensor,
+    attention: FlexTensor,
+    slope: f32,
+}
+
+#[derive(Debug)]
+struct ScoreBackward;
+
+impl Backward<Flex, 3> for ScoreBackward {
+    type State = Arc<ScoreState>;
+
+    fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let gradient = grads.consume::<Flex>(&ops.node);
+        let parents = ops.parents.map(|p| p.map(|n| n.id));
+        if parents.iter().all(Option::is_none) {
+            return;
+        }
+        let state = &ops.state;
+        let (gradient, _) = flex_matrix(&gradient);
+        let inputs = Borrowed::new(
+            &state.forward,
+            [&state.source, &state.target, &state.attention],
+        );
+        let (heads, channels) = (inputs.heads, inputs.channels);
+        let computed = inputs.with(state.slope, |inputs, slope| {
+            backward_scores(
+                inputs,
+                slope,
+                &state.transpose,
+                &state.transpose_source,
+                &gradient,
+            )
+        });
+        let width = heads * channels;
+        let tensor = |values: Vec<f32>, rows: usize, columns: usize| {
+            FlexTensor::from_data(TensorData::new(values, [rows, columns]))
+        };
+        let gradients = [
+            tensor(computed.source, state.forward.columns, width),
+            tensor(computed.target, state.forward.rows, width),
+            tensor(computed.attention, heads, channels),
+        ];
+        for (parent, gradient) in parents.into_iter().zip(gradients) {
+            if let Some(id) = parent {
+                grads.register::<Flex>(id, gradient);
+            }
+        }
+    }
+}
+
+fn autodiff_scores(
+    structure: &SparseOperator,
+    [source, target, attention]: [Primitive<FlexAutodiff>; 3],
+    slope: f32,
+) -> Primitive<FlexAutodiff> {
+    let inner = [
+        FlexAutodiff::inner(source.clone()),
+        FlexAutodiff::inner(target.clone()),
+        FlexAutodiff::inner(attention.clone()),
+    ];
+    let inputs = Borrowed::new(&structure.forward, [&inner[0], &inner[1], &inner[2]]);
+    let heads = inputs.heads;
+    let scores = inputs.with(slope, forward_scores);
+    drop(inputs);
+    let output = FlexTensor::from_data(TensorData::new(scores, [structure.nnz(), heads]));
+    let [source_inner, target_inner, attention_inner] = inner;
+    match ScoreBackward
+        .prepare::<NoCheckpointing>([source.node(), target.node(), attention.node()])
+        .compute_bound()
+        .stateful()
+    {
+        OpsKind::Tracked(prep) => prep.finish(
+            Arc::new(ScoreState {
+                forward: Arc::clone(&structure.forward),
+                transpose: Arc::clone(&structure.backward),
+                transpose_source: Arc::clone(&structure.transpose_source),
+                source: source_inner,
+                target: target_inner,
+                attention: attention_inner,
+                slope,
+            }),
+            output,
+        ),
+        OpsKind::UnTracked(prep) => prep.finish(output),
+    }
+}
