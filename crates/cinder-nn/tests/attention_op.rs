@@ -33,6 +33,11 @@ struct Problem {
 
 /// Node 0 is isolated, node 1 has exactly one in-neighbour, the rest random (no duplicates).
 fn problem(seed: u64, score_scale: f64) -> Problem {
+    problem_shaped(seed, score_scale, None)
+}
+
+/// [`problem`] with `(heads, channels)` given instead of drawn.
+fn problem_shaped(seed: u64, score_scale: f64, shape: Option<(usize, usize)>) -> Problem {
     let mut stream = Stream(seed);
     let nodes = 6 + stream.below(10);
     let mut set = BTreeSet::new();
@@ -46,7 +51,8 @@ fn problem(seed: u64, score_scale: f64) -> Problem {
     let graph = Graph::from_edges(nodes, set.iter().copied(), Direction::Directed).unwrap();
     let edges = AttentionEdges::new(&graph, false).unwrap();
     let pairs = edges.edges().to_vec();
-    let (heads, channels) = (1 + stream.below(3), 1 + stream.below(4));
+    let drawn = (1 + stream.below(3), 1 + stream.below(4));
+    let (heads, channels) = shape.unwrap_or(drawn);
     Problem {
         nodes,
         heads,
@@ -219,6 +225,22 @@ fn check_against_oracle(p: &Problem, what: &str) {
 fn fused_op_matches_dense_oracle_and_finite_differences() {
     for seed in 0..6 {
         check_against_oracle(&problem(seed, 1.0), &format!("seed {seed}"));
+    }
+}
+
+#[test]
+fn layer_shapes_match_the_oracle() {
+    // The kernels specialise 8, 16, 32 and 64 channels per head, and keep per-head sums on the
+    // stack up to 16 heads: cover those paths and the ones past them.
+    for (seed, shape) in [
+        (20, (2, 8)),
+        (21, (1, 16)),
+        (22, (3, 32)),
+        (23, (1, 64)),
+        (24, (17, 2)),
+    ] {
+        let p = problem_shaped(seed, 1.0, Some(shape));
+        check_against_oracle(&p, &format!("heads x channels {shape:?}"));
     }
 }
 
