@@ -8,6 +8,7 @@ use rayon::prelude::*;
 
 use crate::features::FeatureMatrix;
 use crate::in_neighbours::InNeighbours;
+use crate::prefetch::{PREFETCH_AHEAD, prefetch};
 use crate::sampling::{Block, BlockWeights};
 
 /// `out[i] = Σⱼ w(i, j) · h[j]` over every in-neighbour `j` of each node `i` of a chunk, with the
@@ -37,11 +38,16 @@ impl<'a> FullAggregation<'a> {
     /// The aggregated rows of `nodes` (row-major, `nodes.len() x width`) of a dense row-major
     /// matrix `h` with `width` columns and one row per node.
     pub fn dense(&self, h: &[f32], width: usize, nodes: Range<usize>) -> Vec<f32> {
-        self.accumulate(width, nodes, |out, node, scale| {
-            for (o, &v) in out.iter_mut().zip(&h[node * width..(node + 1) * width]) {
-                *o += scale * v;
-            }
-        })
+        self.accumulate(
+            width,
+            nodes,
+            |out, node, scale| {
+                for (o, &v) in out.iter_mut().zip(&h[node * width..(node + 1) * width]) {
+                    *o += scale * v;
+                }
+            },
+            |node| prefetch(h, node * width, width),
+        )
     }
 
     /// The aggregated rows of `nodes` of node features (dense or sparse; the output is dense).
@@ -51,20 +57,28 @@ impl<'a> FullAggregation<'a> {
             FeatureMatrix::Sparse(matrix) => {
                 let (indptr, indices, data) = (matrix.indptr(), matrix.indices(), matrix.data());
                 let indptr = indptr.raw_storage();
-                self.accumulate(matrix.cols(), nodes, |out, node, scale| {
-                    for k in indptr[node]..indptr[node + 1] {
-                        out[indices[k] as usize] += scale * data[k];
-                    }
-                })
+                self.accumulate(
+                    matrix.cols(),
+                    nodes,
+                    |out, node, scale| {
+                        for k in indptr[node]..indptr[node + 1] {
+                            out[indices[k] as usize] += scale * data[k];
+                        }
+                    },
+                    |_| {},
+                )
             }
         }
     }
 
+    /// Rows of `nodes`: `add(row, j, scale)` for each term, `ahead(j)` for the neighbour
+    /// [`PREFETCH_AHEAD`] places further on (a cache hint).
     fn accumulate(
         &self,
         width: usize,
         nodes: Range<usize>,
         add: impl Fn(&mut [f32], usize, f32) + Sync,
+        ahead: impl Fn(usize) + Sync,
     ) -> Vec<f32> {
         let mut out = vec![0.0f32; nodes.len() * width];
         if width == 0 {
@@ -81,7 +95,10 @@ impl<'a> FullAggregation<'a> {
                     BlockWeights::Mean => {
                         if !neighbours.is_empty() {
                             let scale = 1.0 / neighbours.len() as f32;
-                            for &j in neighbours {
+                            for (i, &j) in neighbours.iter().enumerate() {
+                                if let Some(&next) = neighbours.get(i + PREFETCH_AHEAD) {
+                                    ahead(next as usize);
+                                }
                                 add(row, j as usize, scale);
                             }
                         }
@@ -90,8 +107,13 @@ impl<'a> FullAggregation<'a> {
                         let inverse = &self.inverse_sqrt_degrees;
                         let self_weight = self.graph.gcn_self_weight(node) as f32;
                         add(row, node, self_weight * inverse[node] * inverse[node]);
-                        for &j in neighbours.iter().filter(|&&j| j as usize != node) {
-                            add(row, j as usize, inverse[node] * inverse[j as usize]);
+                        for (i, &j) in neighbours.iter().enumerate() {
+                            if let Some(&next) = neighbours.get(i + PREFETCH_AHEAD) {
+                                ahead(next as usize);
+                            }
+                            if j as usize != node {
+                                add(row, j as usize, inverse[node] * inverse[j as usize]);
+                            }
                         }
                     }
                 }
@@ -170,6 +192,12 @@ pub fn aggregate_block(block: &Block, features: &FeatureMatrix, with_own: bool) 
         .for_each(|(row, out)| {
             let (sum, own) = out.split_at_mut(width);
             for k in block.indptr[row]..block.indptr[row + 1] {
+                if let (FeatureMatrix::Dense(matrix), Some(&ahead)) =
+                    (features, block.indices.get(k + PREFETCH_AHEAD))
+                {
+                    let node = block.source_nodes[ahead as usize] as usize;
+                    prefetch(matrix.values(), node * width, width);
+                }
                 let node = block.source_nodes[block.indices[k] as usize] as usize;
                 add(sum, node, block.weights[k]);
             }

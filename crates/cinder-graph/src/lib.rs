@@ -30,6 +30,7 @@ mod karate;
 mod knn;
 mod normalize;
 mod pca;
+mod prefetch;
 mod sampling;
 mod sparse;
 mod split;
@@ -51,6 +52,7 @@ pub use normalize::{
     gcn_normalize_matrix, random_walk_normalization, random_walk_normalize_matrix,
 };
 pub use pca::pca_reduce;
+pub use prefetch::{PREFETCH_AHEAD, prefetch};
 pub use sampling::{Block, BlockWeights, Fanout, NeighbourSampler, SampledBatch};
 pub use sparse::{DuplicateEdges, SparseMatrix, canonical_csr, to_sparse_matrix, transpose};
 pub use split::NodeSplit;

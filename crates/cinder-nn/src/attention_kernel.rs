@@ -3,36 +3,13 @@
 //! backward, each a row-parallel pass over a CSR structure. Nothing of size
 //! `edges x heads x channels` is ever materialised; per edge only `heads` numbers are kept.
 
+use cinder_graph::{PREFETCH_AHEAD, prefetch};
 use rayon::prelude::*;
 
 use crate::operator::Csr;
 
 /// Rows per rayon task below which splitting costs more than it saves.
 const MIN_ROWS_PER_TASK: usize = 64;
-
-/// How many entries ahead the row kernels prefetch the rows they gather. The gathers go to
-/// random rows of a large matrix; without a hint each one waits for memory.
-const PREFETCH_AHEAD: usize = 8;
-
-/// Asks the CPU to bring `values[start..start + len]` into cache (a hint: no effect on results,
-/// nothing happens past the end of `values` or on other architectures).
-#[inline(always)]
-fn prefetch(values: &[f32], start: usize, len: usize) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        let end = (start + len).min(values.len());
-        let mut offset = start;
-        while offset < end {
-            // SAFETY: `offset < values.len()`, so the address lies inside `values`; a prefetch
-            // reads nothing into the program and cannot fault.
-            unsafe { _mm_prefetch::<_MM_HINT_T0>(values.as_ptr().add(offset).cast::<i8>()) };
-            offset += 16; // one 64-byte cache line of f32
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (values, start, len);
-}
 
 /// Inputs shared by the forward and backward kernels.
 ///

@@ -1,5 +1,6 @@
 //! The host CSR × dense kernel: `Y[r] = Σₖ S[r, cₖ] · X[cₖ]`, rows in parallel (rayon).
 
+use cinder_graph::{PREFETCH_AHEAD, prefetch};
 use rayon::prelude::*;
 
 use crate::operator::Csr;
@@ -32,7 +33,14 @@ pub(crate) fn csr_values_times_dense(
         .enumerate()
         .for_each(|(row, out)| {
             let entries = csr.indptr[row]..csr.indptr[row + 1];
-            for (&column, &weight) in csr.indices[entries.clone()].iter().zip(&values[entries]) {
+            for (k, (&column, &weight)) in csr.indices[entries.clone()]
+                .iter()
+                .zip(&values[entries.clone()])
+                .enumerate()
+            {
+                if let Some(&ahead) = csr.indices.get(entries.start + k + PREFETCH_AHEAD) {
+                    prefetch(x, ahead as usize * width, width);
+                }
                 let start = column as usize * width;
                 for (o, &v) in out.iter_mut().zip(&x[start..start + width]) {
                     *o += weight * v;
