@@ -1,5 +1,5 @@
 //! Host-side helpers for the Flex CPU backend: reading a tensor's buffer, and the fused dropout
-//! autodiff op.
+//! and ELU autodiff ops.
 
 use std::borrow::Cow;
 
@@ -10,6 +10,7 @@ use burn::backend::autodiff::ops::{Backward, Ops, OpsKind, unary};
 use burn::backend::flex::FlexTensor;
 use burn::backend::{Autodiff, AutodiffBackend, Flex};
 use burn::tensor::{Tensor, TensorData};
+use rayon::prelude::*;
 
 use crate::dropout_mask::masked_copy;
 
@@ -72,6 +73,80 @@ pub(crate) fn flex_dropout(x: &Tensor<2>, p: f32, seed: u64) -> Option<Tensor<2>
     }
     if let Ok(plain) = x.clone().try_into_primitive::<Flex>() {
         return Some(Tensor::from_primitive::<Flex>(masked(&plain, p, seed)));
+    }
+    None
+}
+
+/// Elements per rayon task of the element-wise ops.
+const ELEMENTS_PER_TASK: usize = 1 << 15;
+
+/// `ELU(x) = x` for `x > 0`, `α (eˣ − 1)` otherwise, in one parallel pass.
+fn elu_values(x: &FlexTensor, alpha: f32) -> FlexTensor {
+    let shape = x.layout().shape().clone();
+    let (values, width) = flex_matrix(x);
+    let mut out = vec![0.0f32; values.len()];
+    out.par_chunks_mut(ELEMENTS_PER_TASK)
+        .zip(values.par_chunks(ELEMENTS_PER_TASK))
+        .for_each(|(out, values)| {
+            for (o, &v) in out.iter_mut().zip(values) {
+                *o = if v > 0.0 { v } else { alpha * v.exp_m1() };
+            }
+        });
+    FlexTensor::from_data(TensorData::new(out, [shape[0], width]))
+}
+
+/// Backward of ELU from its output `y`: `∂x = ∂y` where `y > 0`, `∂y · (y + α)` elsewhere
+/// (`y + α = α eˣ` there).
+#[derive(Debug)]
+struct EluBackward;
+
+impl Backward<Flex, 1> for EluBackward {
+    type State = (FlexTensor, f32);
+
+    fn backward(self, ops: Ops<Self::State, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let Ops {
+            parents,
+            node,
+            state: (output, alpha),
+        } = ops;
+        unary::<Flex, _>(parents, node, grads, |grad| {
+            let (gradient, width) = flex_matrix(&grad);
+            let (output, _) = flex_matrix(&output);
+            let mut values = vec![0.0f32; gradient.len()];
+            values
+                .par_chunks_mut(ELEMENTS_PER_TASK)
+                .zip(gradient.par_chunks(ELEMENTS_PER_TASK))
+                .zip(output.par_chunks(ELEMENTS_PER_TASK))
+                .for_each(|((values, gradient), output)| {
+                    for ((v, &g), &y) in values.iter_mut().zip(gradient).zip(output) {
+                        *v = if y > 0.0 { g } else { g * (y + alpha) };
+                    }
+                });
+            FlexTensor::from_data(TensorData::new(
+                values,
+                [gradient.len() / width.max(1), width],
+            ))
+        });
+    }
+}
+
+/// ELU fused into one host pass (and one for its gradient) when `x` lives on Flex, with or
+/// without autodiff; `None` for other backends. Equals `burn::tensor::activation::elu`.
+pub(crate) fn flex_elu(x: &Tensor<2>, alpha: f32) -> Option<Tensor<2>> {
+    if let Ok(tracked) = x.clone().try_into_primitive::<FlexAutodiff>() {
+        let prepared = EluBackward
+            .prepare::<NoCheckpointing>([tracked.node()])
+            .compute_bound()
+            .stateful();
+        let output = elu_values(&FlexAutodiff::inner(tracked), alpha);
+        let output = match prepared {
+            OpsKind::Tracked(prep) => prep.finish((output.clone(), alpha), output),
+            OpsKind::UnTracked(prep) => prep.finish(output),
+        };
+        return Some(Tensor::from_primitive::<FlexAutodiff>(output));
+    }
+    if let Ok(plain) = x.clone().try_into_primitive::<Flex>() {
+        return Some(Tensor::from_primitive::<Flex>(elu_values(&plain, alpha)));
     }
     None
 }

@@ -41,6 +41,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod activation;
 mod appnp;
 mod attention;
 mod attention_edges;
@@ -89,6 +90,7 @@ mod sg_conv;
 pub mod statistics;
 mod tag_conv;
 
+pub use activation::elu;
 pub use appnp::{Appnp, AppnpConfig};
 pub use attention::{
     AttentionOptions, AttentionOutput, attention_aggregate, attention_aggregate_generic,

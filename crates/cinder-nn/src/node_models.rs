@@ -7,11 +7,12 @@ use std::str::FromStr;
 
 use burn::module::{Module, Param};
 use burn::nn::Linear;
-use burn::tensor::activation::{elu, relu};
+use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
 use cinder_graph::Graph;
 use serde::{Deserialize, Serialize};
 
+use crate::activation::elu;
 use crate::appnp::{Appnp, AppnpConfig};
 use crate::attention_edges::AttentionEdges;
 use crate::cheb_conv::{ChebConv, ChebConvConfig};
