@@ -10,6 +10,8 @@
 #   REPS     repetitions per dataset (default 3); DATASET: cora pubmed large (default: all three)
 #   MODEL    gcn (default) or gat: PyG's examples/gcn.py or examples/gat.py against
 #            `cinder train node --model MODEL` with the same settings
+#   EPOCHS   training epochs of both (default 200; PyG's GAT needs seconds per epoch on `large`,
+#            so its table row uses EPOCHS=30)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${PEER:?set PEER to the folder holding the PyG venv}"
@@ -19,6 +21,8 @@ shift || true
 DATASETS=("${@:-cora pubmed large}")
 read -r -a DATASETS <<<"${DATASETS[*]}"
 MODEL="${MODEL:-gcn}"
+EPOCHS="${EPOCHS:-200}"
+WARMUP=$((EPOCHS < 50 ? 5 : 10))
 OUT="$(mktemp -d)"
 export RAYON_NUM_THREADS=2
 
@@ -27,10 +31,11 @@ for name in "${DATASETS[@]}"; do
   for rep in $(seq 1 "$REPS"); do
     python3 "$BENCH/wait_quiet.py" 0.10 5 600 >/dev/null || echo "warning: machine not quiet" >&2
     "$PEER/venv/bin/python" "$BENCH/pyg_gcn_bench.py" --dataset "$name" --data-root "$PEER/data" \
-      --model "$MODEL" --threads 2 --json-out "$OUT/pyg_$name.jsonl" >/dev/null
+      --model "$MODEL" --epochs "$EPOCHS" --warmup "$WARMUP" --threads 2 \
+      --json-out "$OUT/pyg_$name.jsonl" >/dev/null
     python3 "$BENCH/wait_quiet.py" 0.10 5 600 >/dev/null || echo "warning: machine not quiet" >&2
     ./target/release/cinder train node --data "$PEER/data/${name}_s0" --format graph-dir \
-      --model "$MODEL" --epochs 200 --patience 0 --threads 2 --json --no-report >>"$OUT/cinder_$name.jsonl"
+      --model "$MODEL" --epochs "$EPOCHS" --patience 0 --threads 2 --json --no-report >>"$OUT/cinder_$name.jsonl"
   done
 done
 
