@@ -21,6 +21,7 @@ use burn::backend::flex::FlexTensor;
 use burn::backend::{Autodiff, AutodiffBackend, Flex};
 use burn::tensor::activation::leaky_relu;
 use burn::tensor::{Int, Tensor, TensorData};
+use cinder_graph::{PREFETCH_AHEAD, prefetch};
 use rayon::prelude::*;
 
 use crate::error::NnError;
@@ -230,6 +231,9 @@ fn forward_scores(inputs: &ScoreInputs<'_>, slope: f32) -> Vec<f32> {
             let start = csr.indptr[target];
             let xr = &inputs.target[target * width..(target + 1) * width];
             for (offset, out) in row.chunks_exact_mut(heads).enumerate() {
+                if let Some(&ahead) = csr.indices.get(start + offset + PREFETCH_AHEAD) {
+                    prefetch(inputs.source, ahead as usize * width, width);
+                }
                 let source = csr.indices[start + offset] as usize;
                 let xl = &inputs.source[source * width..(source + 1) * width];
                 for (head, score) in out.iter_mut().enumerate() {
@@ -273,6 +277,9 @@ fn backward_scores(
             |mut attention, (row, out)| {
                 let xr = &inputs.target[row * width..(row + 1) * width];
                 for k in csr.indptr[row]..csr.indptr[row + 1] {
+                    if let Some(&ahead) = csr.indices.get(k + PREFETCH_AHEAD) {
+                        prefetch(inputs.source, ahead as usize * width, width);
+                    }
                     let source = csr.indices[k] as usize;
                     let xl = &inputs.source[source * width..(source + 1) * width];
                     for head in 0..heads {
@@ -310,9 +317,16 @@ fn backward_scores(
         .enumerate()
         .for_each(|(column, out)| {
             let xl = &inputs.source[column * width..(column + 1) * width];
-            for t in transpose.indptr[column]..transpose.indptr[column + 1] {
-                let row = transpose.indices[t] as usize;
-                let k = transpose_source[t] as usize;
+            let range = transpose.indptr[column]..transpose.indptr[column + 1];
+            for (t, (&row, &k)) in transpose.indices[range.clone()]
+                .iter()
+                .zip(&transpose_source[range.clone()])
+                .enumerate()
+            {
+                if let Some(&ahead) = transpose.indices.get(range.start + t + PREFETCH_AHEAD) {
+                    prefetch(inputs.target, ahead as usize * width, width);
+                }
+                let (row, k) = (row as usize, k as usize);
                 let xr = &inputs.target[row * width..(row + 1) * width];
                 for head in 0..heads {
                     let g = gradient[k * heads + head];

@@ -98,8 +98,8 @@ fn bipartite(seed: u64) -> Problem {
     let structure = SparseOperator::from_block(&block).unwrap();
     let mut pairs = Vec::new();
     for i in 0..targets {
-        for k in indptr[i]..indptr[i + 1] {
-            pairs.push((indices[k] as usize, i));
+        for &j in &indices[indptr[i]..indptr[i + 1]] {
+            pairs.push((j as usize, i));
         }
     }
     inputs(&mut stream, structure, pairs, (targets, sources))
