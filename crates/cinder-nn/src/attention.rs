@@ -27,7 +27,7 @@ use crate::attention_kernel::{
     AttentionProblem, attention_backward, attention_coefficients, weighted_aggregation,
 };
 use crate::dropout_mask::mask;
-use crate::error::NnError;
+use crate::error::{NnError, check_size};
 use crate::flex::flex_matrix;
 use crate::operator::{Csr, SparseOperator};
 
@@ -191,17 +191,7 @@ fn check_shapes(
         });
     }
     let [feature_rows, width] = features.dims();
-    let expect = |what: &str, expected: usize, actual: usize| {
-        if expected == actual {
-            Ok(())
-        } else {
-            Err(NnError::ShapeMismatch {
-                what: what.into(),
-                expected,
-                actual,
-            })
-        }
-    };
+    let expect = check_size;
     expect(
         "attention: feature rows (= source nodes)",
         sources,

@@ -46,7 +46,7 @@ impl AttentionProblem<'_> {
 }
 
 /// Splits an `edges x heads` buffer into one mutable slice per CSR row.
-fn per_row<'b>(buffer: &'b mut [f32], csr: &Csr, heads: usize) -> Vec<&'b mut [f32]> {
+pub(crate) fn per_row<'b>(buffer: &'b mut [f32], csr: &Csr, heads: usize) -> Vec<&'b mut [f32]> {
     let mut rows = Vec::with_capacity(csr.rows);
     let mut rest = buffer;
     for row in 0..csr.rows {

@@ -96,14 +96,19 @@ pub enum NnError {
 /// Result alias of `cinder-nn`.
 pub type Result<T> = std::result::Result<T, NnError>;
 
-/// Fails with [`NnError::ShapeMismatch`] unless a layer receives the feature width it was built for.
-pub(crate) fn check_width(what: &str, expected: usize, actual: usize) -> Result<()> {
+/// `Ok` when a size is as expected, else a [`NnError::ShapeMismatch`] naming `what`.
+pub(crate) fn check_size(what: &str, expected: usize, actual: usize) -> Result<()> {
     if expected != actual {
         return Err(NnError::ShapeMismatch {
-            what: format!("{what} (columns)"),
+            what: what.into(),
             expected,
             actual,
         });
     }
     Ok(())
+}
+
+/// Fails with [`NnError::ShapeMismatch`] unless a layer receives the feature width it was built for.
+pub(crate) fn check_width(what: &str, expected: usize, actual: usize) -> Result<()> {
+    check_size(&format!("{what} (columns)"), expected, actual)
 }

@@ -24,7 +24,8 @@ use burn::tensor::{Int, Tensor, TensorData};
 use cinder_graph::{PREFETCH_AHEAD, prefetch};
 use rayon::prelude::*;
 
-use crate::error::NnError;
+use crate::attention_kernel::per_row;
+use crate::error::check_size;
 use crate::flex::flex_matrix;
 use crate::gat_conv::head_scores;
 use crate::operator::{Csr, SparseOperator};
@@ -116,17 +117,7 @@ fn check_shapes(
     let (targets, sources) = structure.shape();
     let [heads, channels] = attention.dims();
     let width = heads * channels;
-    let expect = |what: &str, expected: usize, actual: usize| {
-        if expected == actual {
-            Ok(())
-        } else {
-            Err(NnError::ShapeMismatch {
-                what: what.into(),
-                expected,
-                actual,
-            })
-        }
-    };
+    let expect = check_size;
     expect(
         "GATv2 scores: source value rows",
         sources,
@@ -200,18 +191,6 @@ impl Borrowed<'_> {
             slope,
         )
     }
-}
-
-/// Splits an `edges x heads` buffer into one mutable slice per CSR row.
-fn per_row<'b>(buffer: &'b mut [f32], csr: &Csr, heads: usize) -> Vec<&'b mut [f32]> {
-    let mut rows = Vec::with_capacity(csr.rows);
-    let mut rest = buffer;
-    for row in 0..csr.rows {
-        let (head, tail) = rest.split_at_mut((csr.indptr[row + 1] - csr.indptr[row]) * heads);
-        rows.push(head);
-        rest = tail;
-    }
-    rows
 }
 
 #[inline]

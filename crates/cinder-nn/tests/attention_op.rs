@@ -13,7 +13,7 @@ use cinder_nn::{
 
 mod common;
 
-use common::Stream;
+use common::{Stream, assert_relative};
 
 const SLOPE: f64 = 0.2;
 
@@ -160,17 +160,6 @@ fn run(op: Op, p: &Problem, dropout: Option<(f32, u64)>) -> (Vec<f64>, [Vec<f64>
     let gradients: Gradients = (out.clone() * r).sum().backward();
     let grads = inputs.map(|t| read(t.grad(&gradients).unwrap()));
     (read(out), grads)
-}
-
-fn assert_relative(actual: &[f64], expected: &[f64], tolerance: f64, what: &str) {
-    assert_eq!(actual.len(), expected.len(), "{what}: length");
-    let scale = expected.iter().map(|v| v * v).sum::<f64>().sqrt().max(1e-3);
-    for (k, (a, e)) in actual.iter().zip(expected).enumerate() {
-        assert!(
-            (a - e).abs() <= tolerance * scale.max(e.abs()),
-            "{what}[{k}]: {a} vs {e} (scale {scale})"
-        );
-    }
 }
 
 /// Central differences of the f64 oracle's loss in each input of the op.

@@ -11,7 +11,7 @@ use cinder_nn::{AttentionEdges, SparseOperator, gatv2_scores, gatv2_scores_gener
 
 mod common;
 
-use common::Stream;
+use common::{Stream, assert_relative};
 
 const SLOPE: f64 = 0.2;
 
@@ -185,17 +185,6 @@ fn run(op: Op, p: &Problem) -> (Vec<f64>, [Vec<f64>; 3]) {
     let gradients = (scores.clone() * weights).sum().backward();
     let grads = inputs.map(|t| read(t.grad(&gradients).unwrap()));
     (read(scores), grads)
-}
-
-fn assert_relative(actual: &[f64], expected: &[f64], tolerance: f64, what: &str) {
-    assert_eq!(actual.len(), expected.len(), "{what}: length");
-    let scale = expected.iter().map(|v| v * v).sum::<f64>().sqrt().max(1e-3);
-    for (k, (a, e)) in actual.iter().zip(expected).enumerate() {
-        assert!(
-            (a - e).abs() <= tolerance * scale.max(e.abs()),
-            "{what}[{k}]: {a} vs {e} (scale {scale})"
-        );
-    }
 }
 
 fn check(p: &Problem, what: &str) {

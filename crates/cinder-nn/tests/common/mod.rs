@@ -67,6 +67,20 @@ pub fn assert_close(actual: &[f64], expected: &[f64], what: &str) {
     }
 }
 
+/// Asserts `actual ≈ expected` within `tolerance` relative to the larger of the entry and the
+/// whole vector's L2 norm (entries near zero in a large vector are not held to a tighter bound
+/// than float32 gives), naming the first entry that differs.
+pub fn assert_relative(actual: &[f64], expected: &[f64], tolerance: f64, what: &str) {
+    assert_eq!(actual.len(), expected.len(), "{what}: length");
+    let scale = expected.iter().map(|v| v * v).sum::<f64>().sqrt().max(1e-3);
+    for (k, (a, e)) in actual.iter().zip(expected).enumerate() {
+        assert!(
+            (a - e).abs() <= tolerance * scale.max(e.abs()),
+            "{what}[{k}]: {a} vs {e} (scale {scale})"
+        );
+    }
+}
+
 /// A deterministic stream of numbers in [0, 1) (SplitMix64), for random test problems.
 pub struct Stream(pub u64);
 
