@@ -191,8 +191,7 @@ fn check_shapes(
         });
     }
     let [feature_rows, width] = features.dims();
-    let expect = check_size;
-    expect(
+    check_size(
         "attention: feature rows (= source nodes)",
         sources,
         feature_rows,
@@ -204,33 +203,33 @@ fn check_shapes(
             actual: width,
         });
     }
-    expect(
+    check_size(
         "attention: source score rows",
         sources,
         source_scores.dims()[0],
     )?;
-    expect(
+    check_size(
         "attention: source score columns (heads)",
         heads,
         source_scores.dims()[1],
     )?;
-    expect(
+    check_size(
         "attention: target score rows",
         targets,
         target_scores.dims()[0],
     )?;
-    expect(
+    check_size(
         "attention: target score columns (heads)",
         heads,
         target_scores.dims()[1],
     )?;
     if let Some(edge) = edge_scores {
-        expect(
+        check_size(
             "attention: edge score rows (edges)",
             structure.nnz(),
             edge.dims()[0],
         )?;
-        expect(
+        check_size(
             "attention: edge score columns (heads)",
             heads,
             edge.dims()[1],

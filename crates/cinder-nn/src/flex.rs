@@ -110,7 +110,8 @@ impl Backward<Flex, 1> for EluBackward {
             state: (output, alpha),
         } = ops;
         unary::<Flex, _>(parents, node, grads, |grad| {
-            let (gradient, width) = flex_matrix(&grad);
+            let shape = grad.layout().shape().clone();
+            let (gradient, _) = flex_matrix(&grad);
             let (output, _) = flex_matrix(&output);
             let mut values = vec![0.0f32; gradient.len()];
             values
@@ -122,10 +123,7 @@ impl Backward<Flex, 1> for EluBackward {
                         *v = if y > 0.0 { g } else { g * (y + alpha) };
                     }
                 });
-            FlexTensor::from_data(TensorData::new(
-                values,
-                [gradient.len() / width.max(1), width],
-            ))
+            FlexTensor::from_data(TensorData::new(values, [shape[0], shape[1]]))
         });
     }
 }

@@ -11,6 +11,7 @@
 //! transpose's rows, `∂a = Σ_k g[k]·LeakyReLU(·)`. Other backends use the Burn-ops version
 //! ([`gatv2_scores_generic`]).
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
@@ -25,7 +26,7 @@ use cinder_graph::{PREFETCH_AHEAD, prefetch};
 use rayon::prelude::*;
 
 use crate::attention_kernel::per_row;
-use crate::error::check_size;
+use crate::error::{NnError, check_size};
 use crate::flex::flex_matrix;
 use crate::gat_conv::head_scores;
 use crate::operator::{Csr, SparseOperator};
@@ -65,11 +66,10 @@ pub fn gatv2_scores(
         attention.clone().try_into_primitive::<Flex>(),
     );
     if let (Ok(source), Ok(target), Ok(vectors)) = plain {
-        let inputs = Borrowed::new(&structure.forward, [&source, &target, &vectors]);
-        let heads = inputs.heads;
-        let scores = inputs.with(negative_slope, forward_scores);
+        let inputs = ScoreInputs::new(&structure.forward, [&source, &target, &vectors]);
+        let scores = forward_scores(&inputs, negative_slope);
         return Ok(Tensor::from_primitive::<Flex>(FlexTensor::from_data(
-            TensorData::new(scores, [structure.nnz(), heads]),
+            TensorData::new(scores, [structure.nnz(), inputs.heads]),
         )));
     }
     Ok(gatv2_scores_generic(
@@ -116,43 +116,50 @@ fn check_shapes(
 ) -> crate::Result<()> {
     let (targets, sources) = structure.shape();
     let [heads, channels] = attention.dims();
+    if heads == 0 {
+        return Err(NnError::InvalidOption {
+            option: "heads",
+            reason: "GATv2 scores need at least one attention head".into(),
+        });
+    }
     let width = heads * channels;
-    let expect = check_size;
-    expect(
+    check_size(
         "GATv2 scores: source value rows",
         sources,
         source_values.dims()[0],
     )?;
-    expect(
+    check_size(
         "GATv2 scores: source value columns (heads · channels)",
         width,
         source_values.dims()[1],
     )?;
-    expect(
+    check_size(
         "GATv2 scores: target value rows",
         targets,
         target_values.dims()[0],
     )?;
-    expect(
+    check_size(
         "GATv2 scores: target value columns (heads · channels)",
         width,
         target_values.dims()[1],
     )
 }
 
-/// The kernels' view of the inputs.
+/// The kernels' view of the inputs: row-major slices (copied only when a tensor is not
+/// contiguous) and the head layout, read from the attention vectors' shape.
 struct ScoreInputs<'a> {
     csr: &'a Csr,
-    source: &'a [f32],
-    target: &'a [f32],
-    attention: &'a [f32],
+    source: Cow<'a, [f32]>,
+    target: Cow<'a, [f32]>,
+    attention: Cow<'a, [f32]>,
     heads: usize,
     channels: usize,
 }
 
-impl<'a> Borrowed<'a> {
+impl<'a> ScoreInputs<'a> {
     fn new(csr: &'a Csr, [source, target, attention]: [&'a FlexTensor; 3]) -> Self {
-        let (source, width) = flex_matrix(source);
+        let heads = attention.layout().shape()[0];
+        let (source, _) = flex_matrix(source);
         let (target, _) = flex_matrix(target);
         let (attention, channels) = flex_matrix(attention);
         Self {
@@ -160,36 +167,9 @@ impl<'a> Borrowed<'a> {
             source,
             target,
             attention,
-            heads: width / channels.max(1),
+            heads,
             channels,
         }
-    }
-}
-
-/// The inputs as slices (copied only when a tensor is not contiguous); `with` lends them to a
-/// kernel.
-struct Borrowed<'a> {
-    csr: &'a Csr,
-    source: std::borrow::Cow<'a, [f32]>,
-    target: std::borrow::Cow<'a, [f32]>,
-    attention: std::borrow::Cow<'a, [f32]>,
-    heads: usize,
-    channels: usize,
-}
-
-impl Borrowed<'_> {
-    fn with<T>(&self, slope: f32, kernel: impl FnOnce(&ScoreInputs<'_>, f32) -> T) -> T {
-        kernel(
-            &ScoreInputs {
-                csr: self.csr,
-                source: &self.source,
-                target: &self.target,
-                attention: &self.attention,
-                heads: self.heads,
-                channels: self.channels,
-            },
-            slope,
-        )
     }
 }
 
@@ -211,7 +191,7 @@ fn forward_scores(inputs: &ScoreInputs<'_>, slope: f32) -> Vec<f32> {
             let xr = &inputs.target[target * width..(target + 1) * width];
             for (offset, out) in row.chunks_exact_mut(heads).enumerate() {
                 if let Some(&ahead) = csr.indices.get(start + offset + PREFETCH_AHEAD) {
-                    prefetch(inputs.source, ahead as usize * width, width);
+                    prefetch(&inputs.source, ahead as usize * width, width);
                 }
                 let source = csr.indices[start + offset] as usize;
                 let xl = &inputs.source[source * width..(source + 1) * width];
@@ -236,6 +216,47 @@ struct ScoreGradients {
     attention: Vec<f32>,
 }
 
+/// Rows per block of the `∂a` reduction (fixed, so the sum's order is too).
+const ROWS_PER_BLOCK: usize = 256;
+
+/// One target row of the backward pass: `∂xr[row]` into `out` and the row's `∂a` terms added to
+/// `attention`.
+fn target_gradient_row(
+    inputs: &ScoreInputs<'_>,
+    slope: f32,
+    gradient: &[f32],
+    row: usize,
+    out: &mut [f32],
+    attention: &mut [f32],
+) {
+    let (csr, heads, channels) = (inputs.csr, inputs.heads, inputs.channels);
+    let width = heads * channels;
+    let xr = &inputs.target[row * width..(row + 1) * width];
+    for k in csr.indptr[row]..csr.indptr[row + 1] {
+        if let Some(&ahead) = csr.indices.get(k + PREFETCH_AHEAD) {
+            prefetch(&inputs.source, ahead as usize * width, width);
+        }
+        let source = csr.indices[k] as usize;
+        let xl = &inputs.source[source * width..(source + 1) * width];
+        for head in 0..heads {
+            let g = gradient[k * heads + head];
+            if g == 0.0 {
+                continue;
+            }
+            for c in head * channels..(head + 1) * channels {
+                let z = xl[c] + xr[c];
+                let (value, derivative) = if z > 0.0 {
+                    (z, 1.0)
+                } else {
+                    (slope * z, slope)
+                };
+                out[c] += g * inputs.attention[c] * derivative;
+                attention[c] += g * value;
+            }
+        }
+    }
+}
+
 fn backward_scores(
     inputs: &ScoreInputs<'_>,
     slope: f32,
@@ -245,49 +266,25 @@ fn backward_scores(
 ) -> ScoreGradients {
     let (csr, heads, channels) = (inputs.csr, inputs.heads, inputs.channels);
     let width = heads * channels;
-    // ∂xr and ∂a over the rows (targets); ∂a summed per task, then over tasks.
+    // ∂xr and ∂a over the rows (targets). ∂a is summed per fixed block of rows and the blocks'
+    // sums are added in block order, so it does not depend on how rayon splits the work.
     let mut target = vec![0.0f32; csr.rows * width];
-    let attention = target
-        .par_chunks_mut(width.max(1))
-        .with_min_len(MIN_ROWS_PER_TASK)
+    let block_partials: Vec<Vec<f32>> = target
+        .par_chunks_mut((width * ROWS_PER_BLOCK).max(1))
         .enumerate()
-        .fold(
-            || vec![0.0f32; width],
-            |mut attention, (row, out)| {
-                let xr = &inputs.target[row * width..(row + 1) * width];
-                for k in csr.indptr[row]..csr.indptr[row + 1] {
-                    if let Some(&ahead) = csr.indices.get(k + PREFETCH_AHEAD) {
-                        prefetch(inputs.source, ahead as usize * width, width);
-                    }
-                    let source = csr.indices[k] as usize;
-                    let xl = &inputs.source[source * width..(source + 1) * width];
-                    for head in 0..heads {
-                        let g = gradient[k * heads + head];
-                        if g == 0.0 {
-                            continue;
-                        }
-                        for c in head * channels..(head + 1) * channels {
-                            let z = xl[c] + xr[c];
-                            let (value, derivative) = if z > 0.0 {
-                                (z, 1.0)
-                            } else {
-                                (slope * z, slope)
-                            };
-                            out[c] += g * inputs.attention[c] * derivative;
-                            attention[c] += g * value;
-                        }
-                    }
-                }
-                attention
-            },
-        )
-        .reduce(
-            || vec![0.0f32; width],
-            |mut a, b| {
-                a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
-                a
-            },
-        );
+        .map(|(block, out)| {
+            let mut attention = vec![0.0f32; width];
+            let first = block * ROWS_PER_BLOCK;
+            for (offset, out) in out.chunks_exact_mut(width.max(1)).enumerate() {
+                target_gradient_row(inputs, slope, gradient, first + offset, out, &mut attention);
+            }
+            attention
+        })
+        .collect();
+    let mut attention = vec![0.0f32; width];
+    for partial in block_partials {
+        attention.iter_mut().zip(partial).for_each(|(a, p)| *a += p);
+    }
     // ∂xl over the transpose's rows (sources).
     let mut source = vec![0.0f32; transpose.rows * width];
     source
@@ -303,7 +300,7 @@ fn backward_scores(
                 .enumerate()
             {
                 if let Some(&ahead) = transpose.indices.get(range.start + t + PREFETCH_AHEAD) {
-                    prefetch(inputs.target, ahead as usize * width, width);
+                    prefetch(&inputs.target, ahead as usize * width, width);
                 }
                 let (row, k) = (row as usize, k as usize);
                 let xr = &inputs.target[row * width..(row + 1) * width];
@@ -352,20 +349,18 @@ impl Backward<Flex, 3> for ScoreBackward {
         }
         let state = &ops.state;
         let (gradient, _) = flex_matrix(&gradient);
-        let inputs = Borrowed::new(
+        let inputs = ScoreInputs::new(
             &state.forward,
             [&state.source, &state.target, &state.attention],
         );
         let (heads, channels) = (inputs.heads, inputs.channels);
-        let computed = inputs.with(state.slope, |inputs, slope| {
-            backward_scores(
-                inputs,
-                slope,
-                &state.transpose,
-                &state.transpose_source,
-                &gradient,
-            )
-        });
+        let computed = backward_scores(
+            &inputs,
+            state.slope,
+            &state.transpose,
+            &state.transpose_source,
+            &gradient,
+        );
         let width = heads * channels;
         let tensor = |values: Vec<f32>, rows: usize, columns: usize| {
             FlexTensor::from_data(TensorData::new(values, [rows, columns]))
@@ -393,9 +388,9 @@ fn autodiff_scores(
         FlexAutodiff::inner(target.clone()),
         FlexAutodiff::inner(attention.clone()),
     ];
-    let inputs = Borrowed::new(&structure.forward, [&inner[0], &inner[1], &inner[2]]);
+    let inputs = ScoreInputs::new(&structure.forward, [&inner[0], &inner[1], &inner[2]]);
     let heads = inputs.heads;
-    let scores = inputs.with(slope, forward_scores);
+    let scores = forward_scores(&inputs, slope);
     drop(inputs);
     let output = FlexTensor::from_data(TensorData::new(scores, [structure.nnz(), heads]));
     let [source_inner, target_inner, attention_inner] = inner;

@@ -281,3 +281,68 @@ fn shapes_are_checked() {
             .contains("source value rows")
     );
 }
+
+#[test]
+fn zero_heads_are_refused() {
+    let p = square(2);
+    let device = Device::flex();
+    let none = gatv2_scores(
+        &p.structure,
+        Tensor::zeros([p.sources, 0], &device),
+        Tensor::zeros([p.targets, 0], &device),
+        Tensor::zeros([0, 4], &device),
+        0.2,
+    );
+    assert!(none.unwrap_err().to_string().contains("at least one"));
+}
+
+/// A random graph of `nodes` nodes with about 8 in-edges each, and inputs for 2 heads x 8.
+fn large(nodes: usize) -> Problem {
+    let mut stream = Stream(99);
+    let mut set = BTreeSet::new();
+    for target in 0..nodes {
+        for _ in 0..8 {
+            set.insert((stream.below(nodes), target));
+        }
+    }
+    let graph = Graph::from_edges(nodes, set.iter().copied(), Direction::Directed).unwrap();
+    let edges = AttentionEdges::new(&graph, true).unwrap();
+    let pairs = edges.edges().to_vec();
+    let (heads, channels) = (2, 8);
+    let width = heads * channels;
+    Problem {
+        source_values: stream.uniform(nodes * width, 1.0),
+        target_values: stream.uniform(nodes * width, 1.0),
+        attention: stream.uniform(width, 2.0),
+        loss_weights: stream.uniform(pairs.len() * heads, 1.0),
+        structure: edges.structure().clone(),
+        pairs,
+        sources: nodes,
+        targets: nodes,
+        heads,
+        channels,
+    }
+}
+
+#[test]
+fn gradients_do_not_depend_on_the_thread_count() {
+    // The attention vectors' gradient is a sum over every edge: it must come out bit-identical
+    // whether one thread or several computed its parts.
+    let p = large(3000);
+    let in_pool = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| run(fused, &p))
+    };
+    let (one_scores, one) = in_pool(1);
+    let (two_scores, two) = in_pool(2);
+    let (four_scores, four) = in_pool(4);
+    assert_eq!(one_scores, two_scores);
+    assert_eq!(one_scores, four_scores);
+    for (name, k) in [("source", 0), ("target", 1), ("attention", 2)] {
+        assert_eq!(one[k], two[k], "∂{name}, 1 vs 2 threads");
+        assert_eq!(one[k], four[k], "∂{name}, 1 vs 4 threads");
+    }
+}
