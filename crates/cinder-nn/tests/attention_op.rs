@@ -13,7 +13,7 @@ use cinder_nn::{
 
 mod common;
 
-use common::{Stream, assert_relative};
+use common::{Stream, assert_relative, central_differences};
 
 const SLOPE: f64 = 0.2;
 
@@ -164,25 +164,13 @@ fn run(op: Op, p: &Problem, dropout: Option<(f32, u64)>) -> (Vec<f64>, [Vec<f64>
 
 /// Central differences of the f64 oracle's loss in each input of the op.
 fn finite_differences(p: &Problem) -> [Vec<f64>; 4] {
-    let step = 1e-6;
     let base = [
         p.features.clone(),
         p.source_scores.clone(),
         p.target_scores.clone(),
         p.edge_scores.clone(),
     ];
-    std::array::from_fn(|which| {
-        (0..base[which].len())
-            .map(|k| {
-                let mut plus = base.clone();
-                let mut minus = base.clone();
-                plus[which][k] += step;
-                minus[which][k] -= step;
-                let f = |x: &[Vec<f64>; 4]| oracle(p, &x[0], &x[1], &x[2], &x[3]).0;
-                (f(&plus) - f(&minus)) / (2.0 * step)
-            })
-            .collect()
-    })
+    central_differences(base, |x| oracle(p, &x[0], &x[1], &x[2], &x[3]).0)
 }
 
 fn check_against_oracle(p: &Problem, what: &str) {

@@ -11,7 +11,7 @@ use cinder_nn::{AttentionEdges, SparseOperator, gatv2_scores, gatv2_scores_gener
 
 mod common;
 
-use common::{Stream, assert_relative};
+use common::{Stream, assert_relative, central_differences};
 
 const SLOPE: f64 = 0.2;
 
@@ -125,24 +125,12 @@ fn oracle(p: &Problem, source: &[f64], target: &[f64], attention: &[f64]) -> (f6
 }
 
 fn finite_differences(p: &Problem) -> [Vec<f64>; 3] {
-    let step = 1e-6;
     let base = [
         p.source_values.clone(),
         p.target_values.clone(),
         p.attention.clone(),
     ];
-    std::array::from_fn(|which| {
-        (0..base[which].len())
-            .map(|k| {
-                let mut plus = base.clone();
-                let mut minus = base.clone();
-                plus[which][k] += step;
-                minus[which][k] -= step;
-                let f = |x: &[Vec<f64>; 3]| oracle(p, &x[0], &x[1], &x[2]).0;
-                (f(&plus) - f(&minus)) / (2.0 * step)
-            })
-            .collect()
-    })
+    central_differences(base, |x| oracle(p, &x[0], &x[1], &x[2]).0)
 }
 
 fn tensor(values: &[f64], rows: usize, device: &Device) -> Tensor<2> {

@@ -81,6 +81,25 @@ pub fn assert_relative(actual: &[f64], expected: &[f64], tolerance: f64, what: &
     }
 }
 
+/// Central differences (step 1e-6) of `loss` in every entry of each of its `N` inputs.
+pub fn central_differences<const N: usize>(
+    base: [Vec<f64>; N],
+    loss: impl Fn(&[Vec<f64>; N]) -> f64,
+) -> [Vec<f64>; N] {
+    let step = 1e-6;
+    std::array::from_fn(|which| {
+        (0..base[which].len())
+            .map(|k| {
+                let mut plus = base.clone();
+                let mut minus = base.clone();
+                plus[which][k] += step;
+                minus[which][k] -= step;
+                (loss(&plus) - loss(&minus)) / (2.0 * step)
+            })
+            .collect()
+    })
+}
+
 /// A deterministic stream of numbers in [0, 1) (SplitMix64), for random test problems.
 pub struct Stream(pub u64);
 
