@@ -10,6 +10,7 @@ use crate::features::FeatureMatrix;
 use crate::in_neighbours::InNeighbours;
 use crate::prefetch::{PREFETCH_AHEAD, prefetch};
 use crate::sampling::{Block, BlockWeights};
+use crate::zeroed::par_zeroed_chunks;
 
 /// `out[i] = Σⱼ w(i, j) · h[j]` over every in-neighbour `j` of each node `i` of a chunk, with the
 /// weights of a [`BlockWeights`] block sampled with `Fanout::All`: the mean over the
@@ -80,45 +81,40 @@ impl<'a> FullAggregation<'a> {
         add: impl Fn(&mut [f32], usize, f32) + Sync,
         ahead: impl Fn(usize) + Sync,
     ) -> Vec<f32> {
-        let mut out = vec![0.0f32; nodes.len() * width];
         if width == 0 {
-            return out;
+            return Vec::new();
         }
         let start = nodes.start;
-        out.par_chunks_mut(width)
-            .with_min_len(64)
-            .enumerate()
-            .for_each(|(offset, row)| {
-                let node = start + offset;
-                let neighbours = self.graph.neighbours(node);
-                match self.weights {
-                    BlockWeights::Mean => {
-                        if !neighbours.is_empty() {
-                            let scale = 1.0 / neighbours.len() as f32;
-                            for (i, &j) in neighbours.iter().enumerate() {
-                                if let Some(&next) = neighbours.get(i + PREFETCH_AHEAD) {
-                                    ahead(next as usize);
-                                }
-                                add(row, j as usize, scale);
-                            }
-                        }
-                    }
-                    BlockWeights::Gcn => {
-                        let inverse = &self.inverse_sqrt_degrees;
-                        let self_weight = self.graph.gcn_self_weight(node) as f32;
-                        add(row, node, self_weight * inverse[node] * inverse[node]);
+        par_zeroed_chunks(nodes.len() * width, width, 64, |offset, row| {
+            let node = start + offset;
+            let neighbours = self.graph.neighbours(node);
+            match self.weights {
+                BlockWeights::Mean => {
+                    if !neighbours.is_empty() {
+                        let scale = 1.0 / neighbours.len() as f32;
                         for (i, &j) in neighbours.iter().enumerate() {
                             if let Some(&next) = neighbours.get(i + PREFETCH_AHEAD) {
                                 ahead(next as usize);
                             }
-                            if j as usize != node {
-                                add(row, j as usize, inverse[node] * inverse[j as usize]);
-                            }
+                            add(row, j as usize, scale);
                         }
                     }
                 }
-            });
-        out
+                BlockWeights::Gcn => {
+                    let inverse = &self.inverse_sqrt_degrees;
+                    let self_weight = self.graph.gcn_self_weight(node) as f32;
+                    add(row, node, self_weight * inverse[node] * inverse[node]);
+                    for (i, &j) in neighbours.iter().enumerate() {
+                        if let Some(&next) = neighbours.get(i + PREFETCH_AHEAD) {
+                            ahead(next as usize);
+                        }
+                        if j as usize != node {
+                            add(row, j as usize, inverse[node] * inverse[j as usize]);
+                        }
+                    }
+                }
+            }
+        })
     }
 }
 
@@ -167,9 +163,8 @@ pub fn gather_feature_rows(features: &FeatureMatrix, nodes: &[u32]) -> Vec<f32> 
 pub fn aggregate_block(block: &Block, features: &FeatureMatrix, with_own: bool) -> Vec<f32> {
     let width = features.columns();
     let stride = if with_own { 2 * width } else { width };
-    let mut out = vec![0.0f32; block.destinations * stride];
     if width == 0 {
-        return out;
+        return Vec::new();
     }
     let add = |out: &mut [f32], node: usize, weight: f32| match features {
         FeatureMatrix::Dense(matrix) => {
@@ -186,24 +181,20 @@ pub fn aggregate_block(block: &Block, features: &FeatureMatrix, with_own: bool) 
             }
         }
     };
-    out.par_chunks_mut(stride)
-        .with_min_len(64)
-        .enumerate()
-        .for_each(|(row, out)| {
-            let (sum, own) = out.split_at_mut(width);
-            for k in block.indptr[row]..block.indptr[row + 1] {
-                if let (FeatureMatrix::Dense(matrix), Some(&ahead)) =
-                    (features, block.indices.get(k + PREFETCH_AHEAD))
-                {
-                    let node = block.source_nodes[ahead as usize] as usize;
-                    prefetch(matrix.values(), node * width, width);
-                }
-                let node = block.source_nodes[block.indices[k] as usize] as usize;
-                add(sum, node, block.weights[k]);
+    par_zeroed_chunks(block.destinations * stride, stride, 64, |row, out| {
+        let (sum, own) = out.split_at_mut(width);
+        for k in block.indptr[row]..block.indptr[row + 1] {
+            if let (FeatureMatrix::Dense(matrix), Some(&ahead)) =
+                (features, block.indices.get(k + PREFETCH_AHEAD))
+            {
+                let node = block.source_nodes[ahead as usize] as usize;
+                prefetch(matrix.values(), node * width, width);
             }
-            if with_own {
-                add(own, block.source_nodes[row] as usize, 1.0);
-            }
-        });
-    out
+            let node = block.source_nodes[block.indices[k] as usize] as usize;
+            add(sum, node, block.weights[k]);
+        }
+        if with_own {
+            add(own, block.source_nodes[row] as usize, 1.0);
+        }
+    })
 }

@@ -34,6 +34,7 @@ mod prefetch;
 mod sampling;
 mod sparse;
 mod split;
+mod zeroed;
 
 pub use adjacency::{AdjacencyBuilder, Orientation, SelfLoops};
 pub use aggregation::{FullAggregation, aggregate_block, gather_feature_rows};
@@ -56,3 +57,4 @@ pub use prefetch::{PREFETCH_AHEAD, prefetch};
 pub use sampling::{Block, BlockWeights, Fanout, NeighbourSampler, SampledBatch};
 pub use sparse::{DuplicateEdges, SparseMatrix, canonical_csr, to_sparse_matrix, transpose};
 pub use split::NodeSplit;
+pub use zeroed::par_zeroed_chunks;

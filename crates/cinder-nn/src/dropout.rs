@@ -9,7 +9,7 @@ use crate::error::{NnError, Result};
 use crate::flex::flex_dropout;
 use crate::operator::SparseOperator;
 
-fn check_probability(p: f32) -> Result<()> {
+pub(crate) fn check_probability(p: f32) -> Result<()> {
     if !(0.0..1.0).contains(&p) {
         return Err(NnError::InvalidOption {
             option: "dropout probability",

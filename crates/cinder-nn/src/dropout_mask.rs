@@ -3,12 +3,12 @@
 //! regenerated for a backward pass instead of stored. Shared by the generic dropout
 //! (`dropout.rs`), the Flex kernels (`flex.rs`) and attention dropout.
 
-use rayon::prelude::*;
+use cinder_graph::par_zeroed_chunks;
 
 use crate::random::mix;
 
 /// Elements per independently seeded block of the mask.
-const BLOCK: usize = 1 << 14;
+pub(crate) const BLOCK: usize = 1 << 14;
 
 /// `output[i] = input[i] · mᵢ` with `mᵢ = 0` (probability `p`) or `1 / (1 - p)`. The decision for
 /// element `i` depends only on `(seed, i)`: one 64-bit hash gives four 16-bit uniforms, so the
@@ -16,21 +16,16 @@ const BLOCK: usize = 1 << 14;
 pub(crate) fn masked_copy(input: &[f32], p: f32, seed: u64) -> Vec<f32> {
     let keep = 1.0 / (1.0 - p);
     let threshold = (f64::from(p) * 65536.0).round() as u64;
-    let mut output = vec![0.0f32; input.len()];
-    output
-        .par_chunks_mut(BLOCK)
-        .zip(input.par_chunks(BLOCK))
-        .enumerate()
-        .for_each(|(block, (output, input))| {
-            mask_block(
-                output,
-                input,
-                mix(seed ^ mix(block as u64 + 1)),
-                keep,
-                threshold,
-            );
-        });
-    output
+    par_zeroed_chunks(input.len(), BLOCK, 1, |block, output| {
+        let start = block * BLOCK;
+        mask_block(
+            output,
+            &input[start..start + output.len()],
+            mix(seed ^ mix(block as u64 + 1)),
+            keep,
+            threshold,
+        );
+    })
 }
 
 /// One block of [`masked_copy`]. The scale and threshold are plain values here (not captured
@@ -51,6 +46,24 @@ fn mask_block(output: &mut [f32], input: &[f32], base: u64, keep: f32, threshold
     for (lane, (o, x)) in output_rest.iter_mut().zip(input_rest).enumerate() {
         let kept = (bits >> (16 * lane)) & 0xffff >= threshold;
         *o = x * if kept { keep } else { 0.0 };
+    }
+}
+
+/// [`mask_block`] in place: `values[i] *= mᵢ` for one block (`values[0]` is the block's first
+/// element), the block's generator state `base`.
+pub(crate) fn mask_block_in_place(values: &mut [f32], base: u64, keep: f32, threshold: u64) {
+    let (groups, rest) = values.as_chunks_mut::<4>();
+    for (group, v) in groups.iter_mut().enumerate() {
+        let bits = mix(base.wrapping_add(group as u64));
+        for (lane, v) in v.iter_mut().enumerate() {
+            let kept = (bits >> (16 * lane)) & 0xffff >= threshold;
+            *v *= if kept { keep } else { 0.0 };
+        }
+    }
+    let bits = mix(base.wrapping_add(groups.len() as u64));
+    for (lane, v) in rest.iter_mut().enumerate() {
+        let kept = (bits >> (16 * lane)) & 0xffff >= threshold;
+        *v *= if kept { keep } else { 0.0 };
     }
 }
 

@@ -9,8 +9,8 @@ use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind, unary};
 use burn::backend::flex::FlexTensor;
 use burn::backend::{Autodiff, AutodiffBackend, Flex};
-use burn::tensor::{Tensor, TensorData};
-use rayon::prelude::*;
+use burn::tensor::{Device, Tensor, TensorData};
+use cinder_graph::par_zeroed_chunks;
 
 use crate::dropout_mask::masked_copy;
 
@@ -30,6 +30,22 @@ pub(crate) fn flex_matrix(x: &FlexTensor) -> (Cow<'_, [f32]>, usize) {
             (Cow::Owned(values), width)
         }
     }
+}
+
+/// A row-major matrix as a tensor on `device`. On Flex (with or without autodiff) the buffer is
+/// used as it is; `Tensor::from_data` would copy it into a freshly aligned one — a serial copy of
+/// every mini-batch's input rows.
+pub(crate) fn matrix_tensor(values: Vec<f32>, shape: [usize; 2], device: &Device) -> Tensor<2> {
+    let probe = Tensor::<1>::empty([0], device);
+    let data = TensorData::new(values, shape);
+    if probe.clone().try_into_primitive::<FlexAutodiff>().is_ok() {
+        let inner = FlexTensor::from_data(data);
+        return Tensor::from_primitive::<FlexAutodiff>(FlexAutodiff::from_inner(inner));
+    }
+    if probe.try_into_primitive::<Flex>().is_ok() {
+        return Tensor::from_primitive::<Flex>(FlexTensor::from_data(data));
+    }
+    Tensor::from_data(data, device)
 }
 
 fn masked(x: &FlexTensor, p: f32, seed: u64) -> FlexTensor {
@@ -84,14 +100,12 @@ const ELEMENTS_PER_TASK: usize = 1 << 15;
 fn elu_values(x: &FlexTensor, alpha: f32) -> FlexTensor {
     let shape = x.layout().shape().clone();
     let (values, width) = flex_matrix(x);
-    let mut out = vec![0.0f32; values.len()];
-    out.par_chunks_mut(ELEMENTS_PER_TASK)
-        .zip(values.par_chunks(ELEMENTS_PER_TASK))
-        .for_each(|(out, values)| {
-            for (o, &v) in out.iter_mut().zip(values) {
-                *o = if v > 0.0 { v } else { alpha * v.exp_m1() };
-            }
-        });
+    let out = par_zeroed_chunks(values.len(), ELEMENTS_PER_TASK, 1, |chunk, out| {
+        let start = chunk * ELEMENTS_PER_TASK;
+        for (o, &v) in out.iter_mut().zip(&values[start..]) {
+            *o = if v > 0.0 { v } else { alpha * v.exp_m1() };
+        }
+    });
     FlexTensor::from_data(TensorData::new(out, [shape[0], width]))
 }
 
@@ -113,13 +127,11 @@ impl Backward<Flex, 1> for EluBackward {
             let shape = grad.layout().shape().clone();
             let (gradient, _) = flex_matrix(&grad);
             let (output, _) = flex_matrix(&output);
-            let mut values = vec![0.0f32; gradient.len()];
-            values
-                .par_chunks_mut(ELEMENTS_PER_TASK)
-                .zip(gradient.par_chunks(ELEMENTS_PER_TASK))
-                .zip(output.par_chunks(ELEMENTS_PER_TASK))
-                .for_each(|((values, gradient), output)| {
-                    for ((v, &g), &y) in values.iter_mut().zip(gradient).zip(output) {
+            let values =
+                par_zeroed_chunks(gradient.len(), ELEMENTS_PER_TASK, 1, |chunk, values| {
+                    let start = chunk * ELEMENTS_PER_TASK;
+                    let pairs = gradient[start..].iter().zip(&output[start..]);
+                    for (v, (&g, &y)) in values.iter_mut().zip(pairs) {
                         *v = if y > 0.0 { g } else { g * (y + alpha) };
                     }
                 });

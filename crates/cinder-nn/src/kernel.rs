@@ -1,7 +1,6 @@
 //! The host CSR × dense kernel: `Y[r] = Σₖ S[r, cₖ] · X[cₖ]`, rows in parallel (rayon).
 
-use cinder_graph::{PREFETCH_AHEAD, prefetch};
-use rayon::prelude::*;
+use cinder_graph::{PREFETCH_AHEAD, par_zeroed_chunks, prefetch};
 
 use crate::operator::Csr;
 
@@ -22,30 +21,25 @@ pub(crate) fn csr_values_times_dense(
 ) -> Vec<f32> {
     debug_assert_eq!(x.len(), csr.columns * width);
     debug_assert_eq!(values.len(), csr.nnz());
-    let mut y = vec![0.0f32; csr.rows * width];
     if width == 0 || csr.rows == 0 {
-        return y;
+        return vec![0.0f32; csr.rows * width];
     }
     let average_row = (csr.nnz() * width).div_ceil(csr.rows).max(1);
     let min_rows = (MIN_ENTRIES_PER_TASK / average_row).max(1);
-    y.par_chunks_mut(width)
-        .with_min_len(min_rows)
-        .enumerate()
-        .for_each(|(row, out)| {
-            let entries = csr.indptr[row]..csr.indptr[row + 1];
-            for (k, (&column, &weight)) in csr.indices[entries.clone()]
-                .iter()
-                .zip(&values[entries.clone()])
-                .enumerate()
-            {
-                if let Some(&ahead) = csr.indices.get(entries.start + k + PREFETCH_AHEAD) {
-                    prefetch(x, ahead as usize * width, width);
-                }
-                let start = column as usize * width;
-                for (o, &v) in out.iter_mut().zip(&x[start..start + width]) {
-                    *o += weight * v;
-                }
+    par_zeroed_chunks(csr.rows * width, width, min_rows, |row, out| {
+        let entries = csr.indptr[row]..csr.indptr[row + 1];
+        for (k, (&column, &weight)) in csr.indices[entries.clone()]
+            .iter()
+            .zip(&values[entries.clone()])
+            .enumerate()
+        {
+            if let Some(&ahead) = csr.indices.get(entries.start + k + PREFETCH_AHEAD) {
+                prefetch(x, ahead as usize * width, width);
             }
-        });
-    y
+            let start = column as usize * width;
+            for (o, &v) in out.iter_mut().zip(&x[start..start + width]) {
+                *o += weight * v;
+            }
+        }
+    })
 }

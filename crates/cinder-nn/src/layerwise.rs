@@ -11,6 +11,7 @@ use cinder_graph::{BlockWeights, FeatureMatrix, FullAggregation, InNeighbours};
 
 use crate::error::{NnError, Result};
 use crate::gcn_conv::GcnConv;
+use crate::linear_relu_dropout::linear_relu_dropout;
 use crate::node_models::NodeModel;
 use crate::sage_conv::SageConv;
 
@@ -65,28 +66,39 @@ impl<'a> TwoLayers<'a> {
         }
     }
 
-    /// The first layer on prepared rows: `[mean | x] · [W_l; W_r] + b` for SAGE with a root
-    /// term, `aggregated · W + b` otherwise (see the mini-batch worker).
-    pub(crate) fn first_layer_joined(&self, inputs: Tensor<2>) -> Tensor<2> {
-        match self {
-            Self::Sage(conv, _) => {
-                let neighbours = &conv.linear_neighbours;
-                let weight = match &conv.linear_root {
-                    Some(root) => Tensor::cat(vec![neighbours.weight.val(), root.weight.val()], 0),
-                    None => neighbours.weight.val(),
-                };
-                let output = inputs.matmul(weight);
-                match &neighbours.bias {
-                    Some(bias) => output + bias.val().unsqueeze_dim(0),
-                    None => output,
-                }
-            }
-            Self::Gcn(..) => self.parts(0).apply(inputs, None),
+    /// The first layer on prepared rows, then ReLU and dropout, fused
+    /// ([`linear_relu_dropout`]): `[mean | x] · [W_l; W_r] + b` for SAGE with a root term,
+    /// `aggregated · W + b` otherwise (see the mini-batch worker).
+    pub(crate) fn first_layer_relu_dropout(
+        &self,
+        inputs: Tensor<2>,
+        p: f32,
+        seed: u64,
+    ) -> Result<Tensor<2>> {
+        let (weight, bias) = self.parts(0).joined();
+        linear_relu_dropout(inputs, weight, bias, p, seed)
+    }
+
+    /// Layer `layer` on joined rows `[aggregated | own]` (or `aggregated` without a root term):
+    /// `rows · [W; W_root] + b`.
+    pub(crate) fn joined_layer(&self, layer: usize, rows: Tensor<2>) -> Tensor<2> {
+        let (weight, bias) = self.parts(layer).joined();
+        let output = rows.matmul(weight);
+        match bias {
+            Some(bias) => output + bias.unsqueeze_dim(0),
+            None => output,
         }
     }
 
-    pub(crate) fn needs_own_rows(&self) -> bool {
-        matches!(self, Self::Sage(conv, _) if conv.linear_root.is_some())
+    /// Whether layer `layer` (0 or 1) has a root term, which reads its nodes' own rows.
+    pub(crate) fn has_root(&self, layer: usize) -> bool {
+        match self {
+            Self::Sage(first, second) => {
+                let conv = if layer == 0 { first } else { second };
+                conv.linear_root.is_some()
+            }
+            Self::Gcn(..) => false,
+        }
     }
 }
 
@@ -98,6 +110,16 @@ pub(crate) struct LayerParts {
 }
 
 impl LayerParts {
+    /// The weight stacked for joined rows `[aggregated | own]` (`[W; W_root]`, or `W` without
+    /// a root term), and the bias.
+    pub(crate) fn joined(self) -> (Tensor<2>, Option<Tensor<1>>) {
+        let weight = match self.root {
+            Some(root) => Tensor::cat(vec![self.neighbours, root], 0),
+            None => self.neighbours,
+        };
+        (weight, self.bias)
+    }
+
     /// The layer on aggregated rows and (with a root weight) the same nodes' own rows.
     pub(crate) fn apply(&self, aggregated: Tensor<2>, own: Option<Tensor<2>>) -> Tensor<2> {
         let mut output = aggregated.matmul(self.neighbours.clone());

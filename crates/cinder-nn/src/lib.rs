@@ -73,6 +73,7 @@ mod init;
 mod jk_gcn;
 mod kernel;
 mod layerwise;
+mod linear_relu_dropout;
 mod metrics;
 pub mod minibatch;
 mod model_selection;
@@ -129,6 +130,7 @@ pub use graph_training_config::{
 };
 pub use jk_gcn::{JkGcn, JkGcnTraining, TrainedJkGcn, train_jk_gcn};
 pub use layerwise::layerwise_inference;
+pub use linear_relu_dropout::linear_relu_dropout;
 pub use metrics::{accuracy, argmax_rows, confusion_matrix, macro_f1};
 pub use minibatch::{SampledTiming, SamplingConfig, train_node_model_sampled, train_sampled};
 pub use node_classification::{NodeFeatures, NodeGcn, NodeGcnConfig};

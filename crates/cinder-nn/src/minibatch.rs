@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams};
-use burn::tensor::activation::{log_softmax, relu};
+use burn::tensor::activation::log_softmax;
 use burn::tensor::{Device, Tensor, TensorData};
 use cinder_graph::{
     Fanout, FeatureMatrix, Graph, InNeighbours, NeighbourSampler, NodeSplit, aggregate_block,
@@ -20,13 +20,14 @@ use cinder_graph::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::dropout::dropout;
 use crate::error::{NnError, Result};
+use crate::flex::matrix_tensor;
 use crate::layerwise::{TwoLayers, layerwise_inference, values};
 use crate::metrics::argmax_rows;
 use crate::node_models::{NodeModel, NodeModelKind};
 use crate::node_training::{EpochRecord, NodeTrainingConfig, NodeTrainingReport, scalar};
 use crate::operator::SparseOperator;
+use crate::propagate::propagate;
 use crate::random::derive_seed;
 use crate::statistics::median;
 
@@ -102,7 +103,8 @@ impl SampledTiming {
 }
 
 /// One prepared batch: its seeds, the first layer's aggregated inputs (and, for SAGE's root
-/// term, its destinations' own features), and the second layer's block operator.
+/// term, its destinations' own features), and the second layer's block operator (for SAGE's
+/// root term, with the destinations' own rows interleaved).
 struct Prepared {
     seeds: Vec<u32>,
     /// Rows `[mean | x]` (SAGE with a root term) or the aggregated rows (GCN, SAGE without).
@@ -201,7 +203,7 @@ pub fn train_sampled(
             .init(features.columns(), num_classes, config.seed, &device)?;
     let (weights, own_rows) = {
         let layers = TwoLayers::of(&model)?;
-        (layers.weights(), layers.needs_own_rows())
+        (layers.weights(), [layers.has_root(0), layers.has_root(1)])
     };
     let dropout_probability = config.dropout;
     let mut optimizer = AdamConfig::new().with_epsilon(1e-8).init();
@@ -351,7 +353,7 @@ pub fn train_sampled(
 fn prepare(
     sampler: &mut NeighbourSampler<'_>,
     features: &FeatureMatrix,
-    own_rows: bool,
+    [own_rows, second_own_rows]: [bool; 2],
     seeds: &[u32],
     seed: u64,
 ) -> Result<Prepared> {
@@ -368,15 +370,22 @@ fn prepare(
     // SAGE's two first-layer products `mean · W_l + x · W_r` run as one product of the rows
     // `[mean | x]` with `[W_l; W_r]`: one larger GEMM instead of two and a sum.
     let inputs = aggregate_block(first, features, own_rows);
+    // The second layer's root term the same way: its operator yields `[mean | h]` rows.
+    let second = if second_own_rows {
+        SparseOperator::from_block_with_own_rows(second)?
+    } else {
+        SparseOperator::from_block(second)?
+    };
     Ok(Prepared {
         inputs,
         rows: first.destinations,
-        second: SparseOperator::from_block(second)?,
+        second,
         seeds: batch.seeds,
     })
 }
 
-/// The two layers on a prepared batch: layer → ReLU → dropout (`p`) → layer.
+/// The two layers on a prepared batch: layer → ReLU → dropout (`p`) → layer, the first three
+/// fused.
 fn forward_prepared(
     model: &NodeModel,
     prepared: Prepared,
@@ -386,13 +395,15 @@ fn forward_prepared(
 ) -> Result<Tensor<2>> {
     let layers = TwoLayers::of(model)?;
     let columns = prepared.inputs.len() / prepared.rows.max(1);
-    let inputs = Tensor::<2>::from_data(
-        TensorData::new(prepared.inputs, [prepared.rows, columns]),
-        device,
-    );
-    let hidden = layers.first_layer_joined(inputs);
-    let hidden = dropout(relu(hidden), p, seed)?;
+    let inputs = matrix_tensor(prepared.inputs, [prepared.rows, columns], device);
+    let hidden = layers.first_layer_relu_dropout(inputs, p, seed)?;
     match layers {
+        TwoLayers::Sage(..) if layers.has_root(1) => {
+            // Rows `2i`, `2i + 1` of the product are seed `i`'s mean and own row.
+            let stacked = propagate(&prepared.second, hidden)?;
+            let [rows, width] = stacked.dims();
+            Ok(layers.joined_layer(1, stacked.reshape([rows / 2, 2 * width])))
+        }
         TwoLayers::Sage(_, conv) => conv.forward(&prepared.second, hidden),
         TwoLayers::Gcn(_, conv) => conv.forward(&prepared.second, hidden),
     }

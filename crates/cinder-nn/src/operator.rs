@@ -67,6 +67,44 @@ impl Csr {
     }
 }
 
+/// Fails on a malformed block: entries out of range, row pointers that do not add up, more
+/// destinations than sources, non-finite weights.
+fn check_block(block: &Block) -> Result<()> {
+    let columns = block.source_nodes.len();
+    let malformed = |reason: String| NnError::InvalidOption {
+        option: "sampled block",
+        reason,
+    };
+    if block.indptr.len() != block.destinations + 1
+        || block.indptr.first() != Some(&0)
+        || block.indptr.last() != Some(&block.indices.len())
+        || block.indptr.windows(2).any(|w| w[0] > w[1])
+        || block.weights.len() != block.indices.len()
+        || block.destinations > columns
+    {
+        return Err(malformed(format!(
+            "{} destinations, {} row pointers, {} entries, {} weights, {columns} sources",
+            block.destinations,
+            block.indptr.len(),
+            block.indices.len(),
+            block.weights.len()
+        )));
+    }
+    if let Some(k) = block.indices.iter().position(|&c| c as usize >= columns) {
+        return Err(malformed(format!(
+            "entry {k} has column {} of {columns} sources",
+            block.indices[k]
+        )));
+    }
+    if let Some(position) = block.weights.iter().position(|v| !v.is_finite()) {
+        return Err(NnError::NonFiniteOperator {
+            position,
+            value: block.weights[position],
+        });
+    }
+    Ok(())
+}
+
 /// A constant sparse matrix `S` (`rows x columns`) for `Y = S · X`: a normalized adjacency from
 /// `cinder-graph`, or a sparse input feature matrix (then `Y = X · W` is `propagate(X, W)`).
 ///
@@ -109,44 +147,44 @@ impl SparseOperator {
     /// [`SparseOperator::from_block`] taking the block's storage without copying it (a
     /// whole-graph block of 100M entries).
     pub fn from_block_owned(block: Block) -> Result<Self> {
-        let columns = block.source_nodes.len();
-        let malformed = |reason: String| NnError::InvalidOption {
-            option: "sampled block",
-            reason,
-        };
-        if block.indptr.len() != block.destinations + 1
-            || block.indptr.first() != Some(&0)
-            || block.indptr.last() != Some(&block.indices.len())
-            || block.indptr.windows(2).any(|w| w[0] > w[1])
-            || block.weights.len() != block.indices.len()
-            || block.destinations > columns
-        {
-            return Err(malformed(format!(
-                "{} destinations, {} row pointers, {} entries, {} weights, {columns} sources",
-                block.destinations,
-                block.indptr.len(),
-                block.indices.len(),
-                block.weights.len()
-            )));
-        }
-        if let Some(k) = block.indices.iter().position(|&c| c as usize >= columns) {
-            return Err(malformed(format!(
-                "entry {k} has column {} of {columns} sources",
-                block.indices[k]
-            )));
-        }
-        if let Some(position) = block.weights.iter().position(|v| !v.is_finite()) {
-            return Err(NnError::NonFiniteOperator {
-                position,
-                value: block.weights[position],
-            });
-        }
+        check_block(&block)?;
         Ok(Self::from_csr(Csr {
             rows: block.destinations,
-            columns,
+            columns: block.source_nodes.len(),
             indptr: block.indptr,
             indices: block.indices,
             values: block.weights,
+        }))
+    }
+
+    /// The operator `2·destinations x sources` of a block with each destination's own row after
+    /// its aggregation row: row `2i` is the block's row `i`, row `2i + 1` picks destination `i`
+    /// itself (weight 1). One product `Y = S · X`, reshaped to `destinations x 2F`, gives the
+    /// rows `[Σ w·x | x_dst]` — a SAGE layer's two inputs side by side — and its gradient is
+    /// one sparse product. (Reading the root rows as a narrow of `X` instead pads a full-size
+    /// zero gradient and adds it to the aggregation's: two serial passes over `X`'s size.)
+    pub fn from_block_with_own_rows(block: &Block) -> Result<Self> {
+        check_block(block)?;
+        let destinations = block.destinations;
+        let mut indptr = Vec::with_capacity(2 * destinations + 1);
+        let mut indices = Vec::with_capacity(block.nnz() + destinations);
+        let mut values = Vec::with_capacity(block.nnz() + destinations);
+        indptr.push(0);
+        for row in 0..destinations {
+            let entries = block.indptr[row]..block.indptr[row + 1];
+            indices.extend_from_slice(&block.indices[entries.clone()]);
+            values.extend_from_slice(&block.weights[entries]);
+            indptr.push(indices.len());
+            indices.push(row as u32);
+            values.push(1.0);
+            indptr.push(indices.len());
+        }
+        Ok(Self::from_csr(Csr {
+            rows: 2 * destinations,
+            columns: block.source_nodes.len(),
+            indptr,
+            indices,
+            values,
         }))
     }
 

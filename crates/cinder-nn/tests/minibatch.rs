@@ -126,6 +126,51 @@ fn a_sage_layer_on_an_all_neighbour_block_gives_the_full_layer_rows() {
     }
 }
 
+#[test]
+fn a_block_with_own_rows_gives_the_mean_and_own_rows_side_by_side() {
+    let device = Device::flex().autodiff();
+    let graph = random_graph(80, 500, 6, 5);
+    let features = graph.features_or_identity();
+    let csr = InNeighbours::from_graph(&graph).unwrap();
+    let batch = NeighbourSampler::new(&csr, vec![Fanout::Sample(3)], BlockWeights::Mean)
+        .sample(&[3, 78, 40, 11], 2)
+        .unwrap();
+    let block = &batch.blocks[0];
+    let (rows, columns) = (block.destinations, batch.input_nodes.len());
+    let inputs = gather_feature_rows(&features, &batch.input_nodes);
+    let x = Tensor::<2>::from_data(TensorData::new(inputs, [columns, 6]), &device).require_grad();
+    let upstream: Vec<f32> = (0..rows * 12).map(|k| (k as f32 * 0.37).sin()).collect();
+    let upstream = Tensor::<2>::from_data(TensorData::new(upstream, [rows, 12]), &device);
+
+    let joined = SparseOperator::from_block_with_own_rows(block).unwrap();
+    assert_eq!(joined.shape(), (2 * rows, columns));
+    let ours = cinder_nn::propagate(&joined, x.clone())
+        .unwrap()
+        .reshape([rows, 12]);
+    let ours_gradient = values(
+        x.grad(&(ours.clone() * upstream.clone()).sum().backward())
+            .unwrap(),
+    );
+
+    let mean =
+        cinder_nn::propagate(&SparseOperator::from_block(block).unwrap(), x.clone()).unwrap();
+    let theirs = Tensor::cat(vec![mean, x.clone().narrow(0, 0, rows)], 1);
+    let theirs_gradient = values(
+        x.grad(&(theirs.clone() * upstream).sum().backward())
+            .unwrap(),
+    );
+    assert_close(
+        &values(ours.inner()),
+        &values(theirs.inner()),
+        "[mean | own] rows",
+    );
+    assert_close(&ours_gradient, &theirs_gradient, "their gradient");
+
+    let mut broken = block.clone();
+    broken.indices[0] = columns as u32;
+    assert!(SparseOperator::from_block_with_own_rows(&broken).is_err());
+}
+
 fn split_of(nodes: usize) -> NodeSplit {
     NodeSplit {
         train: (0..nodes).filter(|n| n % 4 != 3).collect(),
