@@ -33,41 +33,100 @@ pub(crate) fn masked_copy(input: &[f32], p: f32, seed: u64) -> Vec<f32> {
 /// SAGE epoch when it reloaded them for every element.
 #[inline(never)]
 fn mask_block(output: &mut [f32], input: &[f32], base: u64, keep: f32, threshold: u64) {
-    let (output_groups, output_rest) = output.as_chunks_mut::<4>();
-    let (input_groups, input_rest) = input.as_chunks::<4>();
-    for (group, (o, x)) in output_groups.iter_mut().zip(input_groups).enumerate() {
-        let bits = mix(base.wrapping_add(group as u64));
-        for lane in 0..4 {
-            let kept = (bits >> (16 * lane)) & 0xffff >= threshold;
-            o[lane] = x[lane] * if kept { keep } else { 0.0 };
-        }
-    }
-    let bits = mix(base.wrapping_add(output_groups.len() as u64));
-    for (lane, (o, x)) in output_rest.iter_mut().zip(input_rest).enumerate() {
-        let kept = (bits >> (16 * lane)) & 0xffff >= threshold;
-        *o = x * if kept { keep } else { 0.0 };
-    }
+    output.copy_from_slice(input);
+    mask_block_in_place(output, base, keep, threshold);
 }
 
 /// [`mask_block`] in place: `values[i] *= mᵢ` for one block (`values[0]` is the block's first
-/// element), the block's generator state `base`.
+/// element), the block's generator state `base`. Element `i`'s uniform is bits `16·(i mod 4)`
+/// and up of hash `mix(base + i / 4)`.
+///
+/// The hashes are 64-bit multiplies: with AVX-512 (DQ) eight run in one vector instruction, so
+/// the kernel is compiled for it too and chosen at run time; the decisions are the same bits on
+/// every path.
+#[inline(never)]
 pub(crate) fn mask_block_in_place(values: &mut [f32], base: u64, keep: f32, threshold: u64) {
-    let (groups, rest) = values.as_chunks_mut::<4>();
-    for (group, v) in groups.iter_mut().enumerate() {
-        let bits = mix(base.wrapping_add(group as u64));
-        for (lane, v) in v.iter_mut().enumerate() {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512dq") {
+        // SAFETY: the CPU has the features `mask_avx512` is compiled for.
+        return unsafe { mask_avx512(values, base, keep, threshold) };
+    }
+    mask_values(values, base, keep, threshold);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512vl")]
+unsafe fn mask_avx512(values: &mut [f32], base: u64, keep: f32, threshold: u64) {
+    mask_values(values, base, keep, threshold);
+}
+
+/// Elements per vector step: eight hashes of four 16-bit uniforms.
+const STEP: usize = 32;
+
+#[inline(always)]
+fn mask_values(values: &mut [f32], base: u64, keep: f32, threshold: u64) {
+    let (steps, rest) = values.as_chunks_mut::<STEP>();
+    for (step, values) in steps.iter_mut().enumerate() {
+        let mut uniforms = [0u16; STEP];
+        for (group, uniforms) in uniforms.as_chunks_mut::<4>().0.iter_mut().enumerate() {
+            let bits = mix(base.wrapping_add((step * STEP / 4 + group) as u64));
+            for (lane, u) in uniforms.iter_mut().enumerate() {
+                *u = (bits >> (16 * lane)) as u16;
+            }
+        }
+        for (v, &u) in values.iter_mut().zip(&uniforms) {
+            *v *= if u64::from(u) >= threshold { keep } else { 0.0 };
+        }
+    }
+    let first_group = steps.len() * STEP / 4;
+    for (group, values) in rest.chunks_mut(4).enumerate() {
+        let bits = mix(base.wrapping_add((first_group + group) as u64));
+        for (lane, v) in values.iter_mut().enumerate() {
             let kept = (bits >> (16 * lane)) & 0xffff >= threshold;
             *v *= if kept { keep } else { 0.0 };
         }
-    }
-    let bits = mix(base.wrapping_add(groups.len() as u64));
-    for (lane, v) in rest.iter_mut().enumerate() {
-        let kept = (bits >> (16 * lane)) & 0xffff >= threshold;
-        *v *= if kept { keep } else { 0.0 };
     }
 }
 
 /// `len` mask values: the scale `mᵢ` of every element: 0 (probability `p`) or `1 / (1 - p)`.
 pub(crate) fn mask(len: usize, p: f32, seed: u64) -> Vec<f32> {
     masked_copy(&vec![1.0f32; len], p, seed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The definition, one element at a time.
+    fn reference(values: &[f32], base: u64, keep: f32, threshold: u64) -> Vec<f32> {
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| {
+                let uniform = (mix(base.wrapping_add((i / 4) as u64)) >> (16 * (i % 4))) & 0xffff;
+                v * if uniform >= threshold { keep } else { 0.0 }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_path_draws_the_defined_mask() {
+        for len in (0..70).chain([BLOCK - 3, BLOCK]) {
+            let input: Vec<f32> = (0..len).map(|i| i as f32 - 20.5).collect();
+            for (p, base) in [(0.5f32, 1u64), (0.1, u64::MAX - 3), (0.9, 77)] {
+                let keep = 1.0 / (1.0 - p);
+                let threshold = (f64::from(p) * 65536.0).round() as u64;
+                let expected = reference(&input, base, keep, threshold);
+                let mut dispatched = input.clone();
+                mask_block_in_place(&mut dispatched, base, keep, threshold);
+                let mut portable = input.clone();
+                mask_values(&mut portable, base, keep, threshold);
+                let mut copied = vec![0.0; len];
+                mask_block(&mut copied, &input, base, keep, threshold);
+                assert_eq!(dispatched, expected, "dispatched, length {len}, p {p}");
+                assert_eq!(portable, expected, "portable, length {len}, p {p}");
+                assert_eq!(copied, expected, "copy, length {len}, p {p}");
+            }
+        }
+    }
 }

@@ -227,24 +227,31 @@ fn forward_values(
         .par_chunks_mut(BLOCK)
         .enumerate()
         .for_each(|(block, values)| {
-            // Row segments: the block may start and end inside a row.
-            let mut column = (block * BLOCK) % columns.max(1);
-            let mut rest = &mut values[..];
-            while !rest.is_empty() {
-                let length = (columns - column).min(rest.len());
-                let (segment, tail) = rest.split_at_mut(length);
-                for (v, &b) in segment.iter_mut().zip(&bias[column..column + length]) {
-                    let z = *v + b;
-                    *v = if z <= 0.0 { 0.0 } else { z };
-                }
-                rest = tail;
-                column = 0;
-            }
+            let column = (block * BLOCK) % columns.max(1);
+            bias_relu_block(values, &bias, column);
             if p > 0.0 {
                 mask_block_in_place(values, mix(seed ^ mix(block as u64 + 1)), keep, threshold);
             }
         });
     FlexTensor::from_data(TensorData::new(values, [rows, columns]))
+}
+
+/// `v = relu(v + b)` over one dropout block whose first value sits in column `column`; the
+/// block may start and end inside a row, so it runs in row segments.
+#[inline(never)]
+fn bias_relu_block(values: &mut [f32], bias: &[f32], mut column: usize) {
+    let columns = bias.len();
+    let mut rest = values;
+    while !rest.is_empty() {
+        let length = (columns - column).min(rest.len());
+        let (segment, tail) = rest.split_at_mut(length);
+        for (v, &b) in segment.iter_mut().zip(&bias[column..column + length]) {
+            let z = *v + b;
+            *v = if z <= 0.0 { 0.0 } else { z };
+        }
+        rest = tail;
+        column = 0;
+    }
 }
 
 /// `∂z = ∂h · keep` where `h > 0`, 0 elsewhere.
