@@ -36,6 +36,9 @@ type Primitive<B> = <B as burn::backend::BackendTypes>::FloatTensorPrimitive;
 /// Products smaller than this (`m·n·k`) run on one thread, as Flex's own matmul decides.
 const PARALLEL_PRODUCT: usize = 192 * 192 * 192;
 
+/// Rows per slice of the weight gradient's product (see [`weight_gradient`]).
+const GRADIENT_ROWS: usize = 2048;
+
 /// Rows per block of the bias gradient's ordered sum.
 const BIAS_ROWS: usize = 256;
 
@@ -125,19 +128,7 @@ impl Backward<Flex, 3> for LinearReluDropoutBackward {
         }
         if let Some(id) = weight_node {
             let (x, _) = flex_matrix(&state.x);
-            let mut values = Vec::with_capacity(inner * columns);
-            // ∂W [k, m] = xᵀ [k, n] · ∂z [n, m]: x read column-major.
-            // SAFETY: the slices hold `rows·inner` and `rows·columns` values and `values` has
-            // room for `inner·columns`; with `read_dst` false gemm writes every entry of it.
-            unsafe {
-                gemm_into(
-                    values.as_mut_ptr(),
-                    [inner, columns, rows],
-                    (x.as_ptr(), 1, inner as isize),
-                    (pre.as_ptr(), columns as isize, 1),
-                );
-                values.set_len(inner * columns);
-            }
+            let values = weight_gradient(&x, &pre, state.shape);
             grads.register::<Flex>(
                 id,
                 FlexTensor::from_data(TensorData::new(values, [inner, columns])),
@@ -154,6 +145,7 @@ impl Backward<Flex, 3> for LinearReluDropoutBackward {
                     [rows, inner, columns],
                     (pre.as_ptr(), columns as isize, 1),
                     (weight.as_ptr(), 1, columns as isize),
+                    parallelism(rows, inner, columns),
                 );
                 values.set_len(rows * inner);
             }
@@ -218,6 +210,7 @@ fn forward_values(
             [rows, columns, inner],
             (x.as_ptr(), inner as isize, 1),
             (weight.as_ptr(), columns as isize, 1),
+            parallelism(rows, columns, inner),
         );
         values.set_len(rows * columns);
     }
@@ -273,6 +266,54 @@ fn pre_activation_block(pre: &mut [f32], gradient: &[f32], output: &[f32], keep:
     }
 }
 
+/// `∂W [k, m] = xᵀ [k, n] · ∂z [n, m]` as a sum over fixed slices of [`GRADIENT_ROWS`] rows:
+/// each slice's product runs on one thread, the slices in parallel, and the partial products
+/// are added in slice order, so the result does not depend on the thread count. (One parallel
+/// product over all rows can only split the small `k x m` output between threads, which ran
+/// this long, thin shape about a third slower on two threads.)
+fn weight_gradient(x: &[f32], pre: &[f32], [rows, inner, columns]: [usize; 3]) -> Vec<f32> {
+    let product = |start: usize, count: usize, parallelism: gemm::Parallelism| {
+        let mut values = Vec::with_capacity(inner * columns);
+        // SAFETY: rows `start..start + count` of `x` (`inner` wide) and of `pre` (`columns`
+        // wide) lie inside the slices; `values` has room for `inner·columns` values, all
+        // written (`read_dst` false). `x` is read column-major as `xᵀ`.
+        unsafe {
+            gemm_into(
+                values.as_mut_ptr(),
+                [inner, columns, count],
+                (x[start * inner..].as_ptr(), 1, inner as isize),
+                (pre[start * columns..].as_ptr(), columns as isize, 1),
+                parallelism,
+            );
+            values.set_len(inner * columns);
+        }
+        values
+    };
+    let slices = rows.div_ceil(GRADIENT_ROWS);
+    if slices <= 1 {
+        return product(0, rows, parallelism(inner, columns, rows));
+    }
+    let partials: Vec<Vec<f32>> = (0..slices)
+        .into_par_iter()
+        .map(|slice| {
+            let start = slice * GRADIENT_ROWS;
+            product(
+                start,
+                GRADIENT_ROWS.min(rows - start),
+                gemm::Parallelism::None,
+            )
+        })
+        .collect();
+    let mut partials = partials.into_iter();
+    let mut total = partials.next().unwrap_or_default();
+    for partial in partials {
+        for (t, p) in total.iter_mut().zip(partial) {
+            *t += p;
+        }
+    }
+    total
+}
+
 /// Column sums of a row-major matrix, per fixed block of [`BIAS_ROWS`] rows, blocks added in
 /// order (deterministic whatever the thread count).
 fn column_sums(values: &[f32], columns: usize) -> Vec<f32> {
@@ -307,8 +348,18 @@ fn flex_vector(x: &FlexTensor) -> Vec<f32> {
         .unwrap_or_default()
 }
 
+/// Rayon's threads for a product of `m·n·k` multiply-adds when it is large (as Flex's matmul
+/// decides), one thread otherwise.
+fn parallelism(m: usize, n: usize, k: usize) -> gemm::Parallelism {
+    if m.saturating_mul(n).saturating_mul(k) >= PARALLEL_PRODUCT {
+        gemm::Parallelism::Rayon(0)
+    } else {
+        gemm::Parallelism::None
+    }
+}
+
 /// `dst [m, n] (row-major) = lhs [m, k] · rhs [k, n]`, operands given as (pointer, row stride,
-/// column stride); parallel over Rayon's threads when the product is large (as Flex's matmul).
+/// column stride).
 ///
 /// # Safety
 /// The operands must address `m·k` and `k·n` values with the given strides and `dst` must have
@@ -318,6 +369,7 @@ unsafe fn gemm_into(
     [m, n, k]: [usize; 3],
     (lhs, lhs_row, lhs_column): (*const f32, isize, isize),
     (rhs, rhs_row, rhs_column): (*const f32, isize, isize),
+    parallelism: gemm::Parallelism,
 ) {
     if m == 0 || n == 0 {
         return;
@@ -327,11 +379,6 @@ unsafe fn gemm_into(
         unsafe { std::ptr::write_bytes(dst, 0, m * n) };
         return;
     }
-    let parallelism = if m.saturating_mul(n).saturating_mul(k) >= PARALLEL_PRODUCT {
-        gemm::Parallelism::Rayon(0)
-    } else {
-        gemm::Parallelism::None
-    };
     // SAFETY: the caller's contract; gemm reads `lhs`/`rhs` and writes `dst` only.
     unsafe {
         gemm::gemm(

@@ -90,8 +90,10 @@ fn fused_equals_composed_forward_and_backward() {
     // 300 x 70 outputs: 21,000 values, so the second dropout block starts mid-row; the
     // product (300·70·400 multiply-adds) runs on Rayon's threads.
     let big = problem([300, 400, 70], 1);
+    // More rows than one slice of the weight gradient's product.
+    let tall = problem([5000, 24, 20], 6);
     let small = problem([9, 5, 3], 2);
-    for (name, problem) in [("large", &big), ("small", &small)] {
+    for (name, problem) in [("large", &big), ("tall", &tall), ("small", &small)] {
         for p in [0.5, 0.0, 0.3] {
             for with_bias in [true, false] {
                 let what = format!("{name}, p {p}, bias {with_bias}");
@@ -172,7 +174,8 @@ fn fused_without_autodiff_equals_composed() {
 
 #[test]
 fn results_do_not_depend_on_the_thread_count() {
-    let problem = problem([700, 64, 48], 5);
+    // 4,500 rows: the weight gradient is summed over three row slices.
+    let problem = problem([4500, 40, 24], 5);
     let in_pool = |threads: usize| {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
