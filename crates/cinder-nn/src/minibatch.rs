@@ -102,6 +102,13 @@ impl SampledTiming {
     }
 }
 
+/// What the sampling worker sends: a prepared batch, or the end of an epoch with the time the
+/// worker spent on it.
+enum Message {
+    Batch(Result<Prepared>),
+    EpochEnd { busy_ms: f64 },
+}
+
 /// One prepared batch: its seeds, the first layer's aggregated inputs (and, for SAGE's root
 /// term, its destinations' own features), and the second layer's block operator (for SAGE's
 /// root term, with the destinations' own rows interleaved).
@@ -228,22 +235,23 @@ pub fn train_sampled(
         inference_ms: 0.0,
     };
     let mut best = (f64::INFINITY, 0usize, model.clone());
-    for epoch in 1..=config.epochs {
-        let start = Instant::now();
-        let mut order: Vec<u32> = split.train.iter().map(|&n| n as u32).collect();
-        seeded_shuffle(&mut order, derive_seed(config.seed, 3000 + epoch as u64));
-        let epoch_seed = derive_seed(config.seed, 4000 + epoch as u64);
-        let (sender, receiver) = sync_channel::<Result<Prepared>>(2);
-        let mut sample_ms = 0.0;
-        let (mut loss_sum, mut correct, mut seen) = (0.0f64, 0usize, 0usize);
-        let sampler = &mut sampler;
-        let outcome: Result<()> = std::thread::scope(|scope| {
-            let worker = scope.spawn(move || {
+    // One worker for the whole run: it samples epoch after epoch (each epoch's order and seeds
+    // fixed by `config.seed`), so the next epoch's first batches are ready when an epoch ends.
+    // Dropping the receiver (early stop, an error) ends it at its next send.
+    let (sender, receiver) = sync_channel::<Message>(2);
+    let epochs = config.epochs;
+    let outcome: Result<()> = std::thread::scope(|scope| {
+        let worker_sampler = &mut sampler;
+        let worker = scope.spawn(move || {
+            for epoch in 1..=epochs {
+                let mut order: Vec<u32> = split.train.iter().map(|&n| n as u32).collect();
+                seeded_shuffle(&mut order, derive_seed(config.seed, 3000 + epoch as u64));
+                let epoch_seed = derive_seed(config.seed, 4000 + epoch as u64);
                 let mut busy = 0.0;
                 for (index, seeds) in order.chunks(sampling.batch_size).enumerate() {
                     let started = Instant::now();
                     let prepared = prepare(
-                        sampler,
+                        worker_sampler,
                         features,
                         own_rows,
                         seeds,
@@ -251,14 +259,29 @@ pub fn train_sampled(
                     );
                     busy += started.elapsed().as_secs_f64() * 1e3;
                     let failed = prepared.is_err();
-                    if sender.send(prepared).is_err() || failed {
-                        break;
+                    if sender.send(Message::Batch(prepared)).is_err() || failed {
+                        return;
                     }
                 }
-                busy
-            });
-            for (index, prepared) in receiver.iter().enumerate() {
-                let prepared = prepared?;
+                if sender.send(Message::EpochEnd { busy_ms: busy }).is_err() {
+                    return;
+                }
+            }
+        });
+        let receiver = receiver;
+        for epoch in 1..=epochs {
+            let start = Instant::now();
+            let epoch_seed = derive_seed(config.seed, 4000 + epoch as u64);
+            let (mut loss_sum, mut correct, mut seen) = (0.0f64, 0usize, 0usize);
+            let mut index = 0usize;
+            let sample_ms = loop {
+                let message = receiver
+                    .recv()
+                    .map_err(|_| NnError::Empty("the sampling worker (it stopped)".into()))?;
+                let prepared = match message {
+                    Message::Batch(prepared) => prepared?,
+                    Message::EpochEnd { busy_ms } => break busy_ms,
+                };
                 let batch_labels: Vec<usize> =
                     prepared.seeds.iter().map(|&n| labels[n as usize]).collect();
                 let logits = forward_prepared(
@@ -268,6 +291,7 @@ pub fn train_sampled(
                     derive_seed(epoch_seed, 1 << 32 | index as u64),
                     &device,
                 )?;
+                index += 1;
                 let loss = cross_entropy(logits.clone(), &batch_labels, num_classes, &device);
                 let mut objective = loss.clone();
                 if config.weight_decay > 0.0 {
@@ -286,51 +310,51 @@ pub fn train_sampled(
                     .count();
                 loss_sum += scalar(loss) * batch_labels.len() as f64;
                 seen += batch_labels.len();
+            };
+            let epoch_ms = start.elapsed().as_secs_f64() * 1e3;
+            timing.epoch_ms.push(epoch_ms);
+            timing.sample_ms.push(sample_ms);
+            let train_loss = loss_sum / seen.max(1) as f64;
+            if !train_loss.is_finite() {
+                return Err(NnError::Diverged {
+                    epoch,
+                    what: "training loss".into(),
+                });
             }
-            sample_ms = worker
-                .join()
-                .map_err(|_| NnError::Empty("the sampling worker (it panicked)".into()))?;
-            Ok(())
-        });
-        outcome?;
-        let epoch_ms = start.elapsed().as_secs_f64() * 1e3;
-        timing.epoch_ms.push(epoch_ms);
-        timing.sample_ms.push(sample_ms);
-        let train_loss = loss_sum / seen.max(1) as f64;
-        if !train_loss.is_finite() {
-            return Err(NnError::Diverged {
+            let (validation_loss, validation_accuracy) = if evaluate_each_epoch {
+                evaluate(&infer(&model)?, labels, &split.validation, num_classes)
+            } else {
+                (f64::NAN, f64::NAN)
+            };
+            if evaluate_each_epoch && !validation_loss.is_finite() {
+                return Err(NnError::Diverged {
+                    epoch,
+                    what: "validation loss".into(),
+                });
+            }
+            history.push(EpochRecord {
                 epoch,
-                what: "training loss".into(),
+                train_loss,
+                train_accuracy: correct as f64 / seen.max(1) as f64,
+                validation_loss,
+                validation_accuracy,
+                step_ms: epoch_ms,
             });
+            if let Some(record) = history.last() {
+                on_epoch(record);
+            }
+            if !evaluate_each_epoch || validation_loss < best.0 {
+                best = (validation_loss, epoch, model.clone());
+            } else if epoch - best.1 >= config.patience {
+                break;
+            }
         }
-        let (validation_loss, validation_accuracy) = if evaluate_each_epoch {
-            evaluate(&infer(&model)?, labels, &split.validation, num_classes)
-        } else {
-            (f64::NAN, f64::NAN)
-        };
-        if evaluate_each_epoch && !validation_loss.is_finite() {
-            return Err(NnError::Diverged {
-                epoch,
-                what: "validation loss".into(),
-            });
-        }
-        history.push(EpochRecord {
-            epoch,
-            train_loss,
-            train_accuracy: correct as f64 / seen.max(1) as f64,
-            validation_loss,
-            validation_accuracy,
-            step_ms: epoch_ms,
-        });
-        if let Some(record) = history.last() {
-            on_epoch(record);
-        }
-        if !evaluate_each_epoch || validation_loss < best.0 {
-            best = (validation_loss, epoch, model.clone());
-        } else if epoch - best.1 >= config.patience {
-            break;
-        }
-    }
+        drop(receiver);
+        worker
+            .join()
+            .map_err(|_| NnError::Empty("the sampling worker (it panicked)".into()))
+    });
+    outcome?;
     let (_, best_epoch, model) = best;
     let started = Instant::now();
     let logits = infer(&model)?;

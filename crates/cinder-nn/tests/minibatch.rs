@@ -247,6 +247,32 @@ fn mini_batch_training_is_reproducible_and_learns() {
 }
 
 #[test]
+fn early_stopping_ends_the_sampling_worker() {
+    // Small batches, so the worker is ahead of training (blocked on a full channel) when the
+    // validation loss stops improving; training must stop there and return.
+    let graph = homophilous_graph(300, 2000, 9);
+    let split = split_of(300);
+    let config = NodeTrainingConfig::for_model(NodeModelKind::Sage)
+        .with_hidden(16)
+        .with_epochs(300)
+        .with_patience(2)
+        .with_sampling(Some(SamplingConfig::new(vec![4, 4], 16)));
+    let device = Device::flex().autodiff();
+    let (_, report) = train_node_model(&graph, &split, &config, &device).unwrap();
+    let epochs = report.history.len();
+    assert!(epochs < 300, "early stopping never triggered");
+    assert_eq!(
+        report.best_epoch + 2,
+        epochs,
+        "stopped 2 epochs after the best"
+    );
+    let timing = report.sampled.as_ref().expect("mini-batch timings");
+    assert_eq!(timing.epoch_ms.len(), epochs);
+    assert!(timing.sample_ms.iter().all(|&ms| ms > 0.0));
+    assert!(report.history.iter().all(|e| e.validation_loss.is_finite()));
+}
+
+#[test]
 fn unsupported_models_and_fanouts_are_refused() {
     let graph = random_graph(50, 200, 4, 1);
     let split = split_of(50);
