@@ -3,6 +3,7 @@
 use cinder_graph::{PREFETCH_AHEAD, par_zeroed_chunks, prefetch};
 
 use crate::operator::Csr;
+use crate::simd::with_avx512;
 
 /// Rows of work below which a single thread is faster than splitting.
 const MIN_ENTRIES_PER_TASK: usize = 16 * 1024;
@@ -31,9 +32,13 @@ pub(crate) fn csr_values_times_dense(
     })
 }
 
-/// Row `row` of `S · X` into `out` (zeroed). A named function, so profiles can tell it apart.
-#[inline(never)]
-fn csr_row(csr: &Csr, values: &[f32], x: &[f32], row: usize, out: &mut [f32]) {
+with_avx512!(
+    /// Row `row` of `S · X` into `out` (zeroed). A named function, so profiles can tell it apart.
+    fn csr_row(csr: &Csr, values: &[f32], x: &[f32], row: usize, out: &mut [f32]) => csr_row_values
+);
+
+#[inline(always)]
+fn csr_row_values(csr: &Csr, values: &[f32], x: &[f32], row: usize, out: &mut [f32]) {
     let width = out.len();
     let entries = csr.indptr[row]..csr.indptr[row + 1];
     for (k, (&column, &weight)) in csr.indices[entries.clone()]
@@ -48,5 +53,32 @@ fn csr_row(csr: &Csr, values: &[f32], x: &[f32], row: usize, out: &mut [f32]) {
         for (o, &v) in out.iter_mut().zip(&x[start..start + width]) {
             *o += weight * v;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_run_time_choice_of_vector_unit_gives_the_same_bits() {
+        let width = 37;
+        let x: Vec<f32> = (0..20 * width).map(|i| (i as f32 * 0.37).sin()).collect();
+        let csr = Csr {
+            rows: 2,
+            columns: 20,
+            indptr: vec![0, 3, 5],
+            indices: vec![4, 19, 4, 0, 7],
+            values: vec![0.5, -1.25, 0.3, 2.0, 1e-3],
+        };
+        for row in 0..2 {
+            let (mut dispatched, mut baseline) = (vec![0.0; width], vec![0.0; width]);
+            csr_row(&csr, &csr.values, &x, row, &mut dispatched);
+            csr_row_values(&csr, &csr.values, &x, row, &mut baseline);
+            assert_eq!(dispatched, baseline, "row {row}");
+        }
+        let product = csr_times_dense(&csr, &x, width);
+        let expected = 0.5 * x[4 * width] + -1.25 * x[19 * width] + 0.3 * x[4 * width];
+        assert!((product[0] - expected).abs() < 1e-6);
     }
 }

@@ -29,6 +29,7 @@ use crate::dropout_mask::{BLOCK, mask_block_in_place};
 use crate::error::{Result, check_size};
 use crate::flex::flex_matrix;
 use crate::random::mix;
+use crate::simd::with_avx512;
 
 type FlexAutodiff = Autodiff<Flex>;
 type Primitive<B> = <B as burn::backend::BackendTypes>::FloatTensorPrimitive;
@@ -229,10 +230,14 @@ fn forward_values(
     FlexTensor::from_data(TensorData::new(values, [rows, columns]))
 }
 
-/// `v = relu(v + b)` over one dropout block whose first value sits in column `column`; the
-/// block may start and end inside a row, so it runs in row segments.
-#[inline(never)]
-fn bias_relu_block(values: &mut [f32], bias: &[f32], mut column: usize) {
+with_avx512!(
+    /// `v = relu(v + b)` over one dropout block whose first value sits in column `column`; the
+    /// block may start and end inside a row, so it runs in row segments.
+    fn bias_relu_block(values: &mut [f32], bias: &[f32], column: usize) => bias_relu
+);
+
+#[inline(always)]
+fn bias_relu(values: &mut [f32], bias: &[f32], mut column: usize) {
     let columns = bias.len();
     let mut rest = values;
     while !rest.is_empty() {
@@ -256,10 +261,15 @@ fn pre_activation_gradient(gradient: &[f32], output: &[f32], keep: f32) -> Vec<f
     })
 }
 
-/// One block of [`pre_activation_gradient`]; the product is formed everywhere and selected, so
-/// the loop has no branch (the kept, active units are scattered at random) and vectorizes.
-#[inline(never)]
-fn pre_activation_block(pre: &mut [f32], gradient: &[f32], output: &[f32], keep: f32) {
+with_avx512!(
+    /// One block of [`pre_activation_gradient`]; the product is formed everywhere and selected,
+    /// so the loop has no branch (the kept, active units are scattered at random) and vectorizes.
+    fn pre_activation_block(pre: &mut [f32], gradient: &[f32], output: &[f32], keep: f32)
+        => pre_activation
+);
+
+#[inline(always)]
+fn pre_activation(pre: &mut [f32], gradient: &[f32], output: &[f32], keep: f32) {
     for ((d, &g), &h) in pre.iter_mut().zip(gradient).zip(output) {
         let scaled = g * keep;
         *d = if h > 0.0 { scaled } else { 0.0 };
@@ -402,5 +412,35 @@ unsafe fn gemm_into(
             false,
             parallelism,
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(n: usize, seed: u64) -> Vec<f32> {
+        (0..n)
+            .map(|i| (mix(seed ^ i as u64) >> 40) as f32 / (1u64 << 23) as f32 - 1.0)
+            .collect()
+    }
+
+    #[test]
+    fn the_run_time_choice_of_vector_unit_gives_the_same_bits() {
+        // 1000 values of a 70-wide matrix starting in column 13: partial rows at both ends.
+        let bias = values(70, 1);
+        let input = values(1000, 2);
+        let (mut dispatched, mut baseline) = (input.clone(), input.clone());
+        bias_relu_block(&mut dispatched, &bias, 13);
+        bias_relu(&mut baseline, &bias, 13);
+        assert_eq!(dispatched, baseline);
+        assert_eq!(baseline[0], (input[0] + bias[13]).max(0.0));
+        assert_eq!(baseline[57], (input[57] + bias[0]).max(0.0));
+
+        let gradient = values(1000, 3);
+        let (mut dispatched, mut baseline) = (vec![0.0; 1000], vec![0.0; 1000]);
+        pre_activation_block(&mut dispatched, &gradient, &input, 2.0);
+        pre_activation(&mut baseline, &gradient, &input, 2.0);
+        assert_eq!(dispatched, baseline);
     }
 }
