@@ -6,6 +6,7 @@
 use cinder_graph::par_zeroed_chunks;
 
 use crate::random::mix;
+use crate::simd::with_avx512;
 
 /// Elements per independently seeded block of the mask.
 pub(crate) const BLOCK: usize = 1 << 14;
@@ -37,28 +38,14 @@ fn mask_block(output: &mut [f32], input: &[f32], base: u64, keep: f32, threshold
     mask_block_in_place(output, base, keep, threshold);
 }
 
-/// [`mask_block`] in place: `values[i] *= mᵢ` for one block (`values[0]` is the block's first
-/// element), the block's generator state `base`. Element `i`'s uniform is bits `16·(i mod 4)`
-/// and up of hash `mix(base + i / 4)`.
-///
-/// The hashes are 64-bit multiplies: with AVX-512 (DQ) eight run in one vector instruction, so
-/// the kernel is compiled for it too and chosen at run time; the decisions are the same bits on
-/// every path.
-#[inline(never)]
-pub(crate) fn mask_block_in_place(values: &mut [f32], base: u64, keep: f32, threshold: u64) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx512dq") {
-        // SAFETY: the CPU has the features `mask_avx512` is compiled for.
-        return unsafe { mask_avx512(values, base, keep, threshold) };
-    }
-    mask_values(values, base, keep, threshold);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512dq,avx512bw,avx512vl")]
-unsafe fn mask_avx512(values: &mut [f32], base: u64, keep: f32, threshold: u64) {
-    mask_values(values, base, keep, threshold);
-}
+with_avx512!(
+    /// [`mask_block`] in place: `values[i] *= mᵢ` for one block (`values[0]` is the block's
+    /// first element), the block's generator state `base`. Element `i`'s uniform is bits
+    /// `16·(i mod 4)` and up of hash `mix(base + i / 4)`. The hashes are 64-bit multiplies:
+    /// with AVX-512 (DQ) eight run in one vector instruction.
+    pub(crate) fn mask_block_in_place(values: &mut [f32], base: u64, keep: f32, threshold: u64)
+        => mask_values
+);
 
 /// Elements per vector step: eight hashes of four 16-bit uniforms.
 const STEP: usize = 32;

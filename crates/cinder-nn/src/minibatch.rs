@@ -246,7 +246,7 @@ pub fn train_sampled(
             for epoch in 1..=epochs {
                 let mut order: Vec<u32> = split.train.iter().map(|&n| n as u32).collect();
                 seeded_shuffle(&mut order, derive_seed(config.seed, 3000 + epoch as u64));
-                let epoch_seed = derive_seed(config.seed, 4000 + epoch as u64);
+                let epoch_seed = batch_seed(config.seed, epoch);
                 let mut busy = 0.0;
                 for (index, seeds) in order.chunks(sampling.batch_size).enumerate() {
                     let started = Instant::now();
@@ -271,7 +271,7 @@ pub fn train_sampled(
         let receiver = receiver;
         for epoch in 1..=epochs {
             let start = Instant::now();
-            let epoch_seed = derive_seed(config.seed, 4000 + epoch as u64);
+            let epoch_seed = batch_seed(config.seed, epoch);
             let (mut loss_sum, mut correct, mut seen) = (0.0f64, 0usize, 0usize);
             let mut index = 0usize;
             let sample_ms = loop {
@@ -369,6 +369,12 @@ pub fn train_sampled(
         Some(timing),
     );
     Ok((model, report))
+}
+
+/// The seed of epoch `epoch`'s batches (sampling: batch index; dropout: `1 << 32 | index`),
+/// shared by the worker and the training loop.
+fn batch_seed(seed: u64, epoch: usize) -> u64 {
+    derive_seed(seed, 4000 + epoch as u64)
 }
 
 /// Samples one batch and prepares it (worker side). The input features carry no gradient and
