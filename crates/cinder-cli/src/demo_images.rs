@@ -308,11 +308,11 @@ pub fn transfer(
         device,
     )?;
     let random = Pretrained {
-        model: Cnn {
-            backbone: Cnn::random_base(base.architecture, true, 11, device)?.backbone,
-            head: None,
-            grid_pool: base.model.grid_pool,
-        },
+        model: Cnn::new(
+            Cnn::random_base(base.architecture, true, 11, device)?.backbone,
+            None,
+            base.model.grid_pool,
+        ),
         architecture: base.architecture,
         preprocessing: base.preprocessing,
         labels: None,

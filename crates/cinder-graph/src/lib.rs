@@ -32,6 +32,7 @@ mod normalize;
 mod pca;
 mod prefetch;
 mod sampling;
+mod simd;
 mod sparse;
 mod split;
 mod zeroed;

@@ -6,7 +6,7 @@
 use cinder_graph::par_zeroed_chunks;
 
 use crate::random::mix;
-use crate::simd::with_avx512;
+use cinder_graph::with_avx512;
 
 /// Elements per independently seeded block of the mask.
 pub(crate) const BLOCK: usize = 1 << 14;

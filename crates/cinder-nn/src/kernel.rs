@@ -3,7 +3,7 @@
 use cinder_graph::{PREFETCH_AHEAD, par_zeroed_chunks, prefetch};
 
 use crate::operator::Csr;
-use crate::simd::with_avx512;
+use cinder_graph::with_avx512;
 
 /// Rows of work below which a single thread is faster than splitting.
 const MIN_ENTRIES_PER_TASK: usize = 16 * 1024;

@@ -88,7 +88,6 @@ mod readout;
 mod relational_conv;
 mod sage_conv;
 mod sg_conv;
-mod simd;
 pub mod statistics;
 mod tag_conv;
 

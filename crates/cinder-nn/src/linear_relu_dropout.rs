@@ -29,7 +29,7 @@ use crate::dropout_mask::{BLOCK, mask_block_in_place};
 use crate::error::{Result, check_size};
 use crate::flex::flex_matrix;
 use crate::random::mix;
-use crate::simd::with_avx512;
+use cinder_graph::with_avx512;
 
 type FlexAutodiff = Autodiff<Flex>;
 type Primitive<B> = <B as burn::backend::BackendTypes>::FloatTensorPrimitive;

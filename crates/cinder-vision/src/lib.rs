@@ -36,6 +36,8 @@
 //! ```
 
 pub mod architecture;
+pub mod channels_last;
+pub mod channels_last_plan;
 pub mod checkpoint;
 pub mod embed;
 pub mod embedded;
@@ -60,6 +62,8 @@ pub mod weights;
 pub mod xception;
 
 pub use architecture::Architecture;
+pub use channels_last::{ChannelsLastConv, ChannelsLastMap};
+pub use channels_last_plan::ChannelsLastPlan;
 pub use embedded::{EMBEDDED_WEIGHTS_NAME, embedded_labels};
 pub use error::{Result, VisionError};
 pub use image::RgbImage;

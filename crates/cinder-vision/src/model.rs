@@ -1,9 +1,14 @@
 //! One type for every architecture: the convolutional base, its pooling and an optional head,
 //! loaded from a weight file (strictly) or freshly initialized.
 
+use std::sync::Arc;
+
 use burn::module::Module;
 use burn::tensor::module::adaptive_avg_pool2d;
-use burn::tensor::{Device, Tensor};
+use burn::tensor::{Device, Tensor, TensorData};
+
+use crate::channels_last::ChannelsLastMap;
+use crate::channels_last_plan::ChannelsLastPlan;
 
 use crate::architecture::Architecture;
 use crate::error::{Result, VisionError};
@@ -158,6 +163,11 @@ pub struct Cnn {
     pub head: Option<Head>,
     /// VGG pools to a 7×7 grid and flattens (25088 features); every other model pools globally.
     pub grid_pool: usize,
+    /// The folded base in the channels-last engine ([`ChannelsLastPlan`]), made by
+    /// [`Cnn::folded`] for the ResNets and MobileNets: plain (not autodiff) Flex inputs run
+    /// through it. Private so that it can only come from the weights it was built from.
+    #[module(skip)]
+    plan: Option<Arc<ChannelsLastPlan>>,
 }
 
 /// Whether to load the file's classifier.
@@ -188,6 +198,16 @@ impl Default for LoadOptions {
 }
 
 impl Cnn {
+    /// A model from its parts (not folded: no channels-last plan).
+    pub fn new(backbone: Backbone, head: Option<Head>, grid_pool: usize) -> Self {
+        Self {
+            backbone,
+            head,
+            grid_pool,
+            plan: None,
+        }
+    }
+
     /// Loads `file` strictly: every tensor of the model must be in the file with the right shape,
     /// and every tensor of the file must be used (classifier keys excepted with
     /// [`HeadChoice::Drop`]); otherwise one error lists all differences.
@@ -284,11 +304,7 @@ impl Cnn {
             HeadChoice::Drop => None,
             HeadChoice::Keep => backbone.load_head(loader, keras, channels),
         };
-        let model = Self {
-            backbone,
-            head,
-            grid_pool,
-        };
+        let model = Self::new(backbone, head, grid_pool);
         if model.head.is_some() {
             skippable.retain(|s| *s == InceptionV3::AUXILIARY_PREFIX);
         }
@@ -311,11 +327,41 @@ impl Cnn {
     /// saving a pass over each feature map; outputs equal the unfolded model's to float
     /// rounding. For classifying and embedding; fine-tune the unfolded model (batch norm must
     /// stay a layer there).
+    ///
+    /// The folded ResNets and MobileNets (V1, V2) also get a channels-last plan
+    /// ([`ChannelsLastPlan`]): on the plain Flex backend their feature maps, features and
+    /// embeddings are computed by it (same values to float rounding), faster than by Burn's
+    /// per-image NCHW convolutions.
     pub fn folded(self) -> Self {
+        let backbone = self.backbone.folded();
+        let plan = ChannelsLastPlan::from_backbone(&backbone).map(Arc::new);
         Self {
-            backbone: self.backbone.folded(),
+            backbone,
+            plan,
             ..self
         }
+    }
+
+    /// Whether [`folded`](Self::folded) built a channels-last plan for this model.
+    pub fn has_channels_last_plan(&self) -> bool {
+        self.plan.is_some()
+    }
+
+    /// The last feature map through the channels-last plan, when the model has one and `x` is
+    /// a plain Flex tensor (autodiff inputs, other backends and other architectures: `None`).
+    fn planned_map(&self, x: &Tensor<4>) -> Option<ChannelsLastMap> {
+        let plan = self.plan.as_ref()?;
+        // Only a plain Flex tensor converts; autodiff ones keep Burn's path (and their graph).
+        x.clone().try_into_primitive::<burn::backend::Flex>().ok()?;
+        let [batch, channels, height, width] = x.dims();
+        let values = x
+            .clone()
+            .into_data()
+            .convert::<f32>()
+            .try_to_vec::<f32>()
+            .ok()?;
+        let map = ChannelsLastMap::from_nchw(&values, batch, channels, height, width);
+        Some(plan.feature_map(map))
     }
 
     /// Channels of the last feature map: the length of an [`embed`](Self::embed) vector.
@@ -345,6 +391,10 @@ impl Cnn {
 
     /// The last feature map.
     pub fn feature_map(&self, x: Tensor<4>) -> Tensor<4> {
+        if let Some(map) = self.planned_map(&x) {
+            let shape = [map.batch, map.channels, map.height, map.width];
+            return Tensor::from_data(TensorData::new(map.to_nchw(), shape), &x.device());
+        }
         self.backbone.forward_map(x, &mut Taps::none())
     }
 
@@ -361,12 +411,19 @@ impl Cnn {
 
     /// The classifier input `[batch, features]` (what the fixtures call "features").
     pub fn features(&self, x: Tensor<4>) -> Tensor<2> {
+        if self.grid_pool == 0 {
+            return self.embed(x);
+        }
         self.pool(self.feature_map(x))
     }
 
     /// A compact embedding: the global average of the last feature map (the same as
     /// [`features`](Self::features) except for VGG, where it is 512-d instead of 25088-d).
     pub fn embed(&self, x: Tensor<4>) -> Tensor<2> {
+        if let Some(map) = self.planned_map(&x) {
+            let shape = [map.batch, map.channels];
+            return Tensor::from_data(TensorData::new(map.global_average(), shape), &x.device());
+        }
         global_average(self.feature_map(x))
     }
 

@@ -271,11 +271,11 @@ pub fn fine_tune_resumable(
             "label {label} out of range for {classes} classes"
         )));
     }
-    let mut model = Cnn {
-        backbone: pretrained.model.backbone.clone(),
-        head: None,
-        grid_pool: pretrained.model.grid_pool,
-    };
+    let mut model = Cnn::new(
+        pretrained.model.backbone.clone(),
+        None,
+        pretrained.model.grid_pool,
+    );
     let features = model.feature_count();
     let mut loader = WeightLoader::random(config.seed, device);
     model.head = Some(Head {

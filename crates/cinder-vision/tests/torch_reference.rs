@@ -95,6 +95,49 @@ fn check_cases(
             (l2(&logits) - want).abs() / want < TOLERANCE,
             "{label}: logits L2"
         );
+        // The model's own entry points: through the channels-last plan for the folded ResNets
+        // and MobileNets, through Burn's layers otherwise.
+        let planned = form == "batch norm folded"
+            && matches!(
+                architecture,
+                cinder_vision::Architecture::ResNet { .. }
+                    | cinder_vision::Architecture::MobileNetV1 { .. }
+                    | cinder_vision::Architecture::MobileNetV2
+            );
+        assert_eq!(model.has_channels_last_plan(), planned, "{label}: plan");
+        let path = if planned {
+            "channels-last plan"
+        } else {
+            "Burn"
+        };
+        let input = formula_input(height, width, &device);
+        let direct = values(model.features(input.clone()));
+        let error = relative_l2(&direct, &floats(full));
+        assert!(
+            error < TOLERANCE,
+            "{label}: Cnn::features ({path}) relative error {error:.2e}"
+        );
+        let direct_logits = values(model.forward(input.clone()));
+        let error = relative_l2(&direct_logits[..16], &floats(&case["logits_first16"]));
+        assert!(
+            error < TOLERANCE,
+            "{label}: Cnn::forward ({path}) logits relative error {error:.2e}"
+        );
+        assert_eq!(
+            top5(&direct_logits),
+            top5(&logits),
+            "{label}: top-5 ({path})"
+        );
+        let direct_map = model.feature_map(input);
+        assert_eq!(
+            direct_map.dims(),
+            model
+                .backbone
+                .forward_map(formula_input(height, width, &device), &mut Taps::none())
+                .dims(),
+            "{label}: feature map shape ({path})"
+        );
+
         let expected_top5: Vec<usize> = floats(&case["top5_indices"])
             .iter()
             .map(|&v| v as usize)

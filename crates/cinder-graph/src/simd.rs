@@ -1,6 +1,7 @@
-//! Run-time choice of the wider vector unit for the host kernels' inner loops.
+//! Run-time choice of the wider vector unit for the host kernels' inner loops (used by
+//! cinder-nn's sparse and fused kernels and cinder-vision's channels-last convolutions).
 //!
-//! The crate is built for baseline x86-64 (SSE2, four floats per instruction) so that its
+//! The crates are built for baseline x86-64 (SSE2, four floats per instruction) so that their
 //! binaries run on any x86-64 CPU. [`with_avx512!`] defines a kernel twice — as built, and
 //! compiled for AVX-512 (F, DQ, BW, VL: sixteen floats, eight 64-bit multiplies per
 //! instruction) — and calls the second when the CPU has it. Both run
@@ -10,6 +11,7 @@
 /// `with_avx512!(fn name(args) => body)`: `name` calls `body` compiled for AVX-512 when the CPU
 /// has it (detected once by std and cached), the baseline build of `body` otherwise. `body`
 /// should be `#[inline(always)]`, so each build gets its own copy of the loop.
+#[macro_export]
 macro_rules! with_avx512 {
     ($(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) => $body:path) => {
         $(#[$meta])*
@@ -34,5 +36,3 @@ macro_rules! with_avx512 {
         }
     };
 }
-
-pub(crate) use with_avx512;

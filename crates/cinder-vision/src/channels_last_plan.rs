@@ -1,0 +1,148 @@
+//! The folded ResNets and MobileNets (V1, V2) as a sequence of channels-last steps
+//! ([`crate::channels_last`]): what [`crate::Cnn::folded`] runs images through on the Flex CPU
+//! backend, from the stem to the last feature map.
+
+use crate::channels_last::{ChannelsLastConv, ChannelsLastMap, max_pool};
+use crate::layers::{Activation, ConvBn};
+use crate::model::Backbone;
+
+/// One step of a plan.
+#[derive(Debug, Clone)]
+enum Step {
+    Conv(ChannelsLastConv),
+    MaxPool {
+        kernel: usize,
+        stride: usize,
+        padding: usize,
+    },
+    /// `post(last(inner(x)) + shortcut)`, the shortcut being `projection(x)` or `x` itself; the
+    /// sum and `post` are applied by the last convolution's output pass.
+    Residual {
+        inner: Vec<ChannelsLastConv>,
+        last: ChannelsLastConv,
+        projection: Option<ChannelsLastConv>,
+        post: Activation,
+    },
+}
+
+/// A folded backbone in the channels-last engine.
+#[derive(Debug, Clone)]
+pub struct ChannelsLastPlan {
+    steps: Vec<Step>,
+    channels: usize,
+}
+
+fn conv(unit: &ConvBn) -> Option<ChannelsLastConv> {
+    ChannelsLastConv::from_folded(unit)
+}
+
+fn convs<'a>(units: impl IntoIterator<Item = &'a ConvBn>) -> Option<Vec<ChannelsLastConv>> {
+    units.into_iter().map(conv).collect()
+}
+
+/// A residual step from its convolutions (at least one).
+fn residual(
+    mut convs: Vec<ChannelsLastConv>,
+    projection: Option<ChannelsLastConv>,
+    post: Activation,
+) -> Option<Step> {
+    let last = convs.pop()?;
+    Some(Step::Residual {
+        inner: convs,
+        last,
+        projection,
+        post,
+    })
+}
+
+impl ChannelsLastPlan {
+    /// The plan of a folded ResNet, MobileNet V1 or V2; `None` for the other architectures and
+    /// for models that are not folded.
+    pub fn from_backbone(backbone: &Backbone) -> Option<Self> {
+        let mut steps = Vec::new();
+        match backbone {
+            Backbone::ResNet(net) => {
+                steps.push(Step::Conv(conv(&net.stem)?));
+                steps.push(Step::MaxPool {
+                    kernel: 3,
+                    stride: 2,
+                    padding: 1,
+                });
+                for block in net.layers.iter().flatten() {
+                    let projection = match &block.downsample {
+                        Some(unit) => Some(conv(unit)?),
+                        None => None,
+                    };
+                    steps.push(residual(
+                        convs(&block.convs)?,
+                        projection,
+                        Activation::Relu,
+                    )?);
+                }
+            }
+            Backbone::MobileNetV2(net) => {
+                steps.push(Step::Conv(conv(&net.stem)?));
+                for block in &net.blocks {
+                    let units = convs(
+                        block
+                            .expand
+                            .iter()
+                            .chain([&block.depthwise, &block.project]),
+                    )?;
+                    if block.residual {
+                        steps.push(residual(units, None, Activation::Identity)?);
+                    } else {
+                        steps.extend(units.into_iter().map(Step::Conv));
+                    }
+                }
+                steps.push(Step::Conv(conv(&net.last)?));
+            }
+            Backbone::MobileNetV1(net) => {
+                steps.push(Step::Conv(conv(&net.stem)?));
+                for pair in &net.blocks {
+                    steps.extend(convs(pair)?.into_iter().map(Step::Conv));
+                }
+            }
+            _ => return None,
+        }
+        Some(Self {
+            steps,
+            channels: backbone.channels(),
+        })
+    }
+
+    /// Channels of the last feature map.
+    pub fn channels(&self) -> usize {
+        self.channels
+    }
+
+    /// The last feature map of a channels-last batch.
+    pub fn feature_map(&self, x: ChannelsLastMap) -> ChannelsLastMap {
+        let mut x = x;
+        for step in &self.steps {
+            x = match step {
+                Step::Conv(conv) => conv.forward(&x, None),
+                Step::MaxPool {
+                    kernel,
+                    stride,
+                    padding,
+                } => max_pool(&x, *kernel, *stride, *padding),
+                Step::Residual {
+                    inner,
+                    last,
+                    projection,
+                    post,
+                } => {
+                    let shortcut = projection.as_ref().map(|p| p.forward(&x, None));
+                    let mut y = None;
+                    for conv in inner {
+                        y = Some(conv.forward(y.as_ref().unwrap_or(&x), None));
+                    }
+                    let input = y.as_ref().unwrap_or(&x);
+                    last.forward(input, Some((shortcut.as_ref().unwrap_or(&x), *post)))
+                }
+            };
+        }
+        x
+    }
+}
