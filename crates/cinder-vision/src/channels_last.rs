@@ -14,15 +14,82 @@
 //! ([`crate::ConvBn::folded`]), no gradients. Summation order differs from Flex's, so outputs
 //! agree to float rounding, not bit for bit (the torch fixtures are checked through it).
 
+use std::sync::Mutex;
+
 use rayon::prelude::*;
 
 use crate::layers::{Activation, ConvBn, Padding, padding_pair};
 
+/// Buffers of finished maps, reused for the next outputs. Fresh buffers of this size are fresh
+/// pages that the kernel zeroes on first touch (16% of a ResNet50 pass before reuse). A reused
+/// buffer keeps its length (every value stays initialized) and may be longer than the map it
+/// holds; every kernel writes all of its output before reading it, so old values never show.
+#[derive(Debug, Default)]
+pub struct Workspace {
+    free: Vec<Vec<f32>>,
+}
+
+impl Workspace {
+    /// A buffer of at least `len` values (contents unspecified): the shortest free one that is
+    /// long enough, else a new one.
+    pub fn take(&mut self, len: usize) -> Vec<f32> {
+        let fitting = (0..self.free.len())
+            .filter(|&i| self.free[i].len() >= len)
+            .min_by_key(|&i| self.free[i].len());
+        match fitting {
+            Some(i) => self.free.swap_remove(i),
+            None => vec![0.0; len],
+        }
+    }
+
+    /// Returns a buffer for reuse.
+    pub fn give(&mut self, buffer: Vec<f32>) {
+        if !buffer.is_empty() {
+            self.free.push(buffer);
+        }
+    }
+}
+
+/// A [`Workspace`] kept between calls (one batch after another) by a shared plan. Cloning gives
+/// an empty one.
+#[derive(Debug, Default)]
+pub struct SharedWorkspace(Mutex<Workspace>);
+
+impl Clone for SharedWorkspace {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl SharedWorkspace {
+    /// Takes the kept buffers (none when another call holds them).
+    pub fn take(&self) -> Workspace {
+        match self.0.try_lock() {
+            Ok(mut kept) => std::mem::take(&mut *kept),
+            Err(_) => Workspace::default(),
+        }
+    }
+
+    /// Keeps `workspace`'s buffers for the next call.
+    pub fn keep(&self, workspace: Workspace) {
+        if let Ok(mut kept) = self.0.try_lock() {
+            *kept = workspace;
+        }
+    }
+
+    /// Keeps one more buffer.
+    pub fn give(&self, buffer: Vec<f32>) {
+        if let Ok(mut kept) = self.0.try_lock() {
+            kept.give(buffer);
+        }
+    }
+}
+
 /// A feature map, `[batch, height, width, channels]` row-major.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChannelsLastMap {
-    /// The values.
-    pub data: Vec<f32>,
+    /// The values, possibly followed by unused ones (a reused [`Workspace`] buffer).
+    data: Vec<f32>,
     /// Images.
     pub batch: usize,
     /// Rows.
@@ -42,9 +109,29 @@ impl ChannelsLastMap {
         height: usize,
         width: usize,
     ) -> Self {
+        Self::from_nchw_in(
+            values,
+            batch,
+            channels,
+            height,
+            width,
+            &mut Workspace::default(),
+        )
+    }
+
+    /// [`from_nchw`](Self::from_nchw) into a buffer of `workspace`.
+    pub fn from_nchw_in(
+        values: &[f32],
+        batch: usize,
+        channels: usize,
+        height: usize,
+        width: usize,
+        workspace: &mut Workspace,
+    ) -> Self {
         let plane = height * width;
-        let mut data = vec![0.0f32; batch * plane * channels];
-        data.par_chunks_mut(plane * channels)
+        let mut data = workspace.take(batch * plane * channels);
+        data[..batch * plane * channels]
+            .par_chunks_mut(plane * channels)
             .zip(values.par_chunks(plane * channels))
             .for_each(|(out, image)| {
                 for (p, pixel) in out.chunks_mut(channels).enumerate() {
@@ -62,13 +149,33 @@ impl ChannelsLastMap {
         }
     }
 
+    /// Number of values, `batch · height · width · channels`.
+    pub fn len(&self) -> usize {
+        self.batch * self.height * self.width * self.channels
+    }
+
+    /// Whether the map holds no values.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The values, `[batch, height, width, channels]` row-major.
+    pub fn values(&self) -> &[f32] {
+        &self.data[..self.len()]
+    }
+
+    /// The buffer, for a [`Workspace`] to reuse.
+    pub fn into_buffer(self) -> Vec<f32> {
+        self.data
+    }
+
     /// The values as `[batch, channels, height, width]`.
     pub fn to_nchw(&self) -> Vec<f32> {
         let plane = self.height * self.width;
         let channels = self.channels;
-        let mut out = vec![0.0f32; self.data.len()];
+        let mut out = vec![0.0f32; self.len()];
         out.par_chunks_mut(plane * channels)
-            .zip(self.data.par_chunks(plane * channels))
+            .zip(self.values().par_chunks(plane * channels))
             .for_each(|(out, image)| {
                 for (p, pixel) in image.chunks(channels).enumerate() {
                     for (c, &value) in pixel.iter().enumerate() {
@@ -85,7 +192,7 @@ impl ChannelsLastMap {
         let channels = self.channels;
         let mut out = vec![0.0f32; self.batch * channels];
         out.par_chunks_mut(channels)
-            .zip(self.data.par_chunks(plane * channels))
+            .zip(self.values().par_chunks(plane * channels))
             .for_each(|(mean, image)| {
                 let mut sums = vec![0.0f64; channels];
                 for pixel in image.chunks(channels) {
@@ -196,13 +303,24 @@ impl ChannelsLastConv {
         x: &ChannelsLastMap,
         residual: Option<(&ChannelsLastMap, Activation)>,
     ) -> ChannelsLastMap {
+        self.forward_in(x, residual, &mut Workspace::default())
+    }
+
+    /// [`forward`](Self::forward) into a buffer of `workspace`.
+    pub fn forward_in(
+        &self,
+        x: &ChannelsLastMap,
+        residual: Option<(&ChannelsLastMap, Activation)>,
+        workspace: &mut Workspace,
+    ) -> ChannelsLastMap {
         let (kh, kw) = self.kernel;
         let (top, bottom) = padding_pair(self.padding, x.height, kh, self.stride, 0);
         let (left, right) = padding_pair(self.padding, x.width, kw, self.stride, 1);
         let height = (x.height + top + bottom - kh) / self.stride + 1;
         let width = (x.width + left + right - kw) / self.stride + 1;
         let rows = x.batch * height * width;
-        let mut data = vec![0.0f32; rows * self.outputs];
+        let mut data = workspace.take(rows * self.outputs);
+        let out = &mut data[..rows * self.outputs];
         let geometry = Geometry {
             height,
             width,
@@ -210,13 +328,13 @@ impl ChannelsLastConv {
             left,
         };
         let (residual, activation) = match residual {
-            Some((map, activation)) => (Some(map.data.as_slice()), activation),
+            Some((map, activation)) => (Some(map.values()), activation),
             None => (None, self.activation),
         };
         if self.depthwise {
-            self.depthwise_rows(x, &geometry, &mut data, residual, activation);
+            self.depthwise_rows(x, &geometry, out, residual, activation);
         } else {
-            self.dense(x, &geometry, &mut data, residual, activation);
+            self.dense(x, &geometry, out, residual, activation);
         }
         ChannelsLastMap {
             data,
@@ -365,6 +483,7 @@ fn depthwise_row_body(
     let (kh, kw) = conv.kernel;
     let oy = row % geometry.height;
     let b = row / geometry.height;
+    out.fill(0.0);
     for (ox, acc) in out.chunks_exact_mut(channels).enumerate() {
         for ky in 0..kh {
             let iy = (oy * conv.stride + ky) as isize - geometry.top as isize;
@@ -446,14 +565,17 @@ pub fn max_pool(
     kernel: usize,
     stride: usize,
     padding: usize,
+    workspace: &mut Workspace,
 ) -> ChannelsLastMap {
     let height = (x.height + 2 * padding - kernel) / stride + 1;
     let width = (x.width + 2 * padding - kernel) / stride + 1;
     let channels = x.channels;
-    let mut data = vec![f32::NEG_INFINITY; x.batch * height * width * channels];
-    data.par_chunks_mut(width * channels)
+    let mut data = workspace.take(x.batch * height * width * channels);
+    data[..x.batch * height * width * channels]
+        .par_chunks_mut(width * channels)
         .enumerate()
         .for_each(|(row, out)| {
+            out.fill(f32::NEG_INFINITY);
             let oy = row % height;
             let b = row / height;
             for (ox, best) in out.chunks_exact_mut(channels).enumerate() {

@@ -2,7 +2,9 @@
 //! ([`crate::channels_last`]): what [`crate::Cnn::folded`] runs images through on the Flex CPU
 //! backend, from the stem to the last feature map.
 
-use crate::channels_last::{ChannelsLastConv, ChannelsLastMap, max_pool};
+use crate::channels_last::{
+    ChannelsLastConv, ChannelsLastMap, SharedWorkspace, Workspace, max_pool,
+};
 use crate::layers::{Activation, ConvBn};
 use crate::model::Backbone;
 
@@ -30,6 +32,8 @@ enum Step {
 pub struct ChannelsLastPlan {
     steps: Vec<Step>,
     channels: usize,
+    /// The maps' buffers, kept from one batch to the next.
+    workspace: SharedWorkspace,
 }
 
 fn conv(unit: &ConvBn) -> Option<ChannelsLastConv> {
@@ -108,6 +112,7 @@ impl ChannelsLastPlan {
         Some(Self {
             steps,
             channels: backbone.channels(),
+            workspace: SharedWorkspace::default(),
         })
     }
 
@@ -118,30 +123,73 @@ impl ChannelsLastPlan {
 
     /// The last feature map of a channels-last batch.
     pub fn feature_map(&self, x: ChannelsLastMap) -> ChannelsLastMap {
+        let mut workspace = self.workspace.take();
+        let map = self.run(x, &mut workspace);
+        self.workspace.keep(workspace);
+        map
+    }
+
+    /// The last feature map of `[batch, channels, height, width]` values.
+    pub fn feature_map_from_nchw(
+        &self,
+        values: &[f32],
+        batch: usize,
+        channels: usize,
+        height: usize,
+        width: usize,
+    ) -> ChannelsLastMap {
+        let mut workspace = self.workspace.take();
+        let x =
+            ChannelsLastMap::from_nchw_in(values, batch, channels, height, width, &mut workspace);
+        let map = self.run(x, &mut workspace);
+        self.workspace.keep(workspace);
+        map
+    }
+
+    /// Hands a finished map's buffer back for the next batch.
+    pub fn recycle(&self, map: ChannelsLastMap) {
+        self.workspace.give(map.into_buffer());
+    }
+
+    fn run(&self, x: ChannelsLastMap, workspace: &mut Workspace) -> ChannelsLastMap {
         let mut x = x;
         for step in &self.steps {
-            x = match step {
-                Step::Conv(conv) => conv.forward(&x, None),
+            let y = match step {
+                Step::Conv(conv) => conv.forward_in(&x, None, workspace),
                 Step::MaxPool {
                     kernel,
                     stride,
                     padding,
-                } => max_pool(&x, *kernel, *stride, *padding),
+                } => max_pool(&x, *kernel, *stride, *padding, workspace),
                 Step::Residual {
                     inner,
                     last,
                     projection,
                     post,
                 } => {
-                    let shortcut = projection.as_ref().map(|p| p.forward(&x, None));
-                    let mut y = None;
+                    let shortcut = projection
+                        .as_ref()
+                        .map(|p| p.forward_in(&x, None, workspace));
+                    let mut y: Option<ChannelsLastMap> = None;
                     for conv in inner {
-                        y = Some(conv.forward(y.as_ref().unwrap_or(&x), None));
+                        let next = conv.forward_in(y.as_ref().unwrap_or(&x), None, workspace);
+                        if let Some(done) = y.replace(next) {
+                            workspace.give(done.into_buffer());
+                        }
                     }
                     let input = y.as_ref().unwrap_or(&x);
-                    last.forward(input, Some((shortcut.as_ref().unwrap_or(&x), *post)))
+                    let out = last.forward_in(
+                        input,
+                        Some((shortcut.as_ref().unwrap_or(&x), *post)),
+                        workspace,
+                    );
+                    for done in y.into_iter().chain(shortcut) {
+                        workspace.give(done.into_buffer());
+                    }
+                    out
                 }
             };
+            workspace.give(std::mem::replace(&mut x, y).into_buffer());
         }
         x
     }

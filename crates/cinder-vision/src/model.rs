@@ -349,7 +349,7 @@ impl Cnn {
 
     /// The last feature map through the channels-last plan, when the model has one and `x` is
     /// a plain Flex tensor (autodiff inputs, other backends and other architectures: `None`).
-    fn planned_map(&self, x: &Tensor<4>) -> Option<ChannelsLastMap> {
+    fn planned_map(&self, x: &Tensor<4>) -> Option<(ChannelsLastMap, &ChannelsLastPlan)> {
         let plan = self.plan.as_ref()?;
         // Only a plain Flex tensor converts; autodiff ones keep Burn's path (and their graph).
         x.clone().try_into_primitive::<burn::backend::Flex>().ok()?;
@@ -360,8 +360,8 @@ impl Cnn {
             .convert::<f32>()
             .try_to_vec::<f32>()
             .ok()?;
-        let map = ChannelsLastMap::from_nchw(&values, batch, channels, height, width);
-        Some(plan.feature_map(map))
+        let map = plan.feature_map_from_nchw(&values, batch, channels, height, width);
+        Some((map, plan))
     }
 
     /// Channels of the last feature map: the length of an [`embed`](Self::embed) vector.
@@ -391,9 +391,11 @@ impl Cnn {
 
     /// The last feature map.
     pub fn feature_map(&self, x: Tensor<4>) -> Tensor<4> {
-        if let Some(map) = self.planned_map(&x) {
+        if let Some((map, plan)) = self.planned_map(&x) {
             let shape = [map.batch, map.channels, map.height, map.width];
-            return Tensor::from_data(TensorData::new(map.to_nchw(), shape), &x.device());
+            let values = map.to_nchw();
+            plan.recycle(map);
+            return Tensor::from_data(TensorData::new(values, shape), &x.device());
         }
         self.backbone.forward_map(x, &mut Taps::none())
     }
@@ -420,9 +422,11 @@ impl Cnn {
     /// A compact embedding: the global average of the last feature map (the same as
     /// [`features`](Self::features) except for VGG, where it is 512-d instead of 25088-d).
     pub fn embed(&self, x: Tensor<4>) -> Tensor<2> {
-        if let Some(map) = self.planned_map(&x) {
+        if let Some((map, plan)) = self.planned_map(&x) {
             let shape = [map.batch, map.channels];
-            return Tensor::from_data(TensorData::new(map.global_average(), shape), &x.device());
+            let values = map.global_average();
+            plan.recycle(map);
+            return Tensor::from_data(TensorData::new(values, shape), &x.device());
         }
         global_average(self.feature_map(x))
     }

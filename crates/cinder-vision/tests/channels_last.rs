@@ -32,30 +32,40 @@ fn check(architecture: Architecture, keras: bool, height: usize, width: usize) {
         .unwrap()
         .folded();
     assert!(model.has_channels_last_plan(), "{architecture}: no plan");
-    let input = Tensor::<4>::random(
-        [2, 3, height, width],
-        Distribution::Normal(0.0, 1.0),
-        &device,
-    );
-    let label = format!("{architecture} (keras {keras}) at {height}×{width}");
-
-    let burn_map = model.backbone.forward_map(input.clone(), &mut Taps::none());
-    let planned_map = model.feature_map(input.clone());
-    assert_eq!(planned_map.dims(), burn_map.dims(), "{label}: map shape");
-    let error = relative_error(&values(planned_map), &values(burn_map.clone()));
-    assert!(
-        error < 1e-5,
-        "{label}: feature map relative error {error:.2e}"
-    );
-
-    let error = relative_error(
-        &values(model.embed(input.clone())),
-        &values(global_average(burn_map)),
-    );
-    assert!(
-        error < 1e-5,
-        "{label}: embedding relative error {error:.2e}"
-    );
+    // Batches of different sizes one after the other: the plan reuses the buffers of earlier
+    // maps, whose old values must never show.
+    let mut last = None;
+    for (batch, height, width) in [
+        (2, height, width),
+        (1, height + 9, width + 7),
+        (3, height, width),
+    ] {
+        let x = Tensor::<4>::random(
+            [batch, 3, height, width],
+            Distribution::Normal(0.0, 1.0),
+            &device,
+        );
+        let label = format!("{architecture} (keras {keras}) at {batch}×{height}×{width}");
+        let burn_map = model.backbone.forward_map(x.clone(), &mut Taps::none());
+        let planned_map = model.feature_map(x.clone());
+        assert_eq!(planned_map.dims(), burn_map.dims(), "{label}: map shape");
+        let error = relative_error(&values(planned_map), &values(burn_map.clone()));
+        assert!(
+            error < 1e-5,
+            "{label}: feature map relative error {error:.2e}"
+        );
+        let error = relative_error(
+            &values(model.embed(x.clone())),
+            &values(global_average(burn_map)),
+        );
+        assert!(
+            error < 1e-5,
+            "{label}: embedding relative error {error:.2e}"
+        );
+        last = Some(x);
+    }
+    let input = last.unwrap();
+    let label = format!("{architecture} (keras {keras})");
 
     // An autodiff input keeps Burn's path, its gradient included.
     let tracked_device = device.clone().autodiff();
@@ -106,9 +116,9 @@ fn layout_conversions_round_trip() {
         .collect();
     let map = ChannelsLastMap::from_nchw(&nchw, batch, channels, height, width);
     // Image 1, channel 2, row 3, column 4 is the last value of both layouts.
-    assert_eq!(map.data[map.data.len() - 1], nchw[nchw.len() - 1]);
+    assert_eq!(map.values()[map.len() - 1], nchw[nchw.len() - 1]);
     // Image 0, pixel (0, 1): its three channels are 1, 21, 41 in NCHW.
-    assert_eq!(&map.data[3..6], &[1.0, 21.0, 41.0]);
+    assert_eq!(&map.values()[3..6], &[1.0, 21.0, 41.0]);
     assert_eq!(map.to_nchw(), nchw);
     let means = map.global_average();
     assert_eq!(means.len(), batch * channels);
