@@ -86,7 +86,7 @@ impl SharedWorkspace {
 }
 
 /// A feature map, `[batch, height, width, channels]` row-major.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct ChannelsLastMap {
     /// The values, possibly followed by unused ones (a reused [`Workspace`] buffer).
     data: Vec<f32>,
@@ -238,13 +238,18 @@ fn tile_rows(rows: usize, depth: usize) -> usize {
 }
 
 impl ChannelsLastConv {
-    /// The engine's form of a folded unit; `None` when `unit` is not folded or has channel
-    /// groups other than 1 and depthwise.
+    /// The engine's form of a folded unit; `None` when `unit` is not folded, not on the plain
+    /// Flex backend, or has channel groups other than 1 and depthwise.
     pub fn from_folded(unit: &ConvBn) -> Option<Self> {
         if !unit.folded {
             return None;
         }
         let conv = &unit.conv;
+        // Only models on the plain Flex backend are served (their inputs are what runs here).
+        conv.weight
+            .val()
+            .try_into_primitive::<burn::backend::Flex>()
+            .ok()?;
         let [outputs, per_group, kh, kw] = conv.weight.dims();
         let inputs = per_group * conv.groups;
         let depthwise = conv.groups > 1;

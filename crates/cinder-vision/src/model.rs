@@ -331,7 +331,8 @@ impl Cnn {
     /// The folded ResNets and MobileNets (V1, V2) also get a channels-last plan
     /// ([`ChannelsLastPlan`]): on the plain Flex backend their feature maps, features and
     /// embeddings are computed by it (same values to float rounding), faster than by Burn's
-    /// per-image NCHW convolutions.
+    /// per-image NCHW convolutions. The plan holds a copy of the weights as they are when
+    /// folding: fold again after loading other weights into the model.
     pub fn folded(self) -> Self {
         let backbone = self.backbone.folded();
         let plan = ChannelsLastPlan::from_backbone(&backbone).map(Arc::new);
