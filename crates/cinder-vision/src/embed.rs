@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use burn::tensor::Device;
+use burn::tensor::{Device, Tensor};
 use image::RgbImage;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
@@ -152,24 +152,46 @@ pub fn embed_images(
     let missing: Vec<usize> = (0..sources.len()).filter(|&i| rows[i].is_none()).collect();
     progress(cached);
     let mut done = cached;
-    for chunk in missing.chunks(batch_size.max(1)) {
-        let images = chunk
-            .par_iter()
-            .map(|&i| sources[i].decode())
-            .collect::<Result<Vec<_>>>()?;
-        let embedded = pretrained.embed(&images, device);
-        let [count, dims] = embedded.dims();
-        let values: Vec<f32> = embedded.into_data().try_to_vec::<f32>().unwrap_or_default();
-        for (row, &index) in chunk.iter().enumerate().take(count) {
-            let vector = values[row * dims..(row + 1) * dims].to_vec();
-            if let Some(cache) = cache {
-                cache.put(&keys[index], &vector)?;
+    let chunks: Vec<&[usize]> = missing.chunks(batch_size.max(1)).collect();
+    // A worker decodes, resizes and normalizes the next batch while this thread runs the
+    // network on the current one (one batch ahead: a bounded channel). An error, or this
+    // thread returning early, drops the channel and ends the worker.
+    std::thread::scope(|scope| -> Result<()> {
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Result<Tensor<4>>>(1);
+        let preprocessing = &pretrained.preprocessing;
+        let worker_chunks = chunks.clone();
+        scope.spawn(move || {
+            for chunk in worker_chunks {
+                let batch = chunk
+                    .par_iter()
+                    .map(|&i| sources[i].decode())
+                    .collect::<Result<Vec<_>>>()
+                    .map(|images| preprocessing.batch(&images, device));
+                let failed = batch.is_err();
+                if sender.send(batch).is_err() || failed {
+                    break;
+                }
             }
-            rows[index] = Some(vector);
+        });
+        for chunk in chunks {
+            let input = receiver.recv().map_err(|_| {
+                VisionError::InvalidArgument("the image decoding worker stopped".into())
+            })??;
+            let embedded = pretrained.model.embed(input);
+            let [count, dims] = embedded.dims();
+            let values: Vec<f32> = embedded.into_data().try_to_vec::<f32>().unwrap_or_default();
+            for (row, &index) in chunk.iter().enumerate().take(count) {
+                let vector = values[row * dims..(row + 1) * dims].to_vec();
+                if let Some(cache) = cache {
+                    cache.put(&keys[index], &vector)?;
+                }
+                rows[index] = Some(vector);
+            }
+            done += chunk.len();
+            progress(done);
         }
-        done += chunk.len();
-        progress(done);
-    }
+        Ok(())
+    })?;
     let dims = rows.iter().flatten().map(Vec::len).next().unwrap_or(0);
     let mut values = Vec::with_capacity(rows.len() * dims);
     for (index, row) in rows.into_iter().enumerate() {

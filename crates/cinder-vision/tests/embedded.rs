@@ -97,3 +97,46 @@ fn the_shipped_fashion_images_decode_to_ten_balanced_classes() {
     let broken = decode_rgb(&set.images[0].bytes[..40], "truncated.png").unwrap_err();
     assert!(broken.to_string().contains("truncated.png"), "{broken}");
 }
+
+/// `embed_images` decodes the next batch on a worker while the network runs: batches of one, two
+/// and all images give the same rows, and an unreadable file in a later batch is an error that
+/// names it (the worker stops, nothing hangs).
+#[test]
+fn batched_embedding_with_the_decoding_worker_is_exact_and_stops_on_a_bad_file() {
+    use cinder_vision::embed::{ImageSource, embed_images};
+    let device = Device::flex();
+    let model = Pretrained::embedded(HeadChoice::Drop, &device)
+        .unwrap()
+        .folded();
+    let folder = std::env::temp_dir().join(format!("cinder-embed-worker-{}", std::process::id()));
+    std::fs::create_dir_all(&folder).unwrap();
+    let mut sources = Vec::new();
+    // Every shipped photo twice: four or more images, so batches of one and two are several.
+    let names = cinder_datasets::sample_photo_names();
+    for (i, name) in names.iter().chain(names.iter()).enumerate() {
+        let path = folder.join(format!("{i}-{name}"));
+        std::fs::write(&path, cinder_datasets::sample_photo(name).unwrap()).unwrap();
+        sources.push(ImageSource::File(path));
+    }
+    assert!(sources.len() >= 4, "need at least four images");
+    let whole = embed_images(&model, &sources, None, sources.len(), &device, |_| {}).unwrap();
+    for batch_size in [1, 2] {
+        let batched = embed_images(&model, &sources, None, batch_size, &device, |_| {}).unwrap();
+        assert_eq!(batched.rows, whole.rows);
+        for (a, b) in batched.values.iter().zip(&whole.values) {
+            assert!(
+                (a - b).abs() <= 1e-5 * (1.0 + b.abs()),
+                "batch size {batch_size}: {a} vs {b}"
+            );
+        }
+    }
+    let bad = folder.join("not-an-image.png");
+    std::fs::write(&bad, b"this is not a PNG").unwrap();
+    let mut with_bad = sources.clone();
+    with_bad.insert(2, ImageSource::File(bad));
+    let error = embed_images(&model, &with_bad, None, 1, &device, |_| {})
+        .expect_err("an unreadable image is an error")
+        .to_string();
+    assert!(error.contains("not-an-image.png"), "{error}");
+    std::fs::remove_dir_all(&folder).unwrap();
+}
