@@ -79,6 +79,8 @@ fn check(architecture: Architecture, keras: bool, height: usize, width: usize) {
 fn resnets_match_burns_layers() {
     check(Architecture::ResNet { depth: 18 }, false, 67, 45);
     check(Architecture::ResNet { depth: 50 }, false, 64, 33);
+    // Images smaller than every kernel: padding on all sides, 1×1 maps from the first stage on.
+    check(Architecture::ResNet { depth: 18 }, false, 1, 2);
 }
 
 #[test]
@@ -86,6 +88,7 @@ fn mobilenets_match_burns_layers_with_both_paddings() {
     for keras in [false, true] {
         check(Architecture::MobileNetV2, keras, 71, 58);
         check(Architecture::MobileNetV1 { alpha: 0.25 }, keras, 65, 64);
+        check(Architecture::MobileNetV2, keras, 2, 1);
     }
 }
 
