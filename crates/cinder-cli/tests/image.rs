@@ -482,4 +482,15 @@ fn bench_times_an_architecture_without_a_weight_file() {
         .unwrap();
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("lenet"));
+    // A zero-pixel input is a typed error, not a panic in a kernel.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_cinder"))
+        .args(["image", "bench", "--arch", "resnet18", "--size", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("invalid size") && !stderr.contains("panicked"),
+        "{stderr}"
+    );
 }

@@ -64,6 +64,12 @@ impl CnnBench {
         let size = self
             .size
             .unwrap_or_else(|| self.architecture.default_input().0);
+        if size == 0 {
+            return Err(ExperimentError::Nn(cinder_nn::NnError::InvalidOption {
+                option: "size",
+                reason: "the input side must be at least 1 pixel".into(),
+            }));
+        }
         let mut model = Cnn::random(self.architecture, 1000, 0, device)?;
         if self.folded {
             model = model.folded();

@@ -355,6 +355,10 @@ impl Cnn {
         // Only a plain Flex tensor converts; autodiff ones keep Burn's path (and their graph).
         x.clone().try_into_primitive::<burn::backend::Flex>().ok()?;
         let [batch, channels, height, width] = x.dims();
+        // Empty inputs keep Burn's path (and its handling of them).
+        if batch * channels * height * width == 0 {
+            return None;
+        }
         let values = x
             .clone()
             .into_data()
