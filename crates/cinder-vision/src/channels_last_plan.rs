@@ -5,6 +5,7 @@
 use crate::channels_last::{
     ChannelsLastConv, ChannelsLastMap, SharedWorkspace, Workspace, max_pool,
 };
+use crate::error::{Result, VisionError};
 use crate::layers::{Activation, ConvBn};
 use crate::model::Backbone;
 
@@ -121,12 +122,33 @@ impl ChannelsLastPlan {
         self.channels
     }
 
+    /// Input channels of the stem (3 for images).
+    pub fn input_channels(&self) -> usize {
+        match self.steps.first() {
+            Some(Step::Conv(stem)) => stem.inputs(),
+            Some(Step::Residual { inner, last, .. }) => inner.first().unwrap_or(last).inputs(),
+            _ => 0,
+        }
+    }
+
+    fn check(&self, batch: usize, channels: usize, height: usize, width: usize) -> Result<()> {
+        if channels != self.input_channels() || batch * height * width == 0 {
+            return Err(VisionError::InvalidArgument(format!(
+                "a [{batch}, {channels}, {height}, {width}] batch: the network takes at least one \
+                 image of {} channels and at least 1×1 pixels",
+                self.input_channels()
+            )));
+        }
+        Ok(())
+    }
+
     /// The last feature map of a channels-last batch.
-    pub fn feature_map(&self, x: ChannelsLastMap) -> ChannelsLastMap {
+    pub fn feature_map(&self, x: ChannelsLastMap) -> Result<ChannelsLastMap> {
+        self.check(x.batch, x.channels, x.height, x.width)?;
         let mut workspace = self.workspace.take();
         let map = self.run(x, &mut workspace);
         self.workspace.keep(workspace);
-        map
+        Ok(map)
     }
 
     /// The last feature map of `[batch, channels, height, width]` values.
@@ -137,13 +159,14 @@ impl ChannelsLastPlan {
         channels: usize,
         height: usize,
         width: usize,
-    ) -> ChannelsLastMap {
+    ) -> Result<ChannelsLastMap> {
+        self.check(batch, channels, height, width)?;
         let mut workspace = self.workspace.take();
         let x =
-            ChannelsLastMap::from_nchw_in(values, batch, channels, height, width, &mut workspace);
+            ChannelsLastMap::from_nchw_in(values, batch, channels, height, width, &mut workspace)?;
         let map = self.run(x, &mut workspace);
         self.workspace.keep(workspace);
-        map
+        Ok(map)
     }
 
     /// Hands a finished map's buffer back for the next batch.

@@ -280,6 +280,28 @@ impl Activation {
         }
     }
 
+    /// The output range `[lower, upper]`: unbounded, `[0, ∞)` or `[0, 6]`.
+    pub fn bounds(self) -> (f32, f32) {
+        match self {
+            Activation::Identity => (f32::NEG_INFINITY, f32::INFINITY),
+            Activation::Relu => (0.0, f32::INFINITY),
+            Activation::Relu6 => (0.0, 6.0),
+        }
+    }
+
+    /// The activation of one value, on the host (NaN stays NaN, as in `clamp`).
+    #[inline(always)]
+    pub fn clamp(self, value: f32) -> f32 {
+        let (lower, upper) = self.bounds();
+        if value < lower {
+            lower
+        } else if value > upper {
+            upper
+        } else {
+            value
+        }
+    }
+
     fn from_code(code: usize) -> Self {
         match code {
             1 => Activation::Relu,
@@ -307,19 +329,9 @@ impl Activation {
             && primitive.layout().start_offset() == 0
             && primitive.dtype() == burn::tensor::DType::F32;
         if contiguous && let Some(values) = primitive.try_storage_mut::<f32>() {
-            let upper = if self == Activation::Relu6 {
-                6.0
-            } else {
-                f32::INFINITY
-            };
             values.par_chunks_mut(1 << 15).for_each(|chunk| {
                 for value in chunk {
-                    // NaN stays NaN, as in `clamp`.
-                    if *value < 0.0 {
-                        *value = 0.0;
-                    } else if *value > upper {
-                        *value = upper;
-                    }
+                    *value = self.clamp(*value);
                 }
             });
             return Tensor::from_primitive::<Flex>(primitive);

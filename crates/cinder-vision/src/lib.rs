@@ -62,7 +62,7 @@ pub mod weights;
 pub mod xception;
 
 pub use architecture::Architecture;
-pub use channels_last::{ChannelsLastConv, ChannelsLastMap};
+pub use channels_last::ChannelsLastMap;
 pub use channels_last_plan::ChannelsLastPlan;
 pub use embedded::{EMBEDDED_WEIGHTS_NAME, embedded_labels};
 pub use error::{Result, VisionError};

@@ -355,17 +355,17 @@ impl Cnn {
         // Only a plain Flex tensor converts; autodiff ones keep Burn's path (and their graph).
         x.clone().try_into_primitive::<burn::backend::Flex>().ok()?;
         let [batch, channels, height, width] = x.dims();
-        // Empty inputs keep Burn's path (and its handling of them).
-        if batch * channels * height * width == 0 {
-            return None;
-        }
         let values = x
             .clone()
             .into_data()
             .convert::<f32>()
             .try_to_vec::<f32>()
             .ok()?;
-        let map = plan.feature_map_from_nchw(&values, batch, channels, height, width);
+        // Inputs the plan refuses (empty, or not the stem's channels) keep Burn's path and its
+        // handling of them.
+        let map = plan
+            .feature_map_from_nchw(&values, batch, channels, height, width)
+            .ok()?;
         Some((map, plan))
     }
 

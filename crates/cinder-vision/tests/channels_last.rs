@@ -6,7 +6,7 @@
 use burn::module::Module;
 use burn::tensor::{Device, Distribution, Tensor};
 use cinder_vision::layers::global_average;
-use cinder_vision::{Architecture, ChannelsLastMap, Cnn, Taps};
+use cinder_vision::{Architecture, ChannelsLastMap, ChannelsLastPlan, Cnn, Taps};
 
 fn values<const D: usize>(x: Tensor<D>) -> Vec<f32> {
     x.into_data().try_to_vec::<f32>().unwrap()
@@ -117,7 +117,7 @@ fn layout_conversions_round_trip() {
     let nchw: Vec<f32> = (0..batch * channels * height * width)
         .map(|v| v as f32)
         .collect();
-    let map = ChannelsLastMap::from_nchw(&nchw, batch, channels, height, width);
+    let map = ChannelsLastMap::from_nchw(&nchw, batch, channels, height, width).unwrap();
     // Image 1, channel 2, row 3, column 4 is the last value of both layouts.
     assert_eq!(map.values()[map.len() - 1], nchw[nchw.len() - 1]);
     // Image 0, pixel (0, 1): its three channels are 1, 21, 41 in NCHW.
@@ -127,4 +127,32 @@ fn layout_conversions_round_trip() {
     assert_eq!(means.len(), batch * channels);
     // Channel 0 of image 0 averages 0..20.
     assert!((means[0] - 9.5).abs() < 1e-6);
+}
+
+#[test]
+fn malformed_batches_are_errors_not_panics() {
+    // Values that do not fill the stated shape.
+    let error = ChannelsLastMap::from_nchw(&[0.0; 10], 1, 3, 2, 2)
+        .expect_err("10 values are not 1×3×2×2")
+        .to_string();
+    assert!(
+        error.contains("10 values") && error.contains("[1, 3, 2, 2]"),
+        "{error}"
+    );
+    assert!(ChannelsLastMap::from_nchw(&[0.0; 4], usize::MAX, 2, 2, 1).is_err());
+
+    let device = Device::flex();
+    let model = Cnn::random_base(Architecture::MobileNetV2, false, 3, &device)
+        .unwrap()
+        .folded();
+    let plan = ChannelsLastPlan::from_backbone(&model.backbone).unwrap();
+    assert_eq!(plan.input_channels(), 3);
+    // Four channels into a three-channel stem, and an empty batch.
+    let four = ChannelsLastMap::from_nchw(&[0.5; 4 * 8 * 8], 1, 4, 8, 8).unwrap();
+    let error = plan
+        .feature_map(four)
+        .expect_err("a 4-channel batch")
+        .to_string();
+    assert!(error.contains("3 channels"), "{error}");
+    assert!(plan.feature_map_from_nchw(&[], 0, 3, 8, 8).is_err());
 }
