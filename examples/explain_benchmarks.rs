@@ -7,20 +7,33 @@
 //! base graph (Ying et al. explain nodes 400, 405, …, the attached node of each house), one
 //! ROC AUC pooled over the edges of all their computation subgraphs.
 //!
-//! `cargo run --release --example explain_benchmarks -- [ba-shapes|tree-cycles|all] [SEEDS]`
+//! Two settings: `pyg` (the default: PyG's GNNExplainer coefficients, the GCN with self-loops)
+//! and `paper` (the authors' code: its GCN sums the neighbours without the node itself, and the
+//! edge entropy is averaged over every node pair of the computation subgraph, as its dense
+//! `n × n` mask does). Each run also prints the mean AUC by a node's distance to the node that
+//! attaches its motif to the base graph.
+//!
+//! `cargo run --release --example explain_benchmarks -- [ba-shapes|tree-cycles|all] [SEEDS] [pyg|paper]`
 
+use std::collections::{BTreeMap, VecDeque};
 use std::time::Instant;
 
 use burn::tensor::Device;
-use cinder::datasets::motif_benchmark;
+use cinder::datasets::{MotifBenchmark, motif_benchmark};
 use cinder::nn::{
-    EdgeSelection, ExplainerConfig, JkGcnTraining, explain_nodes, mean_std, roc_auc, train_jk_gcn,
+    EdgeSelection, EntropyMean, ExplainerConfig, JkGcnTraining, NodeExplanations, explain_nodes,
+    mean_std, roc_auc, train_jk_gcn,
 };
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let arguments: Vec<String> = std::env::args().skip(1).collect();
     let which = arguments.first().map_or("all", String::as_str);
     let seeds: u64 = arguments.get(1).map_or(Ok(3), |s| s.parse())?;
+    let paper = match arguments.get(2).map_or("pyg", String::as_str) {
+        "pyg" => false,
+        "paper" => true,
+        other => return Err(format!("unknown setting {other} (pyg or paper)").into()),
+    };
     let names: Vec<&str> = match which {
         "all" => vec!["ba-shapes", "tree-cycles"],
         other => vec![other],
@@ -41,6 +54,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 &benchmark.graph,
                 &JkGcnTraining {
                     seed,
+                    self_loops: !paper,
                     ..JkGcnTraining::default()
                 },
                 &device,
@@ -53,6 +67,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 Some(&truth),
                 &ExplainerConfig {
                     seed,
+                    entropy_mean: if paper {
+                        EntropyMean::NodePairs
+                    } else {
+                        EntropyMean::Edges
+                    },
                     ..ExplainerConfig::default()
                 },
                 EdgeSelection::TopK(12),
@@ -65,6 +84,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .filter(|n| attached.contains(&n.node))
                 .flat_map(|n| n.scored_edges.iter().copied())
                 .unzip();
+            print_by_distance(&benchmark, &explained);
             let pooled = roc_auc(&scores, &positives).unwrap_or(f64::NAN);
             pooled_aucs.push(pooled);
             println!(
@@ -84,4 +104,50 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     Ok(())
+}
+
+/// Mean AUC of the explained nodes by their distance (within the motif) to the motif's node
+/// attached to the base graph, and how many had no AUC (one kind of edge only).
+fn print_by_distance(benchmark: &MotifBenchmark, explained: &NodeExplanations) {
+    let nodes = benchmark.graph.num_nodes();
+    let mut adjacency = vec![Vec::new(); nodes];
+    for (a, b) in benchmark.graph.edges() {
+        adjacency[a].push(b);
+        adjacency[b].push(a);
+    }
+    let mut by_distance: BTreeMap<usize, (Vec<f64>, usize)> = BTreeMap::new();
+    for explained_node in &explained.nodes {
+        let node = explained_node.node;
+        let Some(motif) = benchmark.motif_of_node[node] else {
+            continue;
+        };
+        let root = benchmark.attachments[motif].0;
+        let mut distance = vec![usize::MAX; nodes];
+        distance[root] = 0;
+        let mut queue = VecDeque::from([root]);
+        while let Some(u) = queue.pop_front() {
+            for &v in &adjacency[u] {
+                if distance[v] == usize::MAX && benchmark.motif_of_node[v] == Some(motif) {
+                    distance[v] = distance[u] + 1;
+                    queue.push_back(v);
+                }
+            }
+        }
+        let entry = by_distance.entry(distance[node]).or_default();
+        match explained_node.auc {
+            Some(auc) => entry.0.push(auc),
+            None => entry.1 += 1,
+        }
+    }
+    for (distance, (aucs, undefined)) in by_distance {
+        let mean = if aucs.is_empty() {
+            f64::NAN
+        } else {
+            mean_std(&aucs).0
+        };
+        println!(
+            "  {distance} hop(s) from the attached node: mean AUC {mean:.3} over {} nodes ({undefined} without both kinds of edge)",
+            aucs.len()
+        );
+    }
 }

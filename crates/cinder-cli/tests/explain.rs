@@ -10,6 +10,30 @@ fn cinder(arguments: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// Runs a command that must succeed and returns its standard output.
+fn succeeds(command: &mut Command) -> Vec<u8> {
+    let output = command.output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output.stdout
+}
+
+/// A command that must fail with a message (not a panic) containing `expected`.
+fn fails_with(arguments: &[&str], expected: &str) {
+    let output = cinder(arguments);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{arguments:?} succeeded");
+    assert_ne!(
+        output.status.code(),
+        Some(101),
+        "{arguments:?} panicked: {stderr}"
+    );
+    assert!(stderr.contains(expected), "{arguments:?}: {stderr}");
+}
+
 #[test]
 fn explain_node_on_ba_shapes_prints_the_house_and_writes_a_report() {
     let out = std::env::temp_dir().join(format!("cinder-explain-{}", std::process::id()));
@@ -59,6 +83,38 @@ fn explain_node_on_ba_shapes_prints_the_house_and_writes_a_report() {
         "the drawing is embedded"
     );
     assert!(report.with_file_name("explanation-node-402.png").exists());
+
+    // The run's model comes back from its checkpoint: same accuracy, same explanation.
+    let run = report.parent().unwrap();
+    assert!(run.join("checkpoints/model-gcn-jk.bpk").exists());
+    let stdout = succeeds(
+        Command::new(env!("CARGO_BIN_EXE_cinder"))
+            .args(["explain", "node", "--dataset", "ba-shapes", "--node", "402"])
+            .args(["--json", "--no-report", "--checkpoint"])
+            .arg(run),
+    );
+    let loaded: serde_json::Value = serde_json::from_slice(&stdout).unwrap();
+    assert_eq!(loaded["model_accuracy"], summary["model_accuracy"]);
+    assert_eq!(loaded["model"]["training"], summary["model"]["training"]);
+    assert_eq!(loaded["explanation"]["top_edges"], explanation["top_edges"]);
+    assert_eq!(loaded["checkpoint"], run.display().to_string());
+
+    // A graph with other features or classes cannot take this model: a typed error naming the
+    // checkpoint, not a panic.
+    fails_with(
+        &[
+            "explain",
+            "node",
+            "--dataset",
+            "karate",
+            "--node",
+            "0",
+            "--no-report",
+            "--checkpoint",
+            run.to_str().unwrap(),
+        ],
+        "model-gcn-jk.bpk",
+    );
     let _ = std::fs::remove_dir_all(&out);
 }
 
@@ -94,6 +150,54 @@ fn explain_graph_on_mutag_puts_the_mask_on_nitro_groups() {
 }
 
 #[test]
+fn explain_graph_loads_the_model_of_a_training_run() {
+    if cinder_datasets::require_data("tu/MUTAG/MUTAG.txt").is_none() {
+        return;
+    }
+    let out = std::env::temp_dir().join(format!("cinder-explain-train-{}", std::process::id()));
+    succeeds(
+        Command::new(env!("CARGO_BIN_EXE_cinder"))
+            .args(["train", "graph", "--dataset", "MUTAG", "--model", "gin"])
+            .args(["--folds", "2", "--epochs", "3", "--out"])
+            .arg(&out),
+    );
+    let run = std::fs::read_dir(&out)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let stdout = succeeds(
+        Command::new(env!("CARGO_BIN_EXE_cinder"))
+            .args(["explain", "graph", "--dataset", "MUTAG", "--graph", "3"])
+            .args(["--json", "--no-report", "--checkpoint"])
+            .arg(&run),
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&stdout).unwrap();
+    assert_eq!(summary["model"]["name"], "gin");
+    assert_eq!(summary["checkpoint"], run.display().to_string());
+    assert!(summary["model_accuracy"]["test"].is_null(), "{summary}");
+    let top = summary["graphs"][0]["top_edges"].as_array().unwrap();
+    assert_eq!(top.len(), 6);
+
+    // A node explanation cannot use a graph classifier's run.
+    fails_with(
+        &[
+            "explain",
+            "node",
+            "--dataset",
+            "ba-shapes",
+            "--node",
+            "400",
+            "--checkpoint",
+            run.to_str().unwrap(),
+        ],
+        "explanation.json",
+    );
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
 fn bad_explain_flags_are_refused_by_name() {
     for (arguments, expected) in [
         (
@@ -106,7 +210,7 @@ fn bad_explain_flags_are_refused_by_name() {
                 "9999",
                 "--no-report",
             ],
-            "--node 9999",
+            "node 9999 is not a node of ba-shapes",
         ),
         (
             vec![
@@ -147,15 +251,20 @@ fn bad_explain_flags_are_refused_by_name() {
             ],
             "--top-k",
         ),
+        (
+            vec![
+                "explain",
+                "node",
+                "--dataset",
+                "ba-shapes",
+                "--node",
+                "1",
+                "--edge-entropy",
+                "-0.5",
+            ],
+            "--edge-entropy",
+        ),
     ] {
-        let output = cinder(&arguments);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(!output.status.success(), "{arguments:?} succeeded");
-        assert_ne!(
-            output.status.code(),
-            Some(101),
-            "{arguments:?} panicked: {stderr}"
-        );
-        assert!(stderr.contains(expected), "{arguments:?}: {stderr}");
+        fails_with(&arguments, expected);
     }
 }

@@ -38,6 +38,17 @@ pub enum ExperimentError {
         /// What is wrong.
         reason: String,
     },
+    /// An option of a request cannot be used (names the option and why).
+    #[error("{option}: {reason}")]
+    Invalid {
+        /// The option (a field of the request).
+        option: String,
+        /// What is wrong with its value.
+        reason: String,
+    },
+    /// A dataset could not be read or generated.
+    #[error(transparent)]
+    Dataset(#[from] cinder_datasets::DatasetError),
     /// Training or evaluation failed.
     #[error(transparent)]
     Nn(#[from] cinder_nn::NnError),

@@ -39,6 +39,8 @@
 
 mod cnn_bench;
 mod error;
+mod explain_graphs;
+mod explain_nodes;
 mod feature_maps;
 mod finetune;
 mod graph;
@@ -53,6 +55,10 @@ mod run_directory;
 pub use cinder_nn::{DeviceChoice, describe_device};
 pub use cnn_bench::{CnnBench, CnnBenchResult};
 pub use error::{ExperimentError, Result};
+pub use explain_graphs::{
+    GraphExplanationRequest, GraphExplanationRun, NitroStatistics, atom_names,
+};
+pub use explain_nodes::{DataSource, NodeExplanationRequest, NodeExplanationRun, NodeTargets};
 pub use feature_maps::{FeatureMapRequest, write_feature_maps};
 pub use finetune::{FineTuneRun, StrategyResult, build_finetune_report};
 pub use graph::GraphExperiment;

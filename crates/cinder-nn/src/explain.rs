@@ -55,8 +55,24 @@ pub struct ExplainerConfig {
     /// GNNExplainer paper's symmetric mask). Default true; false masks each message separately
     /// (PyG's `edge_mask_type='object'`).
     pub undirected: bool,
+    /// What the edge entropy is averaged over. Default [`EntropyMean::Edges`] (PyG).
+    pub entropy_mean: EntropyMean,
     /// Seed of the mask initialization.
     pub seed: u64,
+}
+
+/// What the edge-mask entropy term is averaged over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EntropyMean {
+    /// The masked edges (PyG: `edge_mask` holds one value per edge).
+    #[default]
+    Edges,
+    /// Every ordered node pair of the computation subgraph, `n²` entries of which the edges
+    /// are a few: the GNNExplainer authors' code, whose mask is a dense `n × n` matrix (an
+    /// undirected edge is two of its entries). The same coefficient then weighs each edge's
+    /// entropy about `|E| / n²` as much as under [`EntropyMean::Edges`].
+    NodePairs,
 }
 
 impl Default for ExplainerConfig {
@@ -71,6 +87,7 @@ impl Default for ExplainerConfig {
             feature_mask: true,
             undirected: true,
             edge_mask_init: 0.0,
+            entropy_mean: EntropyMean::Edges,
             seed: 0,
         }
     }
@@ -392,9 +409,15 @@ where
         let row = logits.narrow(0, problem.row, 1).reshape([classes]);
         let mut loss = -(log_softmax(row, 0) * one_hot.clone()).sum();
         if edges > 0 {
-            loss = loss
-                + edge_mask.clone().sum() * config.edge_size
-                + entropy(edge_mask).mean() * config.edge_entropy;
+            let entropy = match config.entropy_mean {
+                EntropyMean::Edges => entropy(edge_mask.clone()).mean() * config.edge_entropy,
+                EntropyMean::NodePairs => {
+                    let entries = if config.undirected { 2.0 } else { 1.0 };
+                    let pairs = (problem.nodes.len() as f64).powi(2);
+                    entropy(edge_mask.clone()).sum() * (config.edge_entropy * entries / pairs)
+                }
+            };
+            loss = loss + edge_mask.sum() * config.edge_size + entropy;
         }
         if let Some(theta_f) = &theta_f {
             let feature_mask = sigmoid(theta_f.clone());

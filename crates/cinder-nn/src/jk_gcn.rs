@@ -15,7 +15,7 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::activation::{log_softmax, relu};
 use burn::tensor::{Device, Tensor, TensorData};
 use cinder_graph::{Graph, seeded_shuffle};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{NnError, Result};
 use crate::gcn_conv::{GcnConv, GcnConvConfig};
@@ -38,7 +38,8 @@ pub struct JkGcn {
 }
 
 /// Architecture and training of a [`JkGcn`] (defaults: the GNNExplainer experiments' 3 × 20).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct JkGcnTraining {
     /// Graph convolutions. Default 3.
     pub layers: usize,
@@ -64,6 +65,9 @@ pub struct JkGcnTraining {
     /// Default false: the sums carry the degrees that decide a node's role when every input
     /// feature is the same.
     pub normalize: bool,
+    /// Add each node's own row (`A + I`). Default true. The GNNExplainer code's concatenating
+    /// GCN sums the neighbours only (`add_self = not concat`).
+    pub self_loops: bool,
     /// Scale every embedding to unit L2 norm (the GNNExplainer code's `normalize_embedding`).
     /// Default true.
     pub embedding_normalization: bool,
@@ -85,6 +89,7 @@ impl Default for JkGcnTraining {
             restarts: 3,
             gradient_clip: 0.0,
             normalize: false,
+            self_loops: true,
             embedding_normalization: true,
             jumping_knowledge: true,
             seed: 0,
@@ -132,6 +137,40 @@ impl JkGcn {
         Ok(self.head.forward(Tensor::cat(outputs, 1)))
     }
 
+    /// An untrained model of `config`'s architecture for inputs of `width` columns and
+    /// `classes` classes, initialized from `seed` (a checkpoint is loaded into it).
+    pub fn new(
+        config: &JkGcnTraining,
+        width: usize,
+        classes: usize,
+        seed: u64,
+        device: &Device,
+    ) -> Self {
+        Self {
+            convs: (0..config.layers)
+                .map(|layer| {
+                    let inputs = if layer == 0 { width } else { config.hidden };
+                    GcnConvConfig::new(inputs, config.hidden)
+                        .with_seed(derive_seed(seed, layer as u64 + 1))
+                        .init(device)
+                })
+                .collect(),
+            head: seeded_linear(
+                if config.jumping_knowledge {
+                    config.hidden * config.layers
+                } else {
+                    config.hidden
+                },
+                classes,
+                true,
+                derive_seed(seed, 99),
+                device,
+            ),
+            embedding_normalization: config.embedding_normalization,
+            jumping_knowledge: config.jumping_knowledge,
+        }
+    }
+
     /// Number of graph convolutions (the hops a prediction depends on).
     pub fn hops(&self) -> usize {
         self.convs.len()
@@ -145,37 +184,11 @@ pub fn train_jk_gcn(
     config: &JkGcnTraining,
     device: &Device,
 ) -> Result<TrainedJkGcn> {
-    if config.layers == 0 || config.hidden == 0 || config.epochs == 0 {
-        return Err(NnError::InvalidOption {
-            option: "layers/hidden/epochs",
-            reason: "must be positive".into(),
-        });
-    }
-    if !(config.learning_rate.is_finite() && config.learning_rate > 0.0) {
-        return Err(NnError::InvalidOption {
-            option: "learning_rate",
-            reason: format!("{} is not a positive number", config.learning_rate),
-        });
-    }
-    if !(config.train_fraction > 0.0 && config.train_fraction < 1.0) {
-        return Err(NnError::InvalidOption {
-            option: "train_fraction",
-            reason: format!("{} is not in (0, 1)", config.train_fraction),
-        });
-    }
-    let labels = graph
-        .node_labels()
-        .ok_or_else(|| NnError::Empty("node labels of the graph to train on".into()))?;
-    let classes = labels.iter().max().map_or(0, |m| m + 1);
-    let features = graph.features_or_identity().to_dense();
-    let width = features.columns();
-    let nodes = graph.num_nodes();
-    let values = features.values().to_vec();
-    let x = Tensor::<2>::from_data(TensorData::new(values, [nodes, width]), device);
-    let operator = GcnConvConfig::new(1, 1)
-        .with_normalize(config.normalize)
-        .init(device)
-        .operator(graph)?;
+    check(config)?;
+    let inputs = JkGcnInputs::new(graph, config, device)?;
+    let (labels, classes, width, nodes) =
+        (inputs.labels, inputs.classes, inputs.width, inputs.nodes);
+    let (operator, x) = (inputs.operator, inputs.features);
 
     let (train, test) = stratified_split(labels, classes, config.train_fraction, config.seed);
     let mut target = vec![0.0f32; nodes * classes];
@@ -200,6 +213,41 @@ pub fn train_jk_gcn(
     let Some((_, model)) = best else {
         return Err(NnError::Empty("training runs".into()));
     };
+    evaluated(model, operator, x, labels, train, test)
+}
+
+/// Rejects a configuration that cannot train (or whose split cannot be drawn).
+fn check(config: &JkGcnTraining) -> Result<()> {
+    if config.layers == 0 || config.hidden == 0 || config.epochs == 0 {
+        return Err(NnError::InvalidOption {
+            option: "layers/hidden/epochs",
+            reason: "must be positive".into(),
+        });
+    }
+    if !(config.learning_rate.is_finite() && config.learning_rate > 0.0) {
+        return Err(NnError::InvalidOption {
+            option: "learning_rate",
+            reason: format!("{} is not a positive number", config.learning_rate),
+        });
+    }
+    if !(config.train_fraction > 0.0 && config.train_fraction < 1.0) {
+        return Err(NnError::InvalidOption {
+            option: "train_fraction",
+            reason: format!("{} is not in (0, 1)", config.train_fraction),
+        });
+    }
+    Ok(())
+}
+
+/// A trained model's predictions and accuracies on its split.
+fn evaluated(
+    model: JkGcn,
+    operator: SparseOperator,
+    x: Tensor<2>,
+    labels: &[usize],
+    train: Vec<usize>,
+    test: Vec<usize>,
+) -> Result<TrainedJkGcn> {
     let predictions = predict(&model, &operator, x.clone())?;
     Ok(TrainedJkGcn {
         train_accuracy: accuracy(&predictions, labels, &train),
@@ -211,6 +259,95 @@ pub fn train_jk_gcn(
         test,
         predictions,
     })
+}
+
+/// What a [`JkGcn`] reads of a graph: labels, the operator of `config` and the features.
+struct JkGcnInputs<'a> {
+    labels: &'a [usize],
+    classes: usize,
+    width: usize,
+    nodes: usize,
+    operator: SparseOperator,
+    features: Tensor<2>,
+}
+
+impl<'a> JkGcnInputs<'a> {
+    fn new(graph: &'a Graph, config: &JkGcnTraining, device: &Device) -> Result<Self> {
+        let labels = graph
+            .node_labels()
+            .ok_or_else(|| NnError::Empty("node labels of the graph to train on".into()))?;
+        let classes = labels.iter().max().map_or(0, |m| m + 1);
+        let features = graph.features_or_identity().to_dense();
+        let width = features.columns();
+        let nodes = graph.num_nodes();
+        let values = features.values().to_vec();
+        let features = Tensor::<2>::from_data(TensorData::new(values, [nodes, width]), device);
+        let operator = GcnConvConfig::new(1, 1)
+            .with_normalize(config.normalize)
+            .with_add_self_loops(config.self_loops)
+            .init(device)
+            .operator(graph)?;
+        Ok(Self {
+            labels,
+            classes,
+            width,
+            nodes,
+            operator,
+            features,
+        })
+    }
+}
+
+/// A [`JkGcn`] trained elsewhere (loaded from a checkpoint) on `graph`: its operator and
+/// features built with `config` (the configuration it was trained with), its predictions, and
+/// its accuracies on the split `config.seed` draws (the split [`train_jk_gcn`] trained on).
+/// Fails when the model does not fit the graph (input width or class count).
+pub fn evaluate_jk_gcn(
+    model: JkGcn,
+    graph: &Graph,
+    config: &JkGcnTraining,
+    device: &Device,
+) -> Result<TrainedJkGcn> {
+    check(config)?;
+    let inputs = JkGcnInputs::new(graph, config, device)?;
+    let [expected_width, _] = model.convs.first().map_or([0, 0], |c| c.weight.dims());
+    if expected_width != inputs.width {
+        return Err(NnError::ShapeMismatch {
+            what: "input feature columns of the loaded model".into(),
+            expected: expected_width,
+            actual: inputs.width,
+        });
+    }
+    let [_, model_classes] = model.head.weight.dims();
+    if model_classes != inputs.classes {
+        return Err(NnError::ShapeMismatch {
+            what: "classes of the loaded model".into(),
+            expected: model_classes,
+            actual: inputs.classes,
+        });
+    }
+    if model.convs.len() != config.layers {
+        return Err(NnError::ShapeMismatch {
+            what: "graph convolutions of the loaded model".into(),
+            expected: config.layers,
+            actual: model.convs.len(),
+        });
+    }
+    let model = model.to_device(device);
+    let (train, test) = stratified_split(
+        inputs.labels,
+        inputs.classes,
+        config.train_fraction,
+        config.seed,
+    );
+    evaluated(
+        model,
+        inputs.operator,
+        inputs.features,
+        inputs.labels,
+        train,
+        test,
+    )
 }
 
 /// One training run from the initialization `seed`: the model and its final objective.
@@ -225,29 +362,7 @@ fn train_once(
     target: &Tensor<2>,
     device: &Device,
 ) -> Result<(JkGcn, f32)> {
-    let mut model = JkGcn {
-        convs: (0..config.layers)
-            .map(|layer| {
-                let inputs = if layer == 0 { width } else { config.hidden };
-                GcnConvConfig::new(inputs, config.hidden)
-                    .with_seed(derive_seed(seed, layer as u64 + 1))
-                    .init(device)
-            })
-            .collect(),
-        head: seeded_linear(
-            if config.jumping_knowledge {
-                config.hidden * config.layers
-            } else {
-                config.hidden
-            },
-            classes,
-            true,
-            derive_seed(seed, 99),
-            device,
-        ),
-        embedding_normalization: config.embedding_normalization,
-        jumping_knowledge: config.jumping_knowledge,
-    };
+    let mut model = JkGcn::new(config, width, classes, seed, device);
     let mut last_loss = f32::NAN;
     let mut optimizer = AdamConfig::new()
         .with_epsilon(1e-8)

@@ -107,7 +107,7 @@ pub use dropout::{dropout, sparse_dropout};
 pub use edge_ablation::{EdgeAblation, edge_ablation, without_edges};
 pub use edge_conv::{EdgeConv, EdgeConvConfig, EdgeNeighbourhood};
 pub use error::{NnError, Result};
-pub use explain::{ExplainerConfig, Explanation, ExplanationTarget, explain};
+pub use explain::{EntropyMean, ExplainerConfig, Explanation, ExplanationTarget, explain};
 pub use explain_graphs::{ExplainedGraph, explain_graph};
 pub use explain_metrics::{EdgeSelection, fidelity, mask_mass_share, prediction_changes, roc_auc};
 pub use explain_nodes::{ExplainedNode, NodeExplanations, explain_nodes};
@@ -128,7 +128,7 @@ pub use graph_training_config::{
     BatchNormStatistics, CandidateScore, ConfigGrid, FoldSelection, GraphTrainingConfig,
     MAX_GRID_SIZE, Selection,
 };
-pub use jk_gcn::{JkGcn, JkGcnTraining, TrainedJkGcn, train_jk_gcn};
+pub use jk_gcn::{JkGcn, JkGcnTraining, TrainedJkGcn, evaluate_jk_gcn, train_jk_gcn};
 pub use layerwise::layerwise_inference;
 pub use linear_relu_dropout::linear_relu_dropout;
 pub use metrics::{accuracy, argmax_rows, confusion_matrix, macro_f1};

@@ -5,8 +5,9 @@ use burn::tensor::{Device, Tensor, TensorData};
 use cinder_datasets::motif_benchmark;
 use cinder_graph::{AdjacencyBuilder, Direction, Graph, Orientation};
 use cinder_nn::{
-    EdgeSelection, ExplainerConfig, ExplanationTarget, JkGcnTraining, SparseOperator, explain,
-    explain_nodes, fidelity, prediction_changes, propagate, roc_auc, train_jk_gcn,
+    EdgeSelection, EntropyMean, ExplainerConfig, ExplanationTarget, JkGcn, JkGcnTraining,
+    SparseOperator, evaluate_jk_gcn, explain, explain_nodes, fidelity, prediction_changes,
+    propagate, roc_auc, train_jk_gcn,
 };
 
 #[test]
@@ -180,4 +181,90 @@ fn ba_shapes_gcn_reaches_the_papers_accuracy_and_its_explanations_find_the_house
             .iter()
             .any(|n| n.scored_edges.len() > n.explanation.edges.len())
     );
+}
+
+/// The entropy term averaged over node pairs (the authors' dense mask) weighs the summed edge
+/// entropy `2 / n²` (one undirected edge = two entries of the `n × n` mask) where the mean over
+/// edges weighs it `1 / |E|`: on a model that ignores the graph, the first epoch's objective
+/// differs from the cross-entropy in exactly that ratio.
+#[test]
+fn the_entropy_over_node_pairs_is_scaled_by_the_mask_size() {
+    let graph = Graph::from_edges(
+        6,
+        [(0, 1), (1, 2), (2, 3), (3, 0), (0, 4), (4, 5)],
+        Direction::Undirected,
+    )
+    .unwrap();
+    let matrix = AdjacencyBuilder::new()
+        .orientation(Orientation::TargetRows)
+        .build(&graph);
+    let operator = SparseOperator::new(&matrix).unwrap();
+    let device = Device::flex().autodiff();
+    let features = Tensor::<2>::from_data(
+        TensorData::new((0..12).map(|v| v as f32 / 7.0).collect::<Vec<_>>(), [6, 2]),
+        &device,
+    );
+    // Logits from the features alone: the cross-entropy does not depend on the mask.
+    let model = |_: &SparseOperator, x: Tensor<2>| Ok(x * 3.0);
+    let target = ExplanationTarget::Node { node: 0, hops: 2 };
+    let first_loss = |entropy_mean, edge_entropy| {
+        let config = ExplainerConfig {
+            epochs: 1,
+            edge_size: 0.0,
+            edge_entropy,
+            entropy_mean,
+            feature_mask: false,
+            ..ExplainerConfig::default()
+        };
+        let explanation = explain(model, &operator, &features, target, &config).unwrap();
+        (explanation.loss[0], explanation)
+    };
+    let (cross_entropy, _) = first_loss(EntropyMean::Edges, 0.0);
+    let (edges, explanation) = first_loss(EntropyMean::Edges, 1.0);
+    let (pairs, _) = first_loss(EntropyMean::NodePairs, 1.0);
+    let masked = explanation.edges.len() as f64;
+    let nodes = explanation.nodes.len() as f64;
+    assert_eq!(nodes, 6.0);
+    let ratio = (pairs - cross_entropy) / (edges - cross_entropy);
+    let expected = 2.0 * masked / (nodes * nodes);
+    assert!(
+        (ratio - expected).abs() < 1e-3 * expected,
+        "ratio {ratio}, expected {expected}"
+    );
+}
+
+/// A trained model saved and loaded back predicts the same on its graph, on the split it was
+/// trained on; the GCN without self-loops has no diagonal in its operator.
+#[test]
+fn a_saved_jk_gcn_is_evaluated_like_the_trained_one() {
+    use burn::module::Module;
+    let benchmark = motif_benchmark("tree-cycles").unwrap().unwrap();
+    let device = Device::flex().autodiff();
+    let config = JkGcnTraining {
+        epochs: 40,
+        restarts: 1,
+        self_loops: false,
+        ..JkGcnTraining::default()
+    };
+    let trained = train_jk_gcn(&benchmark.graph, &config, &device).unwrap();
+    assert!(
+        trained
+            .operator
+            .coordinates()
+            .iter()
+            .all(|(row, column)| row != column)
+    );
+    let path = std::env::temp_dir().join(format!("cinder-jk-{}.bpk", std::process::id()));
+    trained.model.clone().save_file(&path).unwrap();
+    let plain = Device::flex();
+    let skeleton = JkGcn::new(&config, 10, 2, 7, &plain);
+    let loaded = skeleton.try_load_file(&path).unwrap();
+    let evaluated = evaluate_jk_gcn(loaded, &benchmark.graph, &config, &device).unwrap();
+    assert_eq!(evaluated.predictions, trained.predictions);
+    assert_eq!(evaluated.train, trained.train);
+    assert_eq!(evaluated.test_accuracy, trained.test_accuracy);
+    // A model for other inputs is refused by shape.
+    let other = JkGcn::new(&config, 3, 2, 0, &plain);
+    assert!(evaluate_jk_gcn(other, &benchmark.graph, &config, &device).is_err());
+    let _ = std::fs::remove_file(&path);
 }
