@@ -38,7 +38,7 @@ pub struct GraphExplanationRequest {
     /// The graph to explain (kept out of training), or `None` for every held-out graph.
     pub graph: Option<usize>,
     /// Model trained when no checkpoint is given: [`GraphModelKind::Gcn`] (mean readout) or
-    /// [`GraphModelKind::Gin`].
+    /// [`GraphModelKind::Gin`]. A checkpoint brings its own configuration.
     pub model: GraphModelKind,
     /// Training epochs.
     pub epochs: usize,
@@ -75,7 +75,8 @@ pub struct GraphExplanationRun {
     pub model: GraphClassifier,
     /// Input feature columns of the model.
     pub width: usize,
-    /// Held-out graphs.
+    /// Held-out graphs of this run's seeded split (a loaded model's own training split is not
+    /// known: it may have trained on some of them).
     pub test: Vec<usize>,
     /// Accuracy on them (`None` for a loaded model, whose holdout is unknown).
     pub test_accuracy: Option<f64>,

@@ -9,7 +9,9 @@
 //!   `edges x heads x channels` intermediate. Gradients flow to the features and to all three
 //!   score inputs (hence to the attention vectors and edge features through Burn's own ops).
 //! - `Flex` without autodiff: the same kernels.
-//! - any other backend: Burn tensor ops ([`attention_aggregate_generic`]).
+//! - any other backend, or a structure carrying multipliers (an explainer's edge mask): Burn
+//!   tensor ops ([`attention_aggregate_generic`]), each message `α · x` multiplied by its
+//!   entry's multiplier after the softmax.
 
 use std::sync::Arc;
 
@@ -77,6 +79,16 @@ pub fn attention_aggregate(
         edge_scores.as_ref(),
         options,
     )?;
+    if structure.multipliers().is_some() {
+        return Ok(generic_attention(
+            structure,
+            features,
+            source_scores,
+            target_scores,
+            edge_scores,
+            options,
+        ));
+    }
     let tracked = (
         features.clone().try_into_primitive::<FlexAutodiff>(),
         source_scores.clone().try_into_primitive::<FlexAutodiff>(),
@@ -513,6 +525,10 @@ fn generic_attention(
                 * Tensor::<2>::from_data(TensorData::new(scale, [edges, heads]), &device)
         }
         _ => attention.clone(),
+    };
+    let weights = match structure.multipliers() {
+        Some(multipliers) => weights * multipliers.clone().unsqueeze_dim::<2>(1),
+        None => weights,
     };
     let messages = features
         .reshape([csr.columns, heads, channels])

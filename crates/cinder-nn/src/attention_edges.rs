@@ -97,6 +97,32 @@ impl AttentionEdges {
         })
     }
 
+    /// The attention edges of an operator's stored entries (rows = targets, columns =
+    /// sources; values ignored), one input edge per entry, its multipliers kept: how an
+    /// explainer's masked operator becomes a GAT layer's edges. The attention op multiplies
+    /// each message `α · x` by its entry's multiplier (after the softmax, as PyG applies an
+    /// explainer's edge mask), so a mask's gradient reaches attention models too.
+    pub fn from_operator(structure: &SparseOperator) -> crate::Result<Self> {
+        let (rows, columns) = structure.shape();
+        if rows != columns {
+            return Err(NnError::ShapeMismatch {
+                what: "attention structure (square)".into(),
+                expected: rows,
+                actual: columns,
+            });
+        }
+        let coordinates = structure.coordinates();
+        let input_edge = (0..coordinates.len() as u32).collect();
+        let pairs = coordinates.iter().map(|&(target, source)| (source, target));
+        Ok(Self {
+            structure: structure.clone(),
+            input_edge,
+            input_edges: coordinates.len(),
+            pairs: Arc::new(pairs.collect()),
+            gather: Arc::new(OnceLock::new()),
+        })
+    }
+
     /// The CSR structure (rows = targets); its values are all 1.
     pub fn structure(&self) -> &SparseOperator {
         &self.structure

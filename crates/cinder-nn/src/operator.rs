@@ -205,8 +205,9 @@ impl SparseOperator {
     /// `Y = (S ∘ M) · X` and, on Flex, `∂L/∂M[k] = S[k] · ⟨∂L/∂Y[row k], X[column k]⟩` with a
     /// row-parallel kernel (Burn ops elsewhere). This is how an edge mask enters a model
     /// (GNNExplainer): every layer built on `propagate` (GCN, GIN, SAGE, APPNP, Chebyshev, …)
-    /// runs on the masked operator unchanged. Attention layers read only the structure and
-    /// ignore `M`.
+    /// runs on the masked operator unchanged; attention layers (GAT, GATv2) on
+    /// [`crate::AttentionEdges::from_operator`] multiply each attention-weighted message by
+    /// `M`.
     pub fn with_multipliers(&self, multipliers: Tensor<1>) -> Result<Self> {
         let [length] = multipliers.dims();
         if length != self.nnz() {

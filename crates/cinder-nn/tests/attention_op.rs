@@ -317,3 +317,93 @@ fn shapes_are_checked() {
     .unwrap_err();
     assert!(error.to_string().contains("feature rows"), "{error}");
 }
+
+/// An explainer's edge mask on attention: each message `α · x` is multiplied by its entry's
+/// multiplier after the softmax (PyG's order). Output = Σ m_k α_k x_j against the unmasked
+/// coefficients, and ∂L/∂m_k = α_k · ⟨∂L/∂out_i, x_j⟩ per head, summed over heads.
+#[test]
+fn multipliers_scale_each_attention_message() {
+    for seed in 30..33 {
+        let p = problem(seed, 1.5);
+        let device = Device::flex().autodiff();
+        let options = AttentionOptions {
+            heads: p.heads,
+            negative_slope: SLOPE as f32,
+            dropout: 0.0,
+            dropout_seed: None,
+        };
+        let inputs = [
+            tensor(&p.features, p.nodes, &device),
+            tensor(&p.source_scores, p.nodes, &device),
+            tensor(&p.target_scores, p.nodes, &device),
+        ];
+        let unmasked = attention_aggregate(
+            p.edges.structure(),
+            inputs[0].clone(),
+            inputs[1].clone(),
+            inputs[2].clone(),
+            None,
+            &options,
+        )
+        .unwrap();
+        let alpha = read(unmasked.attention.clone());
+        let mut stream = common::Stream(seed + 100);
+        let mask: Vec<f64> = stream
+            .uniform(p.pairs.len(), 1.0)
+            .into_iter()
+            .map(|v| 0.5 + 0.5 * v)
+            .collect();
+        let multipliers = Tensor::<1>::from_data(
+            TensorData::new(
+                mask.iter().map(|&v| v as f32).collect::<Vec<_>>(),
+                [mask.len()],
+            ),
+            &device,
+        )
+        .require_grad();
+        let masked_operator = p
+            .edges
+            .structure()
+            .with_multipliers(multipliers.clone())
+            .unwrap();
+        let edges = AttentionEdges::from_operator(&masked_operator).unwrap();
+        assert_eq!(edges.edges(), &p.pairs[..]);
+        let masked = attention_aggregate(
+            edges.structure(),
+            inputs[0].clone(),
+            inputs[1].clone(),
+            inputs[2].clone(),
+            None,
+            &options,
+        )
+        .unwrap();
+        let (h, c) = (p.heads, p.channels);
+        let mut expected = vec![0.0f64; p.nodes * h * c];
+        let mut expected_gradient = vec![0.0f64; p.pairs.len()];
+        for (k, &(source, target)) in p.pairs.iter().enumerate() {
+            for head in 0..h {
+                for channel in 0..c {
+                    let x = p.features[source * h * c + head * c + channel];
+                    let a = alpha[k * h + head];
+                    let out = target * h * c + head * c + channel;
+                    expected[out] += mask[k] * a * x;
+                    expected_gradient[k] += a * x * p.loss_weights[out];
+                }
+            }
+        }
+        let output = masked.output;
+        let r = tensor(&p.loss_weights, p.nodes, &device);
+        let gradients = (output.clone() * r).sum().backward();
+        assert_relative(&read(output), &expected, 1e-5, "masked output");
+        let gradient: Vec<f64> = multipliers
+            .grad(&gradients)
+            .unwrap()
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap()
+            .into_iter()
+            .map(f64::from)
+            .collect();
+        assert_relative(&gradient, &expected_gradient, 1e-4, "mask gradient");
+    }
+}

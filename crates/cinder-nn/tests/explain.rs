@@ -268,3 +268,56 @@ fn a_saved_jk_gcn_is_evaluated_like_the_trained_one() {
     assert!(evaluate_jk_gcn(other, &benchmark.graph, &config, &device).is_err());
     let _ = std::fs::remove_file(&path);
 }
+
+/// A GAT layer is explained through its masked operator: the masks get gradients (the objective
+/// falls) and the star's deciding edge 1 → 0 (the only one whose source votes for the predicted
+/// class) ranks first. Without the entropy term: once the prediction is confident, the entropy
+/// would push the three equal edges 2, 3, 4 → 0 apart by their random initial side.
+#[test]
+fn a_gat_layer_is_explained_through_attention_edges() {
+    use cinder_nn::{AttentionEdges, GatConvConfig};
+    let graph =
+        Graph::from_edges(5, [(1, 0), (2, 0), (3, 0), (4, 0)], Direction::Directed).unwrap();
+    let device = Device::flex().autodiff();
+    let layer = GatConvConfig::new(2, 2)
+        .with_heads(1)
+        .with_seed(3)
+        .init(&device);
+    let edges = layer.edges(&graph).unwrap();
+    let features = Tensor::<2>::from_data(
+        TensorData::new(
+            vec![0.0, 0.0, 5.0, 0.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0],
+            [5, 2],
+        ),
+        &device,
+    );
+    // Identity weights make the layer an attention-weighted vote of the neighbours' features.
+    let layer = cinder_nn::GatConv {
+        weight: burn::module::Param::from_tensor(Tensor::<2>::from_data(
+            TensorData::new(vec![1.0f32, 0.0, 0.0, 1.0], [2, 2]),
+            &device,
+        )),
+        ..layer
+    };
+    let model = |operator: &SparseOperator, x: Tensor<2>| {
+        layer.forward(&AttentionEdges::from_operator(operator)?, x, None)
+    };
+    let target = ExplanationTarget::Node { node: 0, hops: 1 };
+    let config = ExplainerConfig {
+        epochs: 200,
+        feature_mask: false,
+        edge_entropy: 0.0,
+        ..ExplainerConfig::default()
+    };
+    let explanation = explain(model, edges.structure(), &features, target, &config).unwrap();
+    assert_eq!(explanation.predicted_class, 0);
+    assert!(explanation.loss.last().unwrap() < &explanation.loss[0]);
+    assert_eq!(explanation.edges.len(), 4);
+    for (&edge, &mask) in explanation.edges.iter().zip(&explanation.edge_mask) {
+        if edge == (1, 0) {
+            assert!(mask > 0.75, "{:?}", explanation.top_edges(4));
+        } else {
+            assert!(mask < 0.35, "{:?}", explanation.top_edges(4));
+        }
+    }
+}
