@@ -60,8 +60,9 @@ pub struct ExplainerArguments {
     /// Root of the run directories.
     #[arg(long, default_value = "runs")]
     out: PathBuf,
-    /// Load the model from this run directory (written by `cinder explain`, or by `cinder train
-    /// graph` for graph explanations) instead of training one.
+    /// Load the model from this run directory instead of training one: one written by `cinder
+    /// explain`, or by `cinder train node` / `cinder train graph` (its first seed's / fold's
+    /// model).
     #[arg(long)]
     checkpoint: Option<PathBuf>,
 }
@@ -221,14 +222,7 @@ pub fn node(arguments: &ExplainNodeArguments, device: &Device) -> anyhow::Result
         Some(path) => format!("loaded from {}", path.display()),
         None => "trained".into(),
     };
-    println!(
-        "{}: GCN ({} layers × {}, {origin}) train accuracy {:.1}%, test {:.1}%",
-        run.dataset,
-        run.training.layers,
-        run.training.hidden,
-        100.0 * run.trained.train_accuracy,
-        100.0 * run.trained.test_accuracy
-    );
+    println!("{}: {} ({origin})", run.dataset, run.model.headline());
     for explained_node in run.explained.nodes.iter().take(5) {
         let e = &explained_node.explanation;
         println!(

@@ -192,7 +192,7 @@ fn explain_graph_loads_the_model_of_a_training_run() {
             "--checkpoint",
             run.to_str().unwrap(),
         ],
-        "explanation.json",
+        "is a \"graph-classification\" run",
     );
     let _ = std::fs::remove_dir_all(&out);
 }
@@ -267,4 +267,54 @@ fn bad_explain_flags_are_refused_by_name() {
     ] {
         fails_with(&arguments, expected);
     }
+}
+
+/// The models `cinder train node` saves are explained from their run directory: GCN on its GCN
+/// operator, GAT through its attention edges, SGC without its cache.
+#[test]
+fn explain_node_loads_the_model_of_a_training_run() {
+    let out = std::env::temp_dir().join(format!("cinder-explain-node-{}", std::process::id()));
+    for model in ["gcn", "gat", "sgc"] {
+        let root = out.join(model);
+        succeeds(
+            Command::new(env!("CARGO_BIN_EXE_cinder"))
+                .args(["train", "node", "--dataset", "karate", "--model", model])
+                .args(["--seeds", "1", "--epochs", "40", "--out"])
+                .arg(&root),
+        );
+        let run = std::fs::read_dir(&root)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        let stdout = succeeds(
+            Command::new(env!("CARGO_BIN_EXE_cinder"))
+                .args(["explain", "node", "--dataset", "karate", "--node", "0"])
+                .args(["--json", "--out"])
+                .arg(&out)
+                .arg("--checkpoint")
+                .arg(&run),
+        );
+        let summary: serde_json::Value = serde_json::from_slice(&stdout).unwrap();
+        assert_eq!(summary["model"]["kind"], model, "{summary}");
+        let accuracy = summary["model_accuracy"]["all_nodes"].as_f64().unwrap();
+        assert!(accuracy > 0.5, "{model}: {accuracy}");
+        let explanation = &summary["explanation"];
+        assert_eq!(explanation["top_edges"].as_array().unwrap().len(), 6);
+        // Node 0's 16 edges are all in its computation subgraph, and masks moved off 0.5.
+        let edges = explanation["edges"].as_array().unwrap();
+        let at_0 = edges
+            .iter()
+            .filter(|e| e["source"] == 0 || e["target"] == 0)
+            .count();
+        assert_eq!(at_0, 16, "{model}");
+        let masks: Vec<f64> = edges.iter().map(|e| e["mask"].as_f64().unwrap()).collect();
+        let spread = masks.iter().cloned().fold(f64::MIN, f64::max)
+            - masks.iter().cloned().fold(f64::MAX, f64::min);
+        assert!(spread > 0.3, "{model}: masks {masks:?}");
+        let report = std::path::PathBuf::from(summary["report"].as_str().unwrap());
+        assert!(report.exists());
+    }
+    let _ = std::fs::remove_dir_all(&out);
 }

@@ -9,11 +9,13 @@ use std::time::Instant;
 
 use burn::module::Module;
 use burn::tensor::Device;
+use burn::tensor::Tensor;
 use cinder_datasets::{MotifBenchmark, load_registered_nodes, motif_benchmark, open_dataset};
 use cinder_graph::Graph;
 use cinder_nn::{
     EdgeSelection, ExplainedNode, ExplainerConfig, JkGcn, JkGcnTraining, NodeExplanations,
-    TrainedJkGcn, evaluate_jk_gcn, explain_nodes, train_jk_gcn,
+    NodeFeatures, NodeModel, NodePropagation, NodeTrainingConfig, SparseOperator, TrainedJkGcn,
+    argmax_rows, evaluate_jk_gcn, explain_nodes, explain_nodes_of, node_propagation, train_jk_gcn,
 };
 use cinder_plot::{ExplanationDrawing, Report, save};
 use serde_json::json;
@@ -52,8 +54,9 @@ pub struct NodeExplanationRequest {
     pub targets: NodeTargets,
     /// The model trained (ignored with a checkpoint: the run's own configuration is used).
     pub training: JkGcnTraining,
-    /// A run directory written by an earlier node explanation: its model is loaded instead of
-    /// training one.
+    /// A run directory to load the model from instead of training one: an earlier node
+    /// explanation's (the paper's GCN) or a `cinder train node` run's (its first seed's model:
+    /// GCN, GAT, GATv2, SAGE, SGC, APPNP or ChebNet).
     pub checkpoint: Option<PathBuf>,
     /// GNNExplainer's options.
     pub explainer: ExplainerConfig,
@@ -70,12 +73,10 @@ pub struct NodeExplanationRun {
     pub graph: Graph,
     /// The benchmark and its ground truth, for `ba-shapes` / `tree-cycles`.
     pub benchmark: Option<MotifBenchmark>,
-    /// The model's configuration (the checkpoint's when one was loaded).
-    pub training: JkGcnTraining,
+    /// The model explained.
+    pub model: NodeExplanationModel,
     /// The run directory the model was loaded from.
     pub checkpoint: Option<PathBuf>,
-    /// The model, its operator, split and accuracies.
-    pub trained: TrainedJkGcn,
     /// The explanations and their summary (AUC, fidelity).
     pub explained: NodeExplanations,
     /// The explainer's options.
@@ -84,6 +85,85 @@ pub struct NodeExplanationRun {
     pub top_k: usize,
     /// Seconds taken by [`NodeExplanationRequest::run`].
     pub seconds: f64,
+}
+
+/// The model a node explanation explains.
+// One per run: the size difference between the variants does not matter.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum NodeExplanationModel {
+    /// The GNNExplainer paper's GCN ([`JkGcn`]), trained here or loaded from an explanation run.
+    JkGcn {
+        /// Its configuration (the checkpoint's when loaded).
+        training: JkGcnTraining,
+        /// The model, its operator, split and accuracies.
+        trained: TrainedJkGcn,
+    },
+    /// The model of a `cinder train node` run (its first seed), on the structure its kind
+    /// propagates over.
+    Trained {
+        /// The run's training configuration.
+        config: NodeTrainingConfig,
+        /// The seed whose model was loaded.
+        seed: u64,
+        /// The model.
+        model: NodeModel,
+        /// The structure it propagates over (GAT/GATv2: the attention edges' structure).
+        operator: SparseOperator,
+        /// Its input features (dense).
+        features: Tensor<2>,
+        /// Its accuracy over every labelled node (the run's own split is not recorded here).
+        accuracy: f64,
+    },
+}
+
+impl NodeExplanationModel {
+    /// `{"kind", …configuration}` for `explanation.json`.
+    fn describe(&self) -> serde_json::Value {
+        match self {
+            Self::JkGcn { training, .. } => {
+                json!({"kind": NODE_CHECKPOINT.1, "training": training})
+            }
+            Self::Trained { config, seed, .. } => json!({
+                "kind": config.model.name(),
+                "hyperparameters": config,
+                "seed": seed,
+            }),
+        }
+    }
+
+    /// `{"train", "test"}` for the paper's GCN, `{"all_nodes"}` for a loaded training run's model.
+    fn accuracy(&self) -> serde_json::Value {
+        match self {
+            Self::JkGcn { trained, .. } => {
+                json!({"train": trained.train_accuracy, "test": trained.test_accuracy})
+            }
+            Self::Trained { accuracy, .. } => json!({"all_nodes": accuracy}),
+        }
+    }
+
+    /// A one-line description for people.
+    pub fn headline(&self) -> String {
+        match self {
+            Self::JkGcn { training, trained } => format!(
+                "GCN ({} layers × {}), train accuracy {:.1}%, test {:.1}%",
+                training.layers,
+                training.hidden,
+                100.0 * trained.train_accuracy,
+                100.0 * trained.test_accuracy
+            ),
+            Self::Trained {
+                config,
+                seed,
+                accuracy,
+                ..
+            } => format!(
+                "{} of a training run (seed {seed}), accuracy {:.1}% over every node",
+                config.model.name(),
+                100.0 * accuracy
+            ),
+        }
+    }
 }
 
 fn invalid(option: &str, reason: String) -> ExperimentError {
@@ -115,34 +195,140 @@ fn load_nodes(source: &DataSource) -> Result<(String, Graph, Option<MotifBenchma
     }
 }
 
-/// Reads the model configuration a node-explanation run recorded (`explanation.json`'s
-/// `model.training`) and the checkpoint beside it.
-fn checkpoint_files(directory: &Path) -> Result<(JkGcnTraining, PathBuf)> {
+/// What a run directory holds for a node explanation.
+enum NodeCheckpoint {
+    /// An explanation run: the paper's GCN.
+    JkGcn(JkGcnTraining, PathBuf),
+    /// A `cinder train node` run: its configuration, first seed and that seed's model.
+    Trained(NodeTrainingConfig, u64, PathBuf),
+}
+
+/// Reads what a run directory recorded about its model: `explanation.json`'s `model.training`
+/// (an explanation run) or `config.json`'s `hyperparameters` and first seed (a training run).
+fn checkpoint_files(directory: &Path) -> Result<NodeCheckpoint> {
     let run = RunDirectory::open(directory)?;
-    let summary: serde_json::Value = run.read_json("explanation.json")?;
-    let model = &summary["model"];
-    if model["kind"] != NODE_CHECKPOINT.1 {
-        return Err(ExperimentError::Run {
-            path: run.join("explanation.json"),
-            reason: format!(
-                "holds no node-explanation model (model.kind is {}, expected \"{}\"); pass a run directory written by `cinder explain node`",
-                model["kind"], NODE_CHECKPOINT.1
-            ),
-        });
-    }
-    let training: JkGcnTraining =
-        serde_json::from_value(model["training"].clone()).map_err(|e| ExperimentError::Json {
-            path: run.join("explanation.json"),
-            reason: format!("model.training: {e}"),
+    let checkpoint = if run.join("explanation.json").exists() {
+        let summary: serde_json::Value = run.read_json("explanation.json")?;
+        let model = &summary["model"];
+        if model["kind"] != NODE_CHECKPOINT.1 {
+            return Err(ExperimentError::Run {
+                path: run.join("explanation.json"),
+                reason: format!(
+                    "holds no node-explanation model (model.kind is {}, expected \"{}\"); pass a run directory written by `cinder explain node` or `cinder train node`",
+                    model["kind"], NODE_CHECKPOINT.1
+                ),
+            });
+        }
+        let training = serde_json::from_value(model["training"].clone()).map_err(|e| {
+            ExperimentError::Json {
+                path: run.join("explanation.json"),
+                reason: format!("model.training: {e}"),
+            }
         })?;
-    let path = run.checkpoint_path(NODE_CHECKPOINT.0, NODE_CHECKPOINT.1);
+        NodeCheckpoint::JkGcn(
+            training,
+            run.checkpoint_path(NODE_CHECKPOINT.0, NODE_CHECKPOINT.1),
+        )
+    } else {
+        let config: serde_json::Value = run.read_json("config.json")?;
+        if config["kind"] != "node-classification" {
+            return Err(ExperimentError::Run {
+                path: run.join("config.json"),
+                reason: format!(
+                    "is a {} run; pass a run directory written by `cinder explain node` or `cinder train node`",
+                    config["kind"]
+                ),
+            });
+        }
+        let json_error = |what: &str, e: String| ExperimentError::Json {
+            path: run.join("config.json"),
+            reason: format!("{what}: {e}"),
+        };
+        let hyperparameters: NodeTrainingConfig =
+            serde_json::from_value(config["hyperparameters"].clone())
+                .map_err(|e| json_error("hyperparameters", e.to_string()))?;
+        let seed = config["seeds"][0]
+            .as_u64()
+            .ok_or_else(|| json_error("seeds", "no seed recorded".into()))?;
+        NodeCheckpoint::Trained(hyperparameters, seed, run.checkpoint_path("seed", seed))
+    };
+    let path = match &checkpoint {
+        NodeCheckpoint::JkGcn(_, path) | NodeCheckpoint::Trained(_, _, path) => path,
+    };
     if !path.exists() {
         return Err(ExperimentError::Run {
-            path,
+            path: path.clone(),
             reason: "the run's model checkpoint is missing".into(),
         });
     }
-    Ok((training, path))
+    Ok(checkpoint)
+}
+
+/// Loads a training run's node model for `graph` and scores it on every labelled node.
+fn load_trained(
+    config: NodeTrainingConfig,
+    seed: u64,
+    path: &Path,
+    graph: &Graph,
+    dataset: &str,
+    plain: &Device,
+    device: &Device,
+) -> Result<NodeExplanationModel> {
+    let fail = |reason: String| ExperimentError::Run {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let features = NodeFeatures::from_graph(graph, config.row_normalize, device)?
+        .densified(device)
+        .dense()?;
+    let [_, width] = features.dims();
+    let labels = graph
+        .node_labels()
+        .ok_or_else(|| fail(format!("{dataset} has no node labels")))?;
+    let classes = labels.iter().max().map_or(0, |m| m + 1);
+    let model = config
+        .model_options()
+        .init(width, classes, seed, plain)?
+        .try_load_file(path)
+        .map_err(|e| {
+            fail(format!(
+                "cannot load the {} model for {dataset} ({width} input columns, {classes} classes): {e}",
+                config.model.name()
+            ))
+        })?
+        .to_device(device);
+    let operator = match node_propagation(config.model, graph)? {
+        NodePropagation::Operator(operator) => operator,
+        NodePropagation::Attention(edges) => edges.structure().clone(),
+    };
+    let logits = model
+        .forward_on(&operator, features.clone())
+        .map_err(|e| fail(format!("the model does not fit {dataset}: {e}")))?;
+    let [rows, columns] = logits.dims();
+    if rows != labels.len() || columns != classes {
+        return Err(fail(format!(
+            "the model gives {rows} x {columns} logits for {dataset}'s {} nodes and {classes} classes",
+            labels.len()
+        )));
+    }
+    let values = logits
+        .into_data()
+        .try_to_vec::<f32>()
+        .map_err(|e| fail(format!("logits: {e:?}")))?;
+    let predictions = argmax_rows(&values, classes);
+    let correct = predictions
+        .iter()
+        .zip(labels)
+        .filter(|(p, l)| p == l)
+        .count();
+    Ok(NodeExplanationModel::Trained {
+        accuracy: correct as f64 / labels.len().max(1) as f64,
+        config,
+        seed,
+        model,
+        operator,
+        features,
+    })
 }
 
 impl NodeExplanationRequest {
@@ -171,9 +357,13 @@ impl NodeExplanationRequest {
         }
         let plain = device;
         let device = device.clone().autodiff();
-        let (training, trained) = match &self.checkpoint {
-            Some(directory) => {
-                let (training, path) = checkpoint_files(directory)?;
+        let model = match self
+            .checkpoint
+            .as_deref()
+            .map(checkpoint_files)
+            .transpose()?
+        {
+            Some(NodeCheckpoint::JkGcn(training, path)) => {
                 // The shapes come from this graph; loading checks them against the file.
                 let inputs = graph.features_or_identity().columns();
                 let classes = graph
@@ -197,12 +387,15 @@ impl NodeExplanationRequest {
                         reason: format!("the model does not fit {dataset}: {e}"),
                     }
                 })?;
-                (training, trained)
+                NodeExplanationModel::JkGcn { training, trained }
             }
-            None => {
-                let trained = train_jk_gcn(&graph, &self.training, &device)?;
-                (self.training.clone(), trained)
+            Some(NodeCheckpoint::Trained(config, seed, path)) => {
+                load_trained(config, seed, &path, &graph, &dataset, plain, &device)?
             }
+            None => NodeExplanationModel::JkGcn {
+                training: self.training.clone(),
+                trained: train_jk_gcn(&graph, &self.training, &device)?,
+            },
         };
         let nodes: Vec<usize> = match (self.targets, &benchmark) {
             (NodeTargets::One(node), _) => vec![node],
@@ -216,21 +409,39 @@ impl NodeExplanationRequest {
             let truth_fn = truth
                 .as_ref()
                 .map(|truth| truth as &(dyn Fn(usize, usize, usize) -> bool + Sync));
-            explain_nodes(
-                &trained,
-                graph.node_labels(),
-                &nodes,
-                truth_fn,
-                &self.explainer,
-                EdgeSelection::TopK(self.top_k),
-            )?
+            let selection = EdgeSelection::TopK(self.top_k);
+            match &model {
+                NodeExplanationModel::JkGcn { trained, .. } => explain_nodes(
+                    trained,
+                    graph.node_labels(),
+                    &nodes,
+                    truth_fn,
+                    &self.explainer,
+                    selection,
+                )?,
+                NodeExplanationModel::Trained {
+                    model,
+                    operator,
+                    features,
+                    ..
+                } => explain_nodes_of(
+                    |operator: &SparseOperator, x| model.forward_on(operator, x),
+                    model.hops(),
+                    operator,
+                    features,
+                    graph.node_labels(),
+                    &nodes,
+                    truth_fn,
+                    &self.explainer,
+                    selection,
+                )?,
+            }
         };
         Ok(NodeExplanationRun {
             dataset,
             benchmark,
-            training,
+            model,
             checkpoint: self.checkpoint.clone(),
-            trained,
             explained,
             explainer: self.explainer,
             top_k: self.top_k,
@@ -277,10 +488,10 @@ impl NodeExplanationRun {
         let mut summary = json!({
             "dataset": self.dataset,
             "explained_nodes": self.explained.nodes.len(),
-            "model": {"kind": NODE_CHECKPOINT.1, "training": self.training},
+            "model": self.model.describe(),
             "checkpoint": self.checkpoint.as_ref().map(|p| p.display().to_string()),
             "explainer": self.explainer,
-            "model_accuracy": {"train": self.trained.train_accuracy, "test": self.trained.test_accuracy},
+            "model_accuracy": self.model.accuracy(),
             "explanation_auc": self.explained.explanation_auc,
             "per_node_auc": per_node_auc,
             "fidelity_plus": self.explained.fidelity_plus,
@@ -310,11 +521,14 @@ impl NodeExplanationRun {
     /// report's path.
     pub fn write(&self, root: &Path, command: Option<String>) -> Result<PathBuf> {
         let directory = RunDirectory::create(root, &format!("explain-{}", self.dataset))?;
-        directory.save_checkpoint(
-            self.trained.model.clone(),
-            NODE_CHECKPOINT.0,
-            NODE_CHECKPOINT.1,
-        )?;
+        // A training run's model stays in its own run directory (`checkpoint` names it).
+        if let NodeExplanationModel::JkGcn { trained, .. } = &self.model {
+            directory.save_checkpoint(
+                trained.model.clone(),
+                NODE_CHECKPOINT.0,
+                NODE_CHECKPOINT.1,
+            )?;
+        }
         let mut summary = self.summary();
         summary["command"] = json!(command);
         let labels = self.graph.node_labels();
@@ -332,16 +546,14 @@ impl NodeExplanationRun {
         report.table(
             &[
                 "explained nodes",
-                "train accuracy",
-                "test accuracy",
+                "model",
                 "explanation AUC",
                 "fidelity+",
                 "fidelity−",
             ],
             &[vec![
                 self.explained.nodes.len().to_string(),
-                format!("{:.3}", self.trained.train_accuracy),
-                format!("{:.3}", self.trained.test_accuracy),
+                self.model.headline(),
                 number(self.explained.explanation_auc),
                 format!("{:.3}", self.explained.fidelity_plus),
                 format!("{:.3}", self.explained.fidelity_minus),

@@ -58,7 +58,9 @@ pub use error::{ExperimentError, Result};
 pub use explain_graphs::{
     GraphExplanationRequest, GraphExplanationRun, NitroStatistics, atom_names,
 };
-pub use explain_nodes::{DataSource, NodeExplanationRequest, NodeExplanationRun, NodeTargets};
+pub use explain_nodes::{
+    DataSource, NodeExplanationModel, NodeExplanationRequest, NodeExplanationRun, NodeTargets,
+};
 pub use feature_maps::{FeatureMapRequest, write_feature_maps};
 pub use finetune::{FineTuneRun, StrategyResult, build_finetune_report};
 pub use graph::GraphExperiment;

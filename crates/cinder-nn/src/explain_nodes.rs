@@ -11,6 +11,7 @@
 
 use std::collections::HashSet;
 
+use burn::tensor::Tensor;
 use serde::Serialize;
 
 use crate::error::Result;
@@ -67,8 +68,37 @@ pub fn explain_nodes(
     config: &ExplainerConfig,
     selection: EdgeSelection,
 ) -> Result<NodeExplanations> {
-    let model = |operator: &SparseOperator, x| trained.model.forward(operator, x);
-    let hops = trained.model.hops();
+    explain_nodes_of(
+        |operator: &SparseOperator, x| trained.model.forward(operator, x),
+        trained.model.hops(),
+        &trained.operator,
+        &trained.features,
+        labels,
+        nodes,
+        truth,
+        config,
+        selection,
+    )
+}
+
+/// [`explain_nodes`] for any model: `model(operator, features)` returns the logits and reads
+/// the graph only through `operator` (see [`explain`]); `hops` is its receptive field;
+/// `operator` and `features` (on an autodiff device) are the whole graph's.
+#[allow(clippy::too_many_arguments)]
+pub fn explain_nodes_of<F>(
+    model: F,
+    hops: usize,
+    operator: &SparseOperator,
+    features: &Tensor<2>,
+    labels: Option<&[usize]>,
+    nodes: &[usize],
+    truth: Option<&(dyn Fn(usize, usize, usize) -> bool + Sync)>,
+    config: &ExplainerConfig,
+    selection: EdgeSelection,
+) -> Result<NodeExplanations>
+where
+    F: Fn(&SparseOperator, Tensor<2>) -> Result<Tensor<2>> + Copy,
+{
     let explained: Vec<ExplainedNode> = nodes
         .iter()
         .map(|&node| -> Result<ExplainedNode> {
@@ -77,23 +107,11 @@ pub fn explain_nodes(
                 seed: derive_seed(config.seed, node as u64),
                 ..*config
             };
-            let explanation = explain(
-                model,
-                &trained.operator,
-                &trained.features,
-                target,
-                &node_config,
-            )?;
-            let changes = prediction_changes(
-                model,
-                &trained.operator,
-                &trained.features,
-                target,
-                &explanation,
-                selection,
-            )?;
+            let explanation = explain(model, operator, features, target, &node_config)?;
+            let changes =
+                prediction_changes(model, operator, features, target, &explanation, selection)?;
             let scored_edges = truth.map_or_else(Vec::new, |truth| {
-                scored_edges(&trained.operator, &explanation, node_config.undirected)
+                scored_edges(operator, &explanation, node_config.undirected)
                     .into_iter()
                     .map(|((source, target), mask)| (mask, truth(node, source, target)))
                     .collect()

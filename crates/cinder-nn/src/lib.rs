@@ -110,7 +110,7 @@ pub use error::{NnError, Result};
 pub use explain::{EntropyMean, ExplainerConfig, Explanation, ExplanationTarget, explain};
 pub use explain_graphs::{ExplainedGraph, explain_graph};
 pub use explain_metrics::{EdgeSelection, fidelity, mask_mass_share, prediction_changes, roc_auc};
-pub use explain_nodes::{ExplainedNode, NodeExplanations, explain_nodes};
+pub use explain_nodes::{ExplainedNode, NodeExplanations, explain_nodes, explain_nodes_of};
 pub use gat_conv::{GatConv, GatConvConfig};
 pub use gatv2_conv::{Gatv2Conv, Gatv2ConvConfig};
 pub use gatv2_scores::{gatv2_scores, gatv2_scores_generic};

@@ -446,6 +446,48 @@ impl NodeModel {
         }
     }
 
+    /// The hops a node's prediction depends on: 2 for the two-layer models, `K` for SGC and
+    /// APPNP, `2 (K − 1)` for two Chebyshev layers of filter size `K`.
+    pub fn hops(&self) -> usize {
+        match self {
+            Self::Gcn(_) | Self::Gat(_) | Self::Sage(_) => 2,
+            Self::Sgc(model) => model.conv.k,
+            Self::Appnp(model) => model.propagation.k,
+            Self::Cheb(model) => {
+                model.conv1.weights.len().saturating_sub(1)
+                    + model.conv2.weights.len().saturating_sub(1)
+            }
+        }
+    }
+
+    /// Evaluation logits on `operator` and dense `x`: `operator` is the structure
+    /// [`node_propagation`] builds for this model's kind (for GAT/GATv2, its attention edges'
+    /// structure), possibly restricted to a subgraph and carrying an explainer's multipliers —
+    /// how a trained node model is explained. SGC's cache is bypassed: a cached `Ŝ^K X` would
+    /// ignore the multipliers.
+    pub fn forward_on(&self, operator: &SparseOperator, x: Tensor<2>) -> Result<Tensor<2>> {
+        let features = NodeFeatures::Dense(Box::new(x));
+        match self {
+            Self::Gat(_) => self.forward(
+                &NodePropagation::Attention(AttentionEdges::from_operator(operator)?),
+                &features,
+                None,
+            ),
+            Self::Sgc(model) => {
+                let mut propagated = features.dense()?;
+                for _ in 0..model.conv.k {
+                    propagated = propagate(operator, propagated)?;
+                }
+                Ok(model.conv.linear.forward(propagated))
+            }
+            _ => self.forward(
+                &NodePropagation::Operator(operator.clone()),
+                &features,
+                None,
+            ),
+        }
+    }
+
     /// The GCN inside, if this is one.
     pub fn into_gcn(self) -> Option<NodeGcn> {
         match self {

@@ -321,3 +321,61 @@ fn a_gat_layer_is_explained_through_attention_edges() {
         }
     }
 }
+
+/// `NodeModel::forward_on` reads the graph through the given operator on every call: SGC's
+/// cache of `Ŝ^K X` (filled by the first call) must not hide an explainer's multipliers.
+#[test]
+fn node_models_run_on_a_masked_operator() {
+    use cinder_nn::{NodeModelKind, NodeModelOptions, NodePropagation, node_propagation};
+    let graph = cinder_graph::karate_club();
+    let device = Device::flex().autodiff();
+    let x = Tensor::<2>::from_data(
+        TensorData::new(
+            (0..34 * 3)
+                .map(|v| ((v * 7) % 11) as f32 / 11.0)
+                .collect::<Vec<_>>(),
+            [34, 3],
+        ),
+        &device,
+    );
+    for kind in [NodeModelKind::Sgc, NodeModelKind::Gcn, NodeModelKind::Gat] {
+        let model = NodeModelOptions {
+            kind,
+            hidden: 4,
+            heads: 2,
+            output_heads: 1,
+            dropout: 0.0,
+            k: 2,
+            alpha: 0.1,
+        }
+        .init(3, 2, 5, &device)
+        .unwrap();
+        let operator = match node_propagation(kind, &graph).unwrap() {
+            NodePropagation::Operator(operator) => operator,
+            NodePropagation::Attention(edges) => edges.structure().clone(),
+        };
+        let read = |t: Tensor<2>| t.into_data().try_to_vec::<f32>().unwrap();
+        let plain = read(model.forward_on(&operator, x.clone()).unwrap());
+        // Every message but the self-loops removed.
+        let keep: Vec<f32> = operator
+            .coordinates()
+            .iter()
+            .map(|(row, column)| if row == column { 1.0 } else { 0.0 })
+            .collect();
+        let masked_operator = operator
+            .with_multipliers(Tensor::<1>::from_data(
+                TensorData::new(keep, [operator.nnz()]),
+                &device,
+            ))
+            .unwrap();
+        let masked = read(model.forward_on(&masked_operator, x.clone()).unwrap());
+        let again = read(model.forward_on(&operator, x.clone()).unwrap());
+        assert_eq!(plain, again, "{kind:?}");
+        let changed = plain
+            .iter()
+            .zip(&masked)
+            .filter(|(a, b)| (*a - *b).abs() > 1e-4)
+            .count();
+        assert!(changed > 34, "{kind:?}: {changed} logits changed");
+    }
+}
