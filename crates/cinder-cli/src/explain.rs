@@ -223,6 +223,7 @@ pub fn node(arguments: &ExplainNodeArguments, device: &Device) -> anyhow::Result
         None => "trained".into(),
     };
     println!("{}: {} ({origin})", run.dataset, run.model.headline());
+    let truth = run.ground_truth();
     for explained_node in run.explained.nodes.iter().take(5) {
         let e = &explained_node.explanation;
         println!(
@@ -230,7 +231,10 @@ pub fn node(arguments: &ExplainNodeArguments, device: &Device) -> anyhow::Result
             explained_node.node, explained_node.label, e.predicted_class, e.probability
         );
         for ((s, t), m) in e.top_edges(run.top_k) {
-            let mark = if run.in_ground_truth(explained_node.node, s, t) {
+            let mark = if truth
+                .as_ref()
+                .is_some_and(|truth| truth(explained_node.node, s, t))
+            {
                 "  motif"
             } else {
                 ""

@@ -21,6 +21,16 @@ fn succeeds(command: &mut Command) -> Vec<u8> {
     output.stdout
 }
 
+/// The one run directory a command wrote under `root`.
+fn only_run(root: &std::path::Path) -> std::path::PathBuf {
+    let runs: Vec<_> = std::fs::read_dir(root)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    runs.into_iter().next().unwrap()
+}
+
 /// A command that must fail with a message (not a panic) containing `expected`.
 fn fails_with(arguments: &[&str], expected: &str) {
     let output = cinder(arguments);
@@ -161,12 +171,7 @@ fn explain_graph_loads_the_model_of_a_training_run() {
             .args(["--folds", "2", "--epochs", "3", "--out"])
             .arg(&out),
     );
-    let run = std::fs::read_dir(&out)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let run = only_run(&out);
     let stdout = succeeds(
         Command::new(env!("CARGO_BIN_EXE_cinder"))
             .args(["explain", "graph", "--dataset", "MUTAG", "--graph", "3"])
@@ -282,12 +287,7 @@ fn explain_node_loads_the_model_of_a_training_run() {
                 .args(["--seeds", "1", "--epochs", "40", "--out"])
                 .arg(&root),
         );
-        let run = std::fs::read_dir(&root)
-            .unwrap()
-            .next()
-            .unwrap()
-            .unwrap()
-            .path();
+        let run = only_run(&root);
         let stdout = succeeds(
             Command::new(env!("CARGO_BIN_EXE_cinder"))
                 .args(["explain", "node", "--dataset", "karate", "--node", "0"])

@@ -17,12 +17,12 @@ use cinder_nn::{
     GraphSet, GraphTrainingConfig, InputFeatures, Readout, explain_graph, fidelity,
     mask_mass_share, train_graph_fold,
 };
-use cinder_plot::{ExplanationDrawing, Report, save};
+use cinder_plot::{ExplanationDrawing, Report};
 use serde::Serialize;
 use serde_json::json;
 
 use crate::error::{ExperimentError, Result};
-use crate::explain_nodes::{DataSource, edge_row};
+use crate::explain_nodes::{DataSource, add_drawing, edge_row, finish_run};
 use crate::run_directory::RunDirectory;
 
 /// The checkpoint an explanation run writes: `checkpoints/model-graph.bpk`.
@@ -267,6 +267,16 @@ impl GraphExplanationRequest {
                 reason: "the relational GCN propagates over one operator per bond type; explain a GCN or GIN model".into(),
             });
         }
+        if dataset.graphs.len() < 2 {
+            return Err(ExperimentError::Invalid {
+                option: "data".into(),
+                reason: format!(
+                    "{} holds {} graph(s); a held-out graph and a training set need at least 2",
+                    dataset.name,
+                    dataset.graphs.len()
+                ),
+            });
+        }
         let set = GraphSet::new(
             &dataset.graphs,
             training.model.propagation(1),
@@ -455,19 +465,17 @@ impl GraphExplanationRun {
                 None,
                 self.explainer.seed,
             );
-            let path = directory.join(format!("explanation-graph-{}.png", g.graph));
-            save(&drawing, &path, (900, 760))?;
-            report.image(
-                &path,
+            add_drawing(
+                &mut report,
+                &directory,
+                &drawing,
+                &format!("explanation-graph-{}.png", g.graph),
                 &format!(
                     "Graph {}: edge colour and width follow the mask (yellow, wide = important); atoms labelled where known.",
                     g.graph
                 ),
             )?;
         }
-        directory.write_json("explanation.json", &summary)?;
-        let path = directory.join("report.html");
-        report.write(&path)?;
-        Ok(path)
+        finish_run(&directory, report, &summary)
     }
 }

@@ -15,7 +15,7 @@ use cinder_graph::Graph;
 use cinder_nn::{
     EdgeSelection, ExplainedNode, ExplainerConfig, JkGcn, JkGcnTraining, NodeExplanations,
     NodeFeatures, NodeModel, NodePropagation, NodeTrainingConfig, SparseOperator, TrainedJkGcn,
-    argmax_rows, evaluate_jk_gcn, explain_nodes, explain_nodes_of, node_propagation, train_jk_gcn,
+    argmax_rows, evaluate_jk_gcn, explain_nodes_of, node_propagation, train_jk_gcn,
 };
 use cinder_plot::{ExplanationDrawing, Report, save};
 use serde_json::json;
@@ -118,6 +118,36 @@ pub enum NodeExplanationModel {
 }
 
 impl NodeExplanationModel {
+    /// The whole graph's operator and (dense, autodiff) features the model reads.
+    pub fn inputs(&self) -> (&SparseOperator, &Tensor<2>) {
+        match self {
+            Self::JkGcn { trained, .. } => (&trained.operator, &trained.features),
+            Self::Trained {
+                operator, features, ..
+            } => (operator, features),
+        }
+    }
+
+    /// The hops a prediction depends on.
+    pub fn hops(&self) -> usize {
+        match self {
+            Self::JkGcn { trained, .. } => trained.model.hops(),
+            Self::Trained { model, .. } => model.hops(),
+        }
+    }
+
+    /// Evaluation logits on `operator` (the whole graph's, or a masked sub-operator of it).
+    pub fn forward_on(
+        &self,
+        operator: &SparseOperator,
+        x: Tensor<2>,
+    ) -> cinder_nn::Result<Tensor<2>> {
+        match self {
+            Self::JkGcn { trained, .. } => trained.model.forward(operator, x),
+            Self::Trained { model, .. } => model.forward_on(operator, x),
+        }
+    }
+
     /// `{"kind", …configuration}` for `explanation.json`.
     fn describe(&self) -> serde_json::Value {
         match self {
@@ -409,33 +439,18 @@ impl NodeExplanationRequest {
             let truth_fn = truth
                 .as_ref()
                 .map(|truth| truth as &(dyn Fn(usize, usize, usize) -> bool + Sync));
-            let selection = EdgeSelection::TopK(self.top_k);
-            match &model {
-                NodeExplanationModel::JkGcn { trained, .. } => explain_nodes(
-                    trained,
-                    graph.node_labels(),
-                    &nodes,
-                    truth_fn,
-                    &self.explainer,
-                    selection,
-                )?,
-                NodeExplanationModel::Trained {
-                    model,
-                    operator,
-                    features,
-                    ..
-                } => explain_nodes_of(
-                    |operator: &SparseOperator, x| model.forward_on(operator, x),
-                    model.hops(),
-                    operator,
-                    features,
-                    graph.node_labels(),
-                    &nodes,
-                    truth_fn,
-                    &self.explainer,
-                    selection,
-                )?,
-            }
+            let (operator, features) = model.inputs();
+            explain_nodes_of(
+                |operator: &SparseOperator, x| model.forward_on(operator, x),
+                model.hops(),
+                operator,
+                features,
+                graph.node_labels(),
+                &nodes,
+                truth_fn,
+                &self.explainer,
+                EdgeSelection::TopK(self.top_k),
+            )?
         };
         Ok(NodeExplanationRun {
             dataset,
@@ -505,12 +520,12 @@ impl NodeExplanationRun {
         summary
     }
 
-    /// Whether the edge `source`–`target` is in `node`'s ground-truth explanation (false
-    /// without ground truth).
-    pub fn in_ground_truth(&self, node: usize, source: usize, target: usize) -> bool {
+    /// The ground truth of a benchmark, as `truth(node, source, target)`: whether the edge is in
+    /// `node`'s explanation (`None` without ground truth). Build it once and query it often.
+    pub fn ground_truth(&self) -> Option<impl Fn(usize, usize, usize) -> bool + '_> {
         self.benchmark
             .as_ref()
-            .is_some_and(|b| b.explanation_truth()(node, source, target))
+            .map(MotifBenchmark::explanation_truth)
     }
 
     /// Writes the run into a new run directory under `root` (`explain-<dataset>`):
@@ -595,19 +610,44 @@ impl NodeExplanationRun {
                 Some(0),
                 self.explainer.seed,
             );
-            let path = directory.join(format!("explanation-node-{}.png", explained.node));
-            save(&drawing, &path, (900, 760))?;
-            report.image(
-                &path,
+            add_drawing(
+                &mut report,
+                &directory,
+                &drawing,
+                &format!("explanation-node-{}.png", explained.node),
                 &format!(
                     "Node {} (ringed in red) and its computation subgraph: edge colour and width follow the mask (yellow, wide = kept). Node colour = true class.",
                     explained.node
                 ),
             )?;
         }
-        directory.write_json("explanation.json", &summary)?;
-        let path = directory.join("report.html");
-        report.write(&path)?;
-        Ok(path)
+        finish_run(&directory, report, &summary)
     }
+}
+
+/// Draws an explanation subgraph into `file` of the run directory and adds it to the report.
+pub(crate) fn add_drawing(
+    report: &mut Report,
+    directory: &RunDirectory,
+    drawing: &ExplanationDrawing,
+    file: &str,
+    caption: &str,
+) -> Result<()> {
+    let path = directory.join(file);
+    save(drawing, &path, (900, 760))?;
+    report.image(&path, caption)?;
+    Ok(())
+}
+
+/// Writes `explanation.json` and `report.html` (last, so a run with a report is complete);
+/// returns the report's path.
+pub(crate) fn finish_run(
+    directory: &RunDirectory,
+    report: Report,
+    summary: &serde_json::Value,
+) -> Result<PathBuf> {
+    directory.write_json("explanation.json", summary)?;
+    let path = directory.join("report.html");
+    report.write(&path)?;
+    Ok(path)
 }

@@ -112,3 +112,33 @@ fn bad_requests_are_typed_errors() {
         "{error}"
     );
 }
+
+#[test]
+fn a_graph_set_too_small_to_hold_one_out_is_refused() {
+    use cinder_experiment::GraphExplanationRequest;
+    use cinder_nn::GraphModelKind;
+    let directory = std::env::temp_dir().join(format!("cinder-explain-one-{}", std::process::id()));
+    std::fs::create_dir_all(&directory).unwrap();
+    let file = directory.join("ONE.txt");
+    // GIN text: one graph of two nodes joined by an edge.
+    std::fs::write(&file, "1\n2 0\n0 1 1\n0 1 0\n").unwrap();
+    let request = GraphExplanationRequest {
+        data: DataSource::Path(file),
+        label_property: String::new(),
+        graph: None,
+        model: GraphModelKind::Gcn,
+        epochs: 5,
+        checkpoint: None,
+        seed: 0,
+        explainer: ExplainerConfig::default(),
+        top_k: 2,
+    };
+    match request.run(&Device::flex()) {
+        Err(ExperimentError::Invalid { option, reason }) => {
+            assert_eq!(option, "data");
+            assert!(reason.contains("1 graph"), "{reason}");
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    std::fs::remove_dir_all(&directory).unwrap();
+}

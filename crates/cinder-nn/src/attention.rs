@@ -79,62 +79,56 @@ pub fn attention_aggregate(
         edge_scores.as_ref(),
         options,
     )?;
-    if structure.multipliers().is_some() {
-        return Ok(generic_attention(
-            structure,
-            features,
-            source_scores,
-            target_scores,
-            edge_scores,
-            options,
-        ));
-    }
-    let tracked = (
-        features.clone().try_into_primitive::<FlexAutodiff>(),
-        source_scores.clone().try_into_primitive::<FlexAutodiff>(),
-        target_scores.clone().try_into_primitive::<FlexAutodiff>(),
-    );
-    let device = features.device();
-    if let (Ok(features), Ok(source_scores), Ok(target_scores)) = tracked {
-        let edge_scores = match edge_scores.map(|e| e.try_into_primitive::<FlexAutodiff>()) {
-            None => None,
-            Some(Ok(edge)) => Some(edge),
-            Some(Err(_)) => {
-                return Err(NnError::InvalidOption {
-                    option: "edge_scores",
-                    reason: "must live on the same backend as the features".into(),
-                });
-            }
-        };
-        let (output, attention) = autodiff_attention(
-            structure,
-            [features, source_scores, target_scores],
-            edge_scores,
-            options,
+    // Multipliers (an explainer's edge mask) take the generic path: the fused kernels have
+    // no per-entry scale.
+    if structure.multipliers().is_none() {
+        let tracked = (
+            features.clone().try_into_primitive::<FlexAutodiff>(),
+            source_scores.clone().try_into_primitive::<FlexAutodiff>(),
+            target_scores.clone().try_into_primitive::<FlexAutodiff>(),
         );
-        return Ok(AttentionOutput {
-            output: Tensor::from_primitive::<FlexAutodiff>(output),
-            attention: Tensor::from_data(attention, &device),
-        });
-    }
-    let plain = (
-        features.clone().try_into_primitive::<Flex>(),
-        source_scores.clone().try_into_primitive::<Flex>(),
-        target_scores.clone().try_into_primitive::<Flex>(),
-    );
-    if let (Ok(features), Ok(source_scores), Ok(target_scores)) = plain {
-        let edge_scores = edge_scores.and_then(|e| e.try_into_primitive::<Flex>().ok());
-        let forward = flex_forward(
-            structure,
-            [&features, &source_scores, &target_scores],
-            edge_scores.as_ref(),
-            options,
+        let device = features.device();
+        if let (Ok(features), Ok(source_scores), Ok(target_scores)) = tracked {
+            let edge_scores = match edge_scores.map(|e| e.try_into_primitive::<FlexAutodiff>()) {
+                None => None,
+                Some(Ok(edge)) => Some(edge),
+                Some(Err(_)) => {
+                    return Err(NnError::InvalidOption {
+                        option: "edge_scores",
+                        reason: "must live on the same backend as the features".into(),
+                    });
+                }
+            };
+            let (output, attention) = autodiff_attention(
+                structure,
+                [features, source_scores, target_scores],
+                edge_scores,
+                options,
+            );
+            return Ok(AttentionOutput {
+                output: Tensor::from_primitive::<FlexAutodiff>(output),
+                attention: Tensor::from_data(attention, &device),
+            });
+        }
+        let plain = (
+            features.clone().try_into_primitive::<Flex>(),
+            source_scores.clone().try_into_primitive::<Flex>(),
+            target_scores.clone().try_into_primitive::<Flex>(),
         );
-        let attention = forward.attention_data();
-        return Ok(AttentionOutput {
-            output: Tensor::from_primitive::<Flex>(forward.output),
-            attention: Tensor::from_data(attention, &device),
-        });
+        if let (Ok(features), Ok(source_scores), Ok(target_scores)) = plain {
+            let edge_scores = edge_scores.and_then(|e| e.try_into_primitive::<Flex>().ok());
+            let forward = flex_forward(
+                structure,
+                [&features, &source_scores, &target_scores],
+                edge_scores.as_ref(),
+                options,
+            );
+            let attention = forward.attention_data();
+            return Ok(AttentionOutput {
+                output: Tensor::from_primitive::<Flex>(forward.output),
+                attention: Tensor::from_data(attention, &device),
+            });
+        }
     }
     Ok(generic_attention(
         structure,

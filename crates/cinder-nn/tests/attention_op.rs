@@ -337,15 +337,18 @@ fn multipliers_scale_each_attention_message() {
             tensor(&p.source_scores, p.nodes, &device),
             tensor(&p.target_scores, p.nodes, &device),
         ];
-        let unmasked = attention_aggregate(
-            p.edges.structure(),
-            inputs[0].clone(),
-            inputs[1].clone(),
-            inputs[2].clone(),
-            None,
-            &options,
-        )
-        .unwrap();
+        let aggregate = |structure: &cinder_nn::SparseOperator| {
+            attention_aggregate(
+                structure,
+                inputs[0].clone(),
+                inputs[1].clone(),
+                inputs[2].clone(),
+                None,
+                &options,
+            )
+            .unwrap()
+        };
+        let unmasked = aggregate(p.edges.structure());
         let alpha = read(unmasked.attention.clone());
         let mut stream = common::Stream(seed + 100);
         let mask: Vec<f64> = stream
@@ -368,15 +371,7 @@ fn multipliers_scale_each_attention_message() {
             .unwrap();
         let edges = AttentionEdges::from_operator(&masked_operator).unwrap();
         assert_eq!(edges.edges(), &p.pairs[..]);
-        let masked = attention_aggregate(
-            edges.structure(),
-            inputs[0].clone(),
-            inputs[1].clone(),
-            inputs[2].clone(),
-            None,
-            &options,
-        )
-        .unwrap();
+        let masked = aggregate(edges.structure());
         let (h, c) = (p.heads, p.channels);
         let mut expected = vec![0.0f64; p.nodes * h * c];
         let mut expected_gradient = vec![0.0f64; p.pairs.len()];
