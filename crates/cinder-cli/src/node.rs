@@ -122,16 +122,10 @@ impl NodeArguments {
     /// The training configuration: the model's paper settings, overridden by the flags given.
     fn training_config(&self, seed: u64) -> anyhow::Result<NodeTrainingConfig> {
         let sampling = match &self.fanout {
-            Some(text) => {
-                let fanouts = Fanout::parse_list(text)?
-                    .into_iter()
-                    .map(|fanout| match fanout {
-                        Fanout::All => -1,
-                        Fanout::Sample(k) => k as i64,
-                    })
-                    .collect();
-                Some(SamplingConfig::new(fanouts, self.batch_size))
-            }
+            Some(text) => Some(SamplingConfig::new(
+                Fanout::parse_list(text)?,
+                self.batch_size,
+            )),
             None => None,
         };
         let mut config = NodeTrainingConfig::for_model(self.model)
@@ -242,7 +236,7 @@ struct NodeSummary {
 /// What `--fanout` runs add to the JSON (medians over every seed's epochs after the first).
 #[derive(Debug, Serialize)]
 struct SampledSummary {
-    fanouts: Vec<i64>,
+    fanouts: Vec<Fanout>,
     batch_size: usize,
     batches_per_epoch: usize,
     /// Worker time per epoch sampling, gathering features and building blocks (overlapped

@@ -170,13 +170,13 @@ proptest! {
     ) {
         let path = Path::new("fuzz");
         for seed in [shipped("meshes/Wuson.off", 2000), random.clone()] {
-            let _ = crate::mesh::parse_off(&apply(&seed, &mutations), path);
+            let _ = crate::meshes::mesh::parse_off(&apply(&seed, &mutations), path);
         }
         for seed in [shipped("meshes/spider.obj", 3000), random.clone()] {
-            let _ = crate::mesh::parse_obj(&apply(&seed, &mutations), path);
+            let _ = crate::meshes::mesh::parse_obj(&apply(&seed, &mutations), path);
         }
         for seed in [shipped("meshes/cube_binary.ply", 4096), shipped("meshes/cube.ply", 4096), random] {
-            if let Ok(mesh) = crate::ply::parse_ply(&apply(&seed, &mutations), path) {
+            if let Ok(mesh) = crate::meshes::ply::parse_ply(&apply(&seed, &mutations), path) {
                 let _ = mesh.to_graph(path);
             }
         }
@@ -187,7 +187,7 @@ proptest! {
         let seed = shipped("solubility/solubility.test.sdf", 6000);
         let bytes = apply(&seed, &mutations);
         let text = String::from_utf8_lossy(&bytes);
-        let _ = crate::sdf::parse_sdf(&text, Path::new("fuzz.sdf"), "SOL_classification");
+        let _ = crate::formats::sdf::parse_sdf(&text, Path::new("fuzz.sdf"), "SOL_classification");
     }
 
     #[test]
@@ -196,24 +196,24 @@ proptest! {
         random in proptest::collection::vec(any::<u8>(), 0..256),
     ) {
         for seed in [pickle_seed(), random.clone()] {
-            if let Ok(value) = crate::pickle::parse(&apply(&seed, &mutations)) {
-                let _ = crate::pickle::numpy_array(&value);
-                let _ = crate::pickle::scipy_csr(&value);
+            if let Ok(value) = crate::arrays::pickle::parse(&apply(&seed, &mutations)) {
+                let _ = crate::arrays::pickle::numpy_array(&value);
+                let _ = crate::arrays::pickle::scipy_csr(&value);
             }
         }
         for seed in [npy_seed(), random.clone()] {
-            let _ = crate::npy::parse_npy(&apply(&seed, &mutations));
+            let _ = crate::arrays::npy::parse_npy(&apply(&seed, &mutations));
         }
         let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
         for name in ["tiny_graph.npz", "tiny_graph_deflated.npz"] {
             let seed = std::fs::read(fixtures.join(name)).unwrap();
-            if let Ok(members) = crate::npz::read_zip(&apply(&seed, &mutations), Path::new(name)) {
+            if let Ok(members) = crate::arrays::npz::read_zip(&apply(&seed, &mutations), Path::new(name)) {
                 for content in members.values() {
-                    let _ = crate::npy::parse_npy(content);
+                    let _ = crate::arrays::npy::parse_npy(content);
                 }
             }
         }
-        let _ = crate::npz::read_zip(&random, Path::new("random.npz"));
+        let _ = crate::arrays::npz::read_zip(&random, Path::new("random.npz"));
     }
 
     #[test]
@@ -226,7 +226,7 @@ proptest! {
         std::fs::create_dir_all(&directory).unwrap();
         let gin = b"3\n2 0\n0 1 1\n1 1 0\n3 1\n0 2 1 2\n1 1 0\n2 1 0\n1 0\n5 0\n";
         std::fs::write(directory.join("G.txt"), apply(gin, &mutations)).unwrap();
-        let _ = crate::gin_text::load_gin_text(&directory.join("G.txt"));
+        let _ = crate::formats::gin_text::load_gin_text(&directory.join("G.txt"));
         let tu = [
             ("G_A.txt", &b"1, 2\n2, 1\n2, 3\n3, 2\n"[..]),
             ("G_graph_indicator.txt", b"1\n1\n2\n"),
@@ -241,10 +241,10 @@ proptest! {
             };
             std::fs::write(directory.join(name), content).unwrap();
         }
-        let _ = crate::tu::load_tu(&directory, "G");
+        let _ = crate::formats::tu::load_tu(&directory, "G");
         std::fs::write(directory.join("edges.csv"), apply(&shipped("karate/edges.csv", 600), &mutations)).unwrap();
         std::fs::write(directory.join("nodes.csv"), apply(&shipped("karate/nodes.csv", 300), &mutations)).unwrap();
-        let _ = crate::csv_graph::load_csv_graph(&directory, cinder_graph::Direction::Undirected);
+        let _ = crate::formats::csv_graph::load_csv_graph(&directory, cinder_graph::Direction::Undirected);
         node_formats_keep_ids_and_labels_in_range(&directory, &mutations);
         std::fs::remove_dir_all(&directory).unwrap();
     }
@@ -259,8 +259,8 @@ proptest! {
         data in proptest::collection::vec(any::<u8>(), 0..96),
     ) {
         let shape: Vec<String> = dimensions.iter().map(u64::to_string).collect();
-        let bytes = crate::npy::npy_bytes(descr, &format!("({},)", shape.join(", ")), &data);
-        if let Ok(array) = crate::npy::parse_npy(&bytes) {
+        let bytes = crate::arrays::npy::npy_bytes(descr, &format!("({},)", shape.join(", ")), &data);
+        if let Ok(array) = crate::arrays::npy::parse_npy(&bytes) {
             let elements: usize = array.shape.iter().product();
             prop_assert_eq!(array.values.len(), elements);
             prop_assert!(elements <= data.len());
@@ -278,7 +278,7 @@ proptest! {
         ),
     ) {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny_graph.npz");
-        let mut arrays = crate::npz::load_npz(&path).unwrap();
+        let mut arrays = crate::arrays::npz::load_npz(&path).unwrap();
         let names = ["adj_shape", "adj_indptr", "adj_indices", "adj_data", "attr_indptr", "attr_indices", "labels"];
         for (array, position, value, resize) in edits {
             let Some((shape, values)) = arrays.get_mut(names[array]) else { continue };
@@ -291,7 +291,7 @@ proptest! {
                 values[k] = value;
             }
         }
-        if let Ok(graph) = crate::npz::npz_graph(&arrays, &path) {
+        if let Ok(graph) = crate::arrays::npz::npz_graph(&arrays, &path) {
             let nodes = graph.num_nodes();
             prop_assert!(nodes <= arrays["adj_indptr"].1.len());
             if let Some(labels) = graph.node_labels() {
@@ -346,9 +346,9 @@ fn node_formats_keep_ids_and_labels_in_range(directory: &Path, mutations: &[Muta
         };
         std::fs::write(folder.join(name), content).unwrap();
     }
-    let graph_directory = crate::graph_directory::load_graph_directory(directory);
-    let musae = crate::musae::load_musae(directory, "M", "mature");
-    let folds = crate::gin_text::load_folds(&folds_directory, 3);
+    let graph_directory = crate::formats::graph_directory::load_graph_directory(directory);
+    let musae = crate::formats::musae::load_musae(directory, "M", "mature");
+    let folds = crate::formats::gin_text::load_folds(&folds_directory, 3);
     if mutations.is_empty() {
         // The seeds themselves are valid: the fuzzer starts from files that load.
         assert!(graph_directory.is_ok() && musae.is_ok() && folds.is_ok());

@@ -39,68 +39,52 @@
 //! # Ok::<(), cinder_datasets::DatasetError>(())
 //! ```
 
+mod arrays;
 mod checked;
 mod csr;
-mod csv_graph;
-mod download;
 mod error;
+mod formats;
 #[cfg(test)]
 mod fuzz;
-mod gin_text;
-mod graph_directory;
-mod idx;
-mod image_folder;
-mod location;
-mod mesh;
+mod images;
+mod meshes;
 mod motifs;
-mod musae;
-mod npy;
-mod npy_stream;
-mod npz;
-mod open;
-mod pickle;
-mod planetoid;
-mod ply;
-mod polygon_mesh;
-mod registry;
-mod sdf;
-mod shipped_images;
-mod tu;
+mod sources;
 
-pub use cinder_graph::{Fold, NodeSplit};
-pub use csv_graph::{load_csv_graph, write_csv_graph};
-pub use download::{
-    DOWNLOADS, RemoteFile, cache_directory, download_dataset, ensure_file, sha256_hex,
-};
-pub use error::{DatasetError, Result};
-pub use gin_text::{load_folds, load_gin_text};
-pub use graph_directory::{
-    GraphDirectory, GraphDirectoryCsr, load_graph_directory, load_graph_directory_csr,
-};
-pub use idx::{
+pub use arrays::idx::{
     FASHION_MNIST_CLASSES, IdxImages, embedded_digits, load_fashion_mnist, load_idx, parse_digits,
     parse_idx,
 };
-pub use image_folder::{IMAGE_EXTENSIONS, ImageFolder, is_image, load_image_folder};
-pub use location::{
+pub use arrays::npz::{NpzArrays, load_npz, load_npz_graph};
+pub use cinder_graph::{Fold, NodeSplit};
+pub use error::{DatasetError, Result};
+pub use formats::csv_graph::{load_csv_graph, write_csv_graph};
+pub use formats::gin_text::{load_folds, load_gin_text};
+pub use formats::graph_directory::{
+    GraphDirectory, GraphDirectoryCsr, load_graph_directory, load_graph_directory_csr,
+};
+pub use formats::musae::load_musae;
+pub use formats::planetoid::{PLANETOID_NAMES, Planetoid, load_planetoid, planetoid_directory};
+pub use formats::sdf::{Molecules, load_sdf, parse_sdf};
+pub use formats::tu::{GraphDataset, load_tu};
+pub use images::image_folder::{IMAGE_EXTENSIONS, ImageFolder, is_image, load_image_folder};
+pub use images::shipped_images::{
+    EmbeddedImage, EmbeddedImageSet, fashion_mnist_sample, sample_photo, sample_photo_names,
+};
+pub use meshes::mesh::{load_mesh, load_mesh_graph, parse_obj, parse_off};
+pub use meshes::ply::parse_ply;
+pub use meshes::polygon_mesh::Mesh;
+pub use motifs::{MotifBenchmark, MotifOptions, ba_shapes, motif_benchmark, tree_cycles};
+pub use sources::download::{
+    DOWNLOADS, RemoteFile, cache_directory, download_dataset, ensure_file, sha256_hex,
+};
+pub use sources::location::{
     data_path, fashion_mnist_directory, fixture_path, require_data, require_fashion_mnist,
     require_fixture, require_weights, weights_path,
 };
-pub use mesh::{load_mesh, load_mesh_graph, parse_obj, parse_off};
-pub use motifs::{MotifBenchmark, MotifOptions, ba_shapes, motif_benchmark, tree_cycles};
-pub use musae::load_musae;
-pub use npz::{NpzArrays, load_npz, load_npz_graph};
-pub use open::{DataFormat, Dataset, detect_format, open_dataset};
-pub use planetoid::{PLANETOID_NAMES, Planetoid, load_planetoid, planetoid_directory};
-pub use ply::parse_ply;
-pub use polygon_mesh::Mesh;
-pub use registry::{
+pub use sources::open::{DataFormat, Dataset, detect_format, open_dataset};
+pub use sources::registry::{
     DatasetTask, DiscoveredDataset, GraphSetDataset, MUTAG_ATOMS, NodeDataset, REGISTRY,
     RegisteredDataset, discovered, find_discovered, load_gin_text_set, load_registered_graphs,
     load_registered_nodes, registered,
 };
-pub use sdf::{Molecules, load_sdf, parse_sdf};
-pub use shipped_images::{
-    EmbeddedImage, EmbeddedImageSet, fashion_mnist_sample, sample_photo, sample_photo_names,
-};
-pub use tu::{GraphDataset, load_tu};

@@ -8,9 +8,9 @@ use rayon::prelude::*;
 
 use crate::features::FeatureMatrix;
 use crate::in_neighbours::InNeighbours;
-use crate::prefetch::{PREFETCH_AHEAD, prefetch};
+use crate::kernels::prefetch::{PREFETCH_AHEAD, prefetch};
+use crate::kernels::zeroed::par_zeroed_chunks;
 use crate::sampling::{Block, BlockWeights};
-use crate::zeroed::par_zeroed_chunks;
 
 /// `out[i] = Σⱼ w(i, j) · h[j]` over every in-neighbour `j` of each node `i` of a chunk, with the
 /// weights of a [`BlockWeights`] block sampled with `Fanout::All`: the mean over the

@@ -4,9 +4,9 @@
 use rayon::prelude::*;
 
 use crate::error::{GraphError, Result};
-use crate::folds::{seeded_shuffle, splitmix64};
 use crate::graph::{Direction, Graph};
-use crate::split::NodeSplit;
+use crate::splits::folds::{seeded_shuffle, splitmix64};
+use crate::splits::node_split::NodeSplit;
 
 /// The undirected k-nearest-neighbour graph of `rows × dims` embeddings (row-major) by cosine
 /// similarity: each node keeps its `k` most similar other nodes (ties: lower index), the union of

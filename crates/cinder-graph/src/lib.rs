@@ -19,43 +19,39 @@
 mod adjacency;
 mod aggregation;
 mod batch;
-mod classes;
 mod error;
 mod features;
-mod folds;
 mod graph;
 mod in_neighbours;
 mod interop;
 mod karate;
+mod kernels;
 mod knn;
 mod normalize;
 mod pca;
-mod prefetch;
 mod sampling;
-mod simd;
 mod sparse;
-mod split;
-mod zeroed;
+mod splits;
 
 pub use adjacency::{AdjacencyBuilder, Orientation, SelfLoops};
 pub use aggregation::{FullAggregation, aggregate_block, gather_feature_rows};
 pub use batch::{GraphBatch, block_diagonal, block_diagonal_batch};
-pub use classes::{CompactLabels, compact_labels};
 pub use error::{GraphError, Result};
 pub use features::{DenseMatrix, FeatureMatrix};
-pub use folds::{Fold, seeded_shuffle, splitmix64, stratified_folds, stratified_holdout};
 pub use graph::{BondType, Direction, EdgeLabel, Graph};
 pub use in_neighbours::{InNeighbours, InNeighboursBuilder};
 pub use interop::EdgeWeightValue;
 pub use karate::{KARATE_CLUB_NODES, karate_club};
+pub use kernels::prefetch::{PREFETCH_AHEAD, prefetch};
+pub use kernels::zeroed::par_zeroed_chunks;
 pub use knn::{cosine_knn_graph, few_labels_split};
 pub use normalize::{
     GcnNormalization, add_missing_self_loops, chebyshev_laplacian, gcn_normalization,
     gcn_normalize_matrix, random_walk_normalization, random_walk_normalize_matrix,
 };
 pub use pca::pca_reduce;
-pub use prefetch::{PREFETCH_AHEAD, prefetch};
 pub use sampling::{Block, BlockWeights, Fanout, NeighbourSampler, SampledBatch};
 pub use sparse::{DuplicateEdges, SparseMatrix, canonical_csr, to_sparse_matrix, transpose};
-pub use split::NodeSplit;
-pub use zeroed::par_zeroed_chunks;
+pub use splits::classes::{CompactLabels, compact_labels};
+pub use splits::folds::{Fold, seeded_shuffle, splitmix64, stratified_folds, stratified_holdout};
+pub use splits::node_split::NodeSplit;

@@ -31,8 +31,8 @@
 use rayon::prelude::*;
 
 use crate::error::{GraphError, Result};
-use crate::folds::splitmix64;
 use crate::in_neighbours::InNeighbours;
+use crate::splits::folds::splitmix64;
 
 /// How many in-neighbours one hop keeps per node.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,20 +50,29 @@ impl Fanout {
             name: "fan-out",
             reason,
         };
-        let fanouts = text
-            .split(',')
-            .map(|part| match part.trim().parse::<i64>() {
-                Ok(-1) => Ok(Fanout::All),
-                Ok(k) if k > 0 => Ok(Fanout::Sample(k as usize)),
-                _ => Err(invalid(format!(
-                    "{part:?} in {text:?} is not a positive count or -1 (all neighbours)"
-                ))),
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let fanouts =
+            text.split(',')
+                .map(|part| {
+                    let count = part.trim().parse::<i64>().ok();
+                    count.and_then(|count| Fanout::try_from(count).ok()).ok_or_else(|| {
+                    invalid(format!(
+                        "{part:?} in {text:?} is not a positive count or -1 (all neighbours)"
+                    ))
+                })
+                })
+                .collect::<Result<Vec<_>>>()?;
         if fanouts.is_empty() {
             return Err(invalid("at least one hop is needed".into()));
         }
         Ok(fanouts)
+    }
+
+    /// The count as written on the command line and in `config.json`: `-1` for all.
+    pub fn count(self) -> i64 {
+        match self {
+            Fanout::All => -1,
+            Fanout::Sample(k) => i64::try_from(k).unwrap_or(i64::MAX),
+        }
     }
 
     fn keeps(self, degree: usize) -> usize {
@@ -71,6 +80,53 @@ impl Fanout {
             Fanout::All => degree,
             Fanout::Sample(k) => k.min(degree),
         }
+    }
+}
+
+/// `-1` is all neighbours, a positive count samples; anything else is an error naming it.
+impl TryFrom<i64> for Fanout {
+    type Error = GraphError;
+
+    fn try_from(count: i64) -> Result<Self> {
+        match count {
+            -1 => Ok(Fanout::All),
+            k if k > 0 => usize::try_from(k)
+                .map(Fanout::Sample)
+                .map_err(|_| fanout_error(count)),
+            _ => Err(fanout_error(count)),
+        }
+    }
+}
+
+fn fanout_error(count: i64) -> GraphError {
+    GraphError::InvalidParameter {
+        name: "fan-out",
+        reason: format!("{count} is not a positive count or -1 (all neighbours)"),
+    }
+}
+
+impl std::fmt::Display for Fanout {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(formatter, "{}", self.count())
+    }
+}
+
+/// Written as its [`Fanout::count`], so a run's `config.json` reads `[25, -1]`.
+impl serde::Serialize for Fanout {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_i64(self.count())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Fanout {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        let count = i64::deserialize(deserializer)?;
+        Fanout::try_from(count).map_err(serde::de::Error::custom)
     }
 }
 

@@ -1,22 +1,30 @@
 //! # cinder-nn
 //!
-//! Graph neural-network layers on Burn:
+//! Graph neural-network layers and their training on Burn, as folders that say what they hold:
 //!
-//! - [`propagate`]: a differentiable sparse-dense product `S · X` (custom autodiff op with a
-//!   multithreaded CPU kernel on Flex, Burn tensor ops elsewhere);
-//! - layers [`GcnConv`], [`GinConv`], [`SageConv`], [`GraphConv`], the propagation layers
-//!   [`SgConv`], [`Appnp`], [`ChebConv`], [`TagConv`], the edge layer [`EdgeConv`], and graph
-//!   attention [`GatConv`] / [`Gatv2Conv`] on the fused sparse op [`attention_aggregate`];
-//! - graph [`readout`]s (mean, sum, max);
-//! - cheap [`dropout`] and [`sparse_dropout`];
-//! - node classification ([`NodeGcn`], [`train_node_classifier`]) with accuracy and macro-F1,
-//!   full-batch or on sampled mini-batches ([`minibatch`]) with exact [`layerwise_inference`];
-//! - explanations: GNNExplainer ([`explain`]) on operators with tracked edge multipliers
+//! - `ops/`: the custom autodiff ops, one file each — the differentiable sparse-dense product
+//!   [`propagate`], fused graph attention [`attention_aggregate`], GATv2 scores
+//!   [`gatv2_scores`], [`linear_relu_dropout`], [`dropout`] / [`sparse_dropout`], [`elu`] — with
+//!   their host kernels in `ops/kernels/` and one dispatch (`ops/dispatch.rs`) choosing autodiff
+//!   Flex, plain Flex or Burn's generic ops; [`SparseOperator`] is what they run on;
+//! - `conv/`: one layer per file — [`GcnConv`], [`GinConv`], [`SageConv`], [`GraphConv`], the
+//!   propagation layers [`SgConv`], [`Appnp`], [`ChebConv`], [`TagConv`], the edge layer
+//!   [`EdgeConv`], graph attention [`GatConv`] / [`Gatv2Conv`] and [`RelationalGcnConv`];
+//! - `node/`: node classification ([`NodeGcn`], [`NodeModel`], [`train_node_classifier`],
+//!   [`train_node_model`]) with accuracy and macro-F1, full-batch or on sampled mini-batches
+//!   ([`minibatch`]) with exact [`layerwise_inference`];
+//! - `graph_level/`: graph classification — cached mini-batches ([`GraphSet`]), [`readout`]s,
+//!   GCN / GIN / relational GCN models ([`GraphClassifier`]), k-fold cross-validation
+//!   ([`cross_validate`]) and model selection inside each fold ([`ConfigGrid`]);
+//! - `explain/`: GNNExplainer ([`explain`]) on operators with tracked edge multipliers
 //!   ([`SparseOperator::with_multipliers`]), fidelity and ROC AUC against ground truth, and the
 //!   [`JkGcn`] of its synthetic benchmarks;
-//! - graph classification: cached mini-batches ([`GraphSet`]), GCN / GIN / relational GCN models
-//!   ([`GraphClassifier`]), k-fold cross-validation ([`cross_validate`]) and model selection
-//!   inside each fold ([`ConfigGrid`]).
+//! - the shared pieces: [`cross_entropy`] (`loss.rs`), [`accuracy`] and friends (`metrics.rs`),
+//!   [`statistics`], seeded initialization (`init.rs`), [`DeviceChoice`] (`device.rs`) and the
+//!   error type [`NnError`].
+//!
+//! Every public item is re-exported here, so `cinder_nn::GcnConv` is the path to use; the folders
+//! are the map for reading and extending the crate (see `docs/architecture.md`).
 //!
 //! A GCN layer on a triangle with a pendant node, two features in, three out; every layer takes
 //! its operator from the graph once and propagates with it:
@@ -41,112 +49,79 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-mod activation;
-mod appnp;
-mod attention;
-mod attention_edges;
-mod attention_kernel;
-mod cheb_conv;
-mod cross_validation;
+mod conv;
 mod device;
-mod dropout;
-mod dropout_mask;
-mod edge_ablation;
-mod edge_conv;
 mod error;
 mod explain;
-mod explain_graphs;
-mod explain_metrics;
-mod explain_nodes;
-mod flex;
-mod gat_conv;
-mod gatv2_conv;
-mod gatv2_scores;
-mod gcn_conv;
-mod gin_conv;
-mod graph_batches;
-mod graph_classification;
-mod graph_conv;
-mod graph_models;
-mod graph_training_config;
+mod graph_level;
 mod init;
-mod jk_gcn;
-mod kernel;
-mod layerwise;
-mod linear_relu_dropout;
+mod loss;
 mod metrics;
-pub mod minibatch;
-mod model_selection;
-mod node_classification;
-mod node_models;
-mod node_training;
-mod operator;
-mod propagate;
-mod propagate_scaled;
-mod random;
-mod readout;
-mod relational_conv;
-mod sage_conv;
-mod sg_conv;
+mod node;
+mod ops;
 pub mod statistics;
-mod tag_conv;
 
-pub use activation::elu;
-pub use appnp::{Appnp, AppnpConfig};
-pub use attention::{
-    AttentionOptions, AttentionOutput, attention_aggregate, attention_aggregate_generic,
-};
-pub use attention_edges::AttentionEdges;
-pub use cheb_conv::{ChebConv, ChebConvConfig};
-pub use cross_validation::{
-    CrossValidationReport, cross_validate, cross_validate_parallel, cross_validate_resuming,
-    train_graph_fold,
-};
+pub use conv::appnp::{Appnp, AppnpConfig};
+pub use conv::attention_edges::AttentionEdges;
+pub use conv::cheb::{ChebConv, ChebConvConfig};
+pub use conv::edge_conv::{EdgeConv, EdgeConvConfig, EdgeNeighbourhood};
+pub use conv::gat::{GatConv, GatConvConfig};
+pub use conv::gatv2::{Gatv2Conv, Gatv2ConvConfig};
+pub use conv::gcn::{GcnConv, GcnConvConfig};
+pub use conv::gin::{GinConv, GinConvConfig};
+pub use conv::graph_conv::{GraphConv, GraphConvConfig};
+pub use conv::relational::{RelationalGcnConv, RelationalGcnConvConfig};
+pub use conv::sage::{SageConv, SageConvConfig};
+pub use conv::sg::{SgConv, SgConvConfig};
+pub use conv::tag::{TagConv, TagConvConfig};
 pub use device::{DeviceChoice, describe_device};
-pub use dropout::{dropout, sparse_dropout};
-pub use edge_ablation::{EdgeAblation, edge_ablation, without_edges};
-pub use edge_conv::{EdgeConv, EdgeConvConfig, EdgeNeighbourhood};
 pub use error::{NnError, Result};
-pub use explain::{EntropyMean, ExplainerConfig, Explanation, ExplanationTarget, explain};
-pub use explain_graphs::{ExplainedGraph, explain_graph};
-pub use explain_metrics::{EdgeSelection, fidelity, mask_mass_share, prediction_changes, roc_auc};
-pub use explain_nodes::{ExplainedNode, NodeExplanations, explain_nodes, explain_nodes_of};
-pub use gat_conv::{GatConv, GatConvConfig};
-pub use gatv2_conv::{Gatv2Conv, Gatv2ConvConfig};
-pub use gatv2_scores::{gatv2_scores, gatv2_scores_generic};
-pub use gcn_conv::{GcnConv, GcnConvConfig};
-pub use gin_conv::{GinConv, GinConvConfig};
-pub use graph_batches::{
+pub use explain::edge_ablation::{EdgeAblation, edge_ablation, without_edges};
+pub use explain::explainer::{
+    EntropyMean, ExplainerConfig, Explanation, ExplanationTarget, explain,
+};
+pub use explain::graphs::{ExplainedGraph, explain_graph};
+pub use explain::jk_gcn::{JkGcn, JkGcnTraining, TrainedJkGcn, evaluate_jk_gcn, train_jk_gcn};
+pub use explain::metrics::{EdgeSelection, fidelity, mask_mass_share, prediction_changes, roc_auc};
+pub use explain::nodes::{ExplainedNode, NodeExplanations, explain_nodes, explain_nodes_of};
+pub use graph_level::batches::{
     GraphMiniBatch, GraphSet, InputFeatures, Propagation, resolve_auto_features,
 };
-pub use graph_classification::{FoldReport, GraphEpochRecord, TrainingEvent};
-pub use graph_conv::{GraphConv, GraphConvConfig};
-pub use graph_models::{
-    GraphClassifier, GraphGcn, GraphGin, GraphModelKind, GraphModelOptions, GraphRgcn,
-};
-pub use graph_training_config::{
+pub use graph_level::config::{
     BatchNormStatistics, CandidateScore, ConfigGrid, FoldSelection, GraphTrainingConfig,
     MAX_GRID_SIZE, Selection,
 };
-pub use jk_gcn::{JkGcn, JkGcnTraining, TrainedJkGcn, evaluate_jk_gcn, train_jk_gcn};
-pub use layerwise::layerwise_inference;
-pub use linear_relu_dropout::linear_relu_dropout;
+pub use graph_level::cross_validation::{
+    CrossValidationReport, cross_validate, cross_validate_parallel, cross_validate_resuming,
+    train_graph_fold,
+};
+pub use graph_level::models::{
+    GraphClassifier, GraphGcn, GraphGin, GraphModelKind, GraphModelOptions, GraphRgcn,
+};
+pub use graph_level::readout::{Readout, readout};
+pub use graph_level::training::{FoldReport, GraphEpochRecord, TrainingEvent};
+pub use loss::{Reduction, cross_entropy, cross_entropy_of_labels, one_hot};
 pub use metrics::{accuracy, argmax_rows, confusion_matrix, macro_f1};
-pub use minibatch::{SampledTiming, SamplingConfig, train_node_model_sampled, train_sampled};
-pub use node_classification::{NodeFeatures, NodeGcn, NodeGcnConfig};
-pub use node_models::{
+pub use node::config::{NodeTrainingConfig, SamplingConfig};
+pub use node::gcn::{NodeFeatures, NodeGcn, NodeGcnConfig};
+pub use node::layerwise::layerwise_inference;
+pub use node::minibatch;
+pub use node::minibatch::{train_node_model_sampled, train_sampled};
+pub use node::models::{
     NodeAppnp, NodeCheb, NodeGat, NodeModel, NodeModelKind, NodeModelOptions, NodePropagation,
     NodeSage, NodeSgc, node_propagation,
 };
-pub use node_training::{
-    EpochRecord, NodeTrainingConfig, NodeTrainingReport, train_node_classifier, train_node_model,
-    train_node_model_observed, train_node_model_on_csr,
+pub use node::report::{EpochRecord, NodeTrainingReport, SampledTiming};
+pub use node::training::{
+    train_node_classifier, train_node_model, train_node_model_observed, train_node_model_on_csr,
 };
-pub use operator::SparseOperator;
-pub use propagate::{propagate, propagate_generic};
-pub use readout::{Readout, readout};
-pub use relational_conv::{RelationalGcnConv, RelationalGcnConvConfig};
-pub use sage_conv::{SageConv, SageConvConfig};
-pub use sg_conv::{SgConv, SgConvConfig};
+pub use ops::attention::{
+    AttentionOptions, AttentionOutput, attention_aggregate, attention_aggregate_generic,
+};
+pub use ops::dropout::{dropout, sparse_dropout};
+pub use ops::elu::elu;
+pub use ops::gatv2_scores::{gatv2_scores, gatv2_scores_generic};
+pub use ops::linear_relu_dropout::linear_relu_dropout;
+pub use ops::operator::SparseOperator;
+pub use ops::propagate::{propagate, propagate_generic};
 pub use statistics::{mean, mean_std, median, std};
-pub use tag_conv::{TagConv, TagConvConfig};

@@ -223,7 +223,10 @@ fn mini_batch_training_is_reproducible_and_learns() {
             .with_epochs(30)
             .with_patience(0)
             .with_row_normalize(false)
-            .with_sampling(Some(SamplingConfig::new(vec![5, 5], 64)));
+            .with_sampling(Some(SamplingConfig::new(
+                vec![Fanout::Sample(5), Fanout::Sample(5)],
+                64,
+            )));
         let device = Device::flex();
         let (_, first) =
             train_node_model(&graph, &split, &config, &device.clone().autodiff()).unwrap();
@@ -256,7 +259,10 @@ fn early_stopping_ends_the_sampling_worker() {
         .with_hidden(16)
         .with_epochs(300)
         .with_patience(2)
-        .with_sampling(Some(SamplingConfig::new(vec![4, 4], 16)));
+        .with_sampling(Some(SamplingConfig::new(
+            vec![Fanout::Sample(4), Fanout::Sample(4)],
+            16,
+        )));
     let device = Device::flex().autodiff();
     let (_, report) = train_node_model(&graph, &split, &config, &device).unwrap();
     let epochs = report.history.len();
@@ -277,20 +283,31 @@ fn unsupported_models_and_fanouts_are_refused() {
     let graph = random_graph(50, 200, 4, 1);
     let split = split_of(50);
     let device = Device::flex().autodiff();
-    let config = NodeTrainingConfig::for_model(NodeModelKind::Gat)
-        .with_sampling(Some(SamplingConfig::new(vec![5, 5], 8)));
+    let config = NodeTrainingConfig::for_model(NodeModelKind::Gat).with_sampling(Some(
+        SamplingConfig::new(vec![Fanout::Sample(5), Fanout::Sample(5)], 8),
+    ));
     let error = train_node_model(&graph, &split, &config, &device).unwrap_err();
     assert!(
         error.to_string().contains("supports sage and gcn"),
         "{error}"
     );
-    let config = NodeTrainingConfig::for_model(NodeModelKind::Sage)
-        .with_sampling(Some(SamplingConfig::new(vec![5, 5, 5], 8)));
+    let config = NodeTrainingConfig::for_model(NodeModelKind::Sage).with_sampling(Some(
+        SamplingConfig::new(
+            vec![Fanout::Sample(5), Fanout::Sample(5), Fanout::Sample(5)],
+            8,
+        ),
+    ));
     let error = train_node_model(&graph, &split, &config, &device).unwrap_err();
     assert!(error.to_string().contains("two fan-outs"), "{error}");
-    let config = NodeTrainingConfig::for_model(NodeModelKind::Sage)
-        .with_sampling(Some(SamplingConfig::new(vec![5, 0], 8)));
-    assert!(train_node_model(&graph, &split, &config, &device).is_err());
+    // A fan-out of 0 cannot be built; read from a config file, it is refused with the value.
+    let error = serde_json::from_str::<SamplingConfig>(
+        r#"{"fanouts": [5, 0], "batch_size": 8, "inference_chunk": 4096}"#,
+    )
+    .unwrap_err();
+    assert!(
+        error.to_string().contains("0 is not a positive count"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -308,7 +325,10 @@ fn mini_batch_sage_on_cora_reaches_the_full_batch_accuracy() {
             .unwrap()
             .1
             .test_accuracy;
-        let config = config.with_sampling(Some(SamplingConfig::new(vec![10, 10], 32)));
+        let config = config.with_sampling(Some(SamplingConfig::new(
+            vec![Fanout::Sample(10), Fanout::Sample(10)],
+            32,
+        )));
         sampled += train_node_model(&cora.graph, &cora.split, &config, &device)
             .unwrap()
             .1

@@ -6,7 +6,7 @@ use burn::tensor::Tensor;
 use burn::tensor::module::{adaptive_avg_pool2d, avg_pool2d, conv2d, max_pool2d};
 use burn::tensor::ops::{AvgPoolOptions, ConvOptions, MaxPoolOptions};
 
-use crate::loader::{Init, KernelLayout, WeightLoader};
+use crate::loading::loader::{Init, KernelLayout, WeightLoader};
 
 /// How a convolution pads its input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

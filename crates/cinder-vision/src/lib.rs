@@ -35,40 +35,48 @@
 //! # Ok::<(), cinder_vision::VisionError>(())
 //! ```
 
-pub mod architecture;
-pub mod channels_last;
-pub mod channels_last_plan;
-pub mod checkpoint;
-pub mod embed;
-pub mod embedded;
+mod architectures;
+mod engine;
 pub mod error;
 pub mod explain;
-pub mod head;
-pub mod image_graph;
-pub mod inception;
+mod images;
 pub mod layers;
-pub mod loader;
-pub mod mobilenet;
+mod loading;
 pub mod model;
-pub mod preprocess;
-pub mod pretrained;
-pub mod regions;
-pub mod resnet;
-pub mod small;
 pub mod taps;
 pub mod transfer;
-pub mod vgg;
-pub mod weights;
-pub mod xception;
 
-pub use architecture::Architecture;
-pub use channels_last::ChannelsLastMap;
-pub use channels_last_plan::ChannelsLastPlan;
-pub use embedded::{EMBEDDED_WEIGHTS_NAME, embedded_labels};
+pub use architectures::architecture;
+pub use architectures::architecture::Architecture;
+pub use architectures::backbone;
+pub use architectures::backbone::Backbone;
+pub use architectures::head;
+pub use architectures::inception;
+pub use architectures::mobilenet;
+pub use architectures::resnet;
+pub use architectures::small;
+pub use architectures::vgg;
+pub use architectures::xception;
+pub use engine::channels_last;
+pub use engine::channels_last::ChannelsLastMap;
+pub use engine::channels_last_plan;
+pub use engine::channels_last_plan::ChannelsLastPlan;
 pub use error::{Result, VisionError};
 pub use image::RgbImage;
-pub use model::{Backbone, Cnn, HeadChoice, LoadOptions};
-pub use preprocess::{Normalization, Preprocessing, Resize, decode_rgb, load_rgb, resize_bilinear};
-pub use pretrained::{ClassScore, Pretrained};
+pub use images::embed;
+pub use images::image_graph;
+pub use images::preprocess;
+pub use images::preprocess::{
+    Normalization, Preprocessing, Resize, decode_rgb, load_rgb, resize_bilinear,
+};
+pub use images::regions;
+pub use loading::checkpoint;
+pub use loading::embedded;
+pub use loading::embedded::{EMBEDDED_WEIGHTS_NAME, embedded_labels};
+pub use loading::loader;
+pub use loading::pretrained;
+pub use loading::pretrained::{ClassScore, Pretrained};
+pub use loading::weights;
+pub use loading::weights::WeightFile;
+pub use model::{Cnn, HeadChoice, LoadOptions};
 pub use taps::Taps;
-pub use weights::WeightFile;

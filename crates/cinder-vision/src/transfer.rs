@@ -24,16 +24,17 @@ use std::time::Instant;
 use burn::module::Module;
 use burn::nn::Linear;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
-use burn::tensor::activation::log_softmax;
 use burn::tensor::{Device, Tensor, TensorData};
 use image::RgbImage;
 
+use cinder_nn::cross_entropy_of_labels;
+
+use crate::architectures::head::Head;
 use crate::error::{Result, VisionError};
-use crate::head::Head;
-use crate::loader::{MatrixLayout, WeightLoader};
+use crate::loading::loader::{MatrixLayout, WeightLoader};
+use crate::loading::pretrained::Pretrained;
+use crate::loading::weights::write_through_temporary;
 use crate::model::Cnn;
-use crate::pretrained::Pretrained;
-use crate::weights::write_through_temporary;
 
 /// What is trained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -371,7 +372,7 @@ pub fn fine_tune_resumable(
                 }
             };
             let batch_labels: Vec<usize> = batch.iter().map(|&i| labels[i]).collect();
-            let loss = cross_entropy(logits.clone(), &batch_labels, classes, &autodiff);
+            let loss = cross_entropy_of_labels(logits.clone(), &batch_labels, classes);
             loss_sum += loss.clone().into_scalar::<f64>() * batch.len() as f64;
             correct += argmax(logits.inner())
                 .iter()
@@ -491,20 +492,6 @@ fn small_head(loader: &mut WeightLoader, features: usize, classes: usize) -> Lin
         features,
         classes,
     )
-}
-
-fn cross_entropy(
-    logits: Tensor<2>,
-    labels: &[usize],
-    classes: usize,
-    device: &Device,
-) -> Tensor<1> {
-    let mut one_hot = vec![0f32; labels.len() * classes];
-    for (row, &label) in labels.iter().enumerate() {
-        one_hot[row * classes + label] = 1.0;
-    }
-    let one_hot = Tensor::<2>::from_data(TensorData::new(one_hot, [labels.len(), classes]), device);
-    (log_softmax(logits, 1) * one_hot).sum().neg() / labels.len() as f64
 }
 
 /// Row-wise argmax.
