@@ -10,7 +10,7 @@ use cinder::experiment::{
     DeviceChoice, Event, NodeExperiment, NodeInput, Observer, RunDirectory, command_line,
     provenance,
 };
-use cinder::nn::NodeTrainingConfig;
+use cinder::nn::{NodeModelConfig, NodeTrainingConfig};
 
 /// Prints a dot per 10 epochs and a line per finished run.
 struct Dots;
@@ -58,7 +58,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         config: NodeTrainingConfig::new()
             .with_epochs(100)
             .with_patience(0)
-            .with_dropout(0.0),
+            .with_model(NodeModelConfig::new().with_dropout(0.0)),
         seeds: (0..5).collect(),
         class_names: vec!["Mr. Hi".into(), "Officer".into()],
     };

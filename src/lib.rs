@@ -24,3 +24,29 @@ pub use cinder_graph as graph;
 pub use cinder_nn as nn;
 pub use cinder_plot as plot;
 pub use cinder_vision as vision;
+
+/// The README and the guides in `docs/`: their Rust examples compile and run as doctests, so what
+/// they teach stays true (`crates/cinder-cli/tests/docs_commands.rs` checks their commands).
+#[cfg(doctest)]
+mod guides {
+    #[doc = include_str!("../README.md")]
+    struct Readme;
+    #[doc = include_str!("../docs/architecture.md")]
+    struct Architecture;
+    #[doc = include_str!("../docs/data.md")]
+    struct Data;
+    #[doc = include_str!("../docs/explanations.md")]
+    struct Explanations;
+    #[doc = include_str!("../docs/graph-classification.md")]
+    struct GraphClassification;
+    #[doc = include_str!("../docs/node-classification.md")]
+    struct NodeClassification;
+    #[doc = include_str!("../docs/reports.md")]
+    struct Reports;
+    #[doc = include_str!("../docs/sampling.md")]
+    struct Sampling;
+    #[doc = include_str!("../docs/scaling.md")]
+    struct Scaling;
+    #[doc = include_str!("../docs/vision.md")]
+    struct Vision;
+}

@@ -12,7 +12,7 @@ use cinder_datasets::{load_registered_graphs, load_registered_nodes};
 use cinder_graph::stratified_folds;
 use cinder_nn::{
     CrossValidationReport, GraphModelKind, GraphSet, GraphTrainingConfig, InputFeatures,
-    NodeTrainingConfig, NodeTrainingReport, cross_validate, train_node_classifier,
+    NodeModelConfig, NodeTrainingConfig, NodeTrainingReport, cross_validate, train_node_classifier,
 };
 use cinder_plot::{
     BarChart, ConfusionMatrix, Curves, DegreeDistribution, GraphDrawing, Report, save,
@@ -59,7 +59,7 @@ fn karate(
     let config = NodeTrainingConfig::new()
         .with_epochs(100)
         .with_patience(0)
-        .with_dropout(0.0);
+        .with_model(NodeModelConfig::new().with_dropout(0.0));
     let (_, result) = train_node_classifier(&graph, &split, &config, &device.clone().autodiff())
         .context("training the karate-club GCN")?;
     say(format!(

@@ -138,30 +138,16 @@ impl NodeArguments {
         if let Some(patience) = self.patience {
             config.patience = patience;
         }
-        if let Some(hidden) = self.hidden {
-            config.hidden = hidden;
-        }
-        if let Some(heads) = self.heads {
-            config.heads = heads;
-        }
-        if let Some(heads) = self.output_heads {
-            config.output_heads = heads;
-        }
-        if self.k.is_some() {
-            config.k = self.k;
-        }
-        if let Some(alpha) = self.alpha {
-            config.alpha = alpha;
-        }
-        if let Some(dropout) = self.dropout {
-            config.dropout = dropout;
-        }
-        if let Some(lr) = self.lr {
-            config.learning_rate = lr;
-        }
-        if let Some(weight_decay) = self.weight_decay {
-            config.weight_decay = weight_decay;
-        }
+        let model = &mut config.model;
+        model.hidden = self.hidden.unwrap_or(model.hidden);
+        model.heads = self.heads.unwrap_or(model.heads);
+        model.output_heads = self.output_heads.unwrap_or(model.output_heads);
+        model.k = self.k.or(model.k);
+        model.alpha = self.alpha.unwrap_or(model.alpha);
+        model.dropout = self.dropout.unwrap_or(model.dropout);
+        let optimizer = &mut config.optimizer;
+        optimizer.learning_rate = self.lr.unwrap_or(optimizer.learning_rate);
+        optimizer.weight_decay = self.weight_decay.unwrap_or(optimizer.weight_decay);
         Ok(config)
     }
 }
@@ -225,7 +211,7 @@ struct NodeSummary {
     train_seconds_total: f64,
     peak_rss_mb: Option<f64>,
     threads: usize,
-    config: NodeConfigSummary,
+    config: NodeTrainingConfig,
     /// Mini-batch runs only (`--fanout`).
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     sampled: Option<SampledSummary>,
@@ -244,22 +230,6 @@ struct SampledSummary {
     sample_ms_median: f64,
     /// Layer-wise inference over every node (final evaluation), median over seeds.
     inference_ms: f64,
-}
-
-#[derive(Debug, Serialize)]
-struct NodeConfigSummary {
-    model: String,
-    hidden: usize,
-    heads: usize,
-    output_heads: usize,
-    k: usize,
-    alpha: f32,
-    dropout: f32,
-    learning_rate: f64,
-    weight_decay_first_layer: f64,
-    max_epochs: usize,
-    patience: usize,
-    row_normalize: bool,
 }
 
 /// Loads the graph and split the arguments name: a registered (or `$CINDER_DATA`-discovered)
@@ -543,20 +513,7 @@ fn summarize(
         train_seconds_total: result.seconds,
         peak_rss_mb: peak_rss_mb(),
         threads: rayon::current_num_threads(),
-        config: NodeConfigSummary {
-            model: config.model.name().to_string(),
-            hidden: config.hidden,
-            heads: config.heads,
-            output_heads: config.output_heads,
-            k: config.hops(),
-            alpha: config.alpha,
-            dropout: config.dropout,
-            learning_rate: config.learning_rate,
-            weight_decay_first_layer: config.weight_decay,
-            max_epochs: config.epochs,
-            patience: config.patience,
-            row_normalize: config.row_normalize,
-        },
+        config: config.clone(),
         sampled: config.sampling.as_ref().zip(result.sampled.as_ref()).map(
             |(sampling, medians)| SampledSummary {
                 fanouts: sampling.fanouts.clone(),

@@ -155,7 +155,7 @@ impl NodeExplanationModel {
                 json!({"kind": NODE_CHECKPOINT.1, "training": training})
             }
             Self::Trained { config, seed, .. } => json!({
-                "kind": config.model.name(),
+                "kind": config.model.kind.name(),
                 "hyperparameters": config,
                 "seed": seed,
             }),
@@ -189,7 +189,7 @@ impl NodeExplanationModel {
                 ..
             } => format!(
                 "{} of a training run (seed {seed}), accuracy {:.1}% over every node",
-                config.model.name(),
+                config.model.kind.name(),
                 100.0 * accuracy
             ),
         }
@@ -317,17 +317,17 @@ fn load_trained(
         .ok_or_else(|| fail(format!("{dataset} has no node labels")))?;
     let classes = labels.iter().max().map_or(0, |m| m + 1);
     let model = config
-        .model_options()
+        .model
         .init(width, classes, seed, plain)?
         .try_load_file(path)
         .map_err(|e| {
             fail(format!(
                 "cannot load the {} model for {dataset} ({width} input columns, {classes} classes): {e}",
-                config.model.name()
+                config.model.kind.name()
             ))
         })?
         .to_device(device);
-    let operator = match node_propagation(config.model, graph)? {
+    let operator = match node_propagation(config.model.kind, graph)? {
         NodePropagation::Operator(operator) => operator,
         NodePropagation::Attention(edges) => edges.structure().clone(),
     };

@@ -12,7 +12,7 @@
 //! ```
 //! use cinder_experiment::{DeviceChoice, Event, NodeExperiment, NodeInput, RunDirectory};
 //! use cinder_graph::karate_club;
-//! use cinder_nn::NodeTrainingConfig;
+//! use cinder_nn::{NodeModelConfig, NodeTrainingConfig};
 //!
 //! let graph = karate_club();
 //! let split = cinder_graph::NodeSplit { train: vec![0, 33], validation: vec![], test: (1..33).collect() };
@@ -20,7 +20,8 @@
 //!     dataset: "karate".into(),
 //!     graph: NodeInput::Graph(&graph),
 //!     split: &split,
-//!     config: NodeTrainingConfig::new().with_epochs(30).with_patience(0).with_dropout(0.0),
+//!     config: NodeTrainingConfig::new().with_epochs(30).with_patience(0)
+//!         .with_model(NodeModelConfig::new().with_dropout(0.0)),
 //!     seeds: vec![0, 1],
 //!     class_names: vec!["Mr. Hi".into(), "Officer".into()],
 //! };

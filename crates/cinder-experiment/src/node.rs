@@ -338,7 +338,7 @@ impl NodeExperiment<'_> {
         let config = RunConfig {
             kind: "node-classification".into(),
             dataset: self.dataset.clone(),
-            model: self.config.model.name().into(),
+            model: self.config.model.kind.name().into(),
             readout: None,
             unit: Unit::Seed.name().into(),
             seeds: self.seeds.clone(),

@@ -102,14 +102,15 @@ pub use graph_level::readout::{Readout, readout};
 pub use graph_level::training::{FoldReport, GraphEpochRecord, TrainingEvent};
 pub use loss::{Reduction, cross_entropy, cross_entropy_of_labels, one_hot};
 pub use metrics::{accuracy, argmax_rows, confusion_matrix, macro_f1};
-pub use node::config::{NodeTrainingConfig, SamplingConfig};
+pub use node::config::{
+    NodeModelConfig, NodeModelKind, NodeTrainingConfig, OptimizerConfig, SamplingConfig,
+};
 pub use node::gcn::{NodeFeatures, NodeGcn, NodeGcnConfig};
 pub use node::layerwise::layerwise_inference;
 pub use node::minibatch;
 pub use node::minibatch::{train_node_model_sampled, train_sampled};
 pub use node::models::{
-    NodeAppnp, NodeCheb, NodeGat, NodeModel, NodeModelKind, NodeModelOptions, NodePropagation,
-    NodeSage, NodeSgc, node_propagation,
+    NodeAppnp, NodeCheb, NodeGat, NodeModel, NodePropagation, NodeSage, NodeSgc, node_propagation,
 };
 pub use node::report::{EpochRecord, NodeTrainingReport, SampledTiming};
 pub use node::training::{

@@ -326,7 +326,7 @@ fn a_gat_layer_is_explained_through_attention_edges() {
 /// cache of `Ŝ^K X` (filled by the first call) must not hide an explainer's multipliers.
 #[test]
 fn node_models_run_on_a_masked_operator() {
-    use cinder_nn::{NodeModelKind, NodeModelOptions, NodePropagation, node_propagation};
+    use cinder_nn::{NodeModelConfig, NodeModelKind, NodePropagation, node_propagation};
     let graph = cinder_graph::karate_club();
     let device = Device::flex().autodiff();
     let x = Tensor::<2>::from_data(
@@ -339,17 +339,16 @@ fn node_models_run_on_a_masked_operator() {
         &device,
     );
     for kind in [NodeModelKind::Sgc, NodeModelKind::Gcn, NodeModelKind::Gat] {
-        let model = NodeModelOptions {
-            kind,
-            hidden: 4,
-            heads: 2,
-            output_heads: 1,
-            dropout: 0.0,
-            k: 2,
-            alpha: 0.1,
-        }
-        .init(3, 2, 5, &device)
-        .unwrap();
+        let model = NodeModelConfig::new()
+            .with_kind(kind)
+            .with_hidden(4)
+            .with_heads(2)
+            .with_output_heads(1)
+            .with_dropout(0.0)
+            .with_k(Some(2))
+            .with_alpha(0.1)
+            .init(3, 2, 5, &device)
+            .unwrap();
         let operator = match node_propagation(kind, &graph).unwrap() {
             NodePropagation::Operator(operator) => operator,
             NodePropagation::Attention(edges) => edges.structure().clone(),

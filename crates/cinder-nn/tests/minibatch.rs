@@ -69,10 +69,11 @@ fn layerwise_inference_equals_the_full_batch_forward() {
                 let identity = FeatureMatrix::identity(90);
                 graph = graph.with_node_features(identity).unwrap();
             }
-            let config = NodeTrainingConfig::for_model(kind).with_hidden(hidden);
+            let mut config = NodeTrainingConfig::for_model(kind);
+            config.model.hidden = hidden;
             let features = graph.features_or_identity();
             let model = config
-                .model_options()
+                .model
                 .init(features.columns(), 3, 11, &device)
                 .unwrap();
             let propagation = node_propagation(kind, &graph).unwrap();
@@ -218,8 +219,7 @@ fn mini_batch_training_is_reproducible_and_learns() {
     let graph = homophilous_graph(400, 3000, 5);
     let split = split_of(400);
     for kind in [NodeModelKind::Sage, NodeModelKind::Gcn] {
-        let config = NodeTrainingConfig::for_model(kind)
-            .with_hidden(32)
+        let mut config = NodeTrainingConfig::for_model(kind)
             .with_epochs(30)
             .with_patience(0)
             .with_row_normalize(false)
@@ -227,6 +227,7 @@ fn mini_batch_training_is_reproducible_and_learns() {
                 vec![Fanout::Sample(5), Fanout::Sample(5)],
                 64,
             )));
+        config.model.hidden = 32;
         let device = Device::flex();
         let (_, first) =
             train_node_model(&graph, &split, &config, &device.clone().autodiff()).unwrap();
@@ -256,7 +257,6 @@ fn early_stopping_ends_the_sampling_worker() {
     let graph = homophilous_graph(300, 2000, 9);
     let split = split_of(300);
     let config = NodeTrainingConfig::for_model(NodeModelKind::Sage)
-        .with_hidden(16)
         .with_epochs(300)
         .with_patience(2)
         .with_sampling(Some(SamplingConfig::new(

@@ -3,7 +3,7 @@
 use burn::tensor::Device;
 use cinder_datasets::{load_planetoid, require_data};
 use cinder_graph::{NodeSplit, karate_club};
-use cinder_nn::{NodeTrainingConfig, train_node_classifier};
+use cinder_nn::{NodeModelConfig, NodeTrainingConfig, train_node_classifier};
 
 #[test]
 fn karate_club_split_is_learned_from_two_labelled_members() {
@@ -17,7 +17,7 @@ fn karate_club_split_is_learned_from_two_labelled_members() {
     let config = NodeTrainingConfig::new()
         .with_epochs(100)
         .with_patience(0)
-        .with_dropout(0.0);
+        .with_model(NodeModelConfig::new().with_dropout(0.0));
     let (_, report) =
         train_node_classifier(&graph, &split, &config, &Device::flex().autodiff()).unwrap();
     assert_eq!(report.epochs_run, 100);

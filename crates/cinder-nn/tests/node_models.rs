@@ -3,7 +3,7 @@
 
 use burn::tensor::Device;
 use cinder_graph::{NodeSplit, karate_club};
-use cinder_nn::{NnError, NodeModelKind, NodeTrainingConfig, train_node_model};
+use cinder_nn::{NnError, NodeModelKind, NodeTrainingConfig, OptimizerConfig, train_node_model};
 
 fn leaders_split() -> NodeSplit {
     NodeSplit {
@@ -63,12 +63,19 @@ fn training_is_reproducible_from_the_seed() {
 fn invalid_options_are_refused_before_training() {
     let graph = karate_club();
     let device = Device::flex().autodiff();
+    let with = |kind, change: fn(&mut NodeTrainingConfig)| {
+        let mut config = NodeTrainingConfig::for_model(kind);
+        change(&mut config);
+        config
+    };
     for config in [
-        NodeTrainingConfig::for_model(NodeModelKind::Gat).with_learning_rate(f64::NAN),
-        NodeTrainingConfig::for_model(NodeModelKind::Gcn).with_learning_rate(-1.0),
-        NodeTrainingConfig::for_model(NodeModelKind::Sage).with_weight_decay(f64::INFINITY),
-        NodeTrainingConfig::for_model(NodeModelKind::Gcn).with_hidden(0),
-        NodeTrainingConfig::for_model(NodeModelKind::Gat).with_heads(0),
+        with(NodeModelKind::Gat, |c| c.optimizer.learning_rate = f64::NAN),
+        with(NodeModelKind::Gcn, |c| c.optimizer.learning_rate = -1.0),
+        with(NodeModelKind::Sage, |c| {
+            c.optimizer.weight_decay = f64::INFINITY
+        }),
+        with(NodeModelKind::Gcn, |c| c.model.hidden = 0),
+        with(NodeModelKind::Gat, |c| c.model.heads = 0),
     ] {
         let error = train_node_model(&graph, &leaders_split(), &config, &device).unwrap_err();
         assert!(matches!(error, NnError::InvalidOption { .. }), "{error}");
@@ -85,7 +92,7 @@ fn a_diverging_run_is_reported_with_its_epoch() {
     let graph = karate_club();
     let device = Device::flex().autodiff();
     let config = NodeTrainingConfig::for_model(NodeModelKind::Gcn)
-        .with_learning_rate(1e30)
+        .with_optimizer(OptimizerConfig::new().with_learning_rate(1e30))
         .with_epochs(50)
         .with_patience(0);
     match train_node_model(&graph, &leaders_split(), &config, &device) {

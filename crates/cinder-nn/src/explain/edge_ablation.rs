@@ -104,6 +104,7 @@ pub fn edge_ablation(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::node::config::NodeModelConfig;
 
     #[test]
     fn on_the_karate_club_the_edges_carry_what_identity_features_cannot() {
@@ -114,7 +115,7 @@ mod tests {
         let config = NodeTrainingConfig::new()
             .with_epochs(100)
             .with_patience(0)
-            .with_dropout(0.0);
+            .with_model(NodeModelConfig::new().with_dropout(0.0));
         let device = Device::flex().autodiff();
         let mut seen = Vec::new();
         let ablation = edge_ablation(&graph, 2, 3, &config, &device, |s| seen.push(s)).unwrap();

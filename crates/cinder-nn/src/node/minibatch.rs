@@ -22,10 +22,11 @@ use crate::error::{NnError, Result};
 use crate::init::derive_seed;
 use crate::loss::cross_entropy_of_labels;
 use crate::metrics::argmax_rows;
+use crate::node::config::NodeModelKind;
 use crate::node::config::NodeTrainingConfig;
 pub use crate::node::config::SamplingConfig;
 use crate::node::layerwise::{TwoLayers, layerwise_inference, values};
-use crate::node::models::{NodeModel, NodeModelKind};
+use crate::node::models::NodeModel;
 pub use crate::node::report::SampledTiming;
 use crate::node::report::{EpochRecord, NodeTrainingReport, scalar};
 use crate::ops::dispatch::matrix_tensor;
@@ -103,12 +104,12 @@ pub fn train_sampled(
             reason: "must be at least 1".into(),
         });
     }
-    if !matches!(config.model, NodeModelKind::Sage | NodeModelKind::Gcn) {
+    if !matches!(config.model.kind, NodeModelKind::Sage | NodeModelKind::Gcn) {
         return Err(NnError::InvalidOption {
             option: "model",
             reason: format!(
                 "mini-batch training (--fanout) supports sage and gcn, not {}",
-                config.model
+                config.model.kind
             ),
         });
     }
@@ -134,15 +135,14 @@ pub fn train_sampled(
     let num_classes = labels.iter().max().map_or(0, |&m| m + 1);
     let device = device.clone().autodiff();
     let plain = device.clone().inner();
-    let mut model =
-        config
-            .model_options()
-            .init(features.columns(), num_classes, config.seed, &device)?;
+    let mut model = config
+        .model
+        .init(features.columns(), num_classes, config.seed, &device)?;
     let (weights, own_rows) = {
         let layers = TwoLayers::of(&model)?;
         (layers.weights(), [layers.has_root(0), layers.has_root(1)])
     };
-    let dropout_probability = config.dropout;
+    let dropout_probability = config.model.dropout;
     let mut optimizer = AdamConfig::new().with_epsilon(1e-8).init();
     let mut sampler = NeighbourSampler::new(graph, fanouts, weights);
     let evaluate_each_epoch = config.patience > 0 && !split.validation.is_empty();
@@ -224,14 +224,15 @@ pub fn train_sampled(
                 index += 1;
                 let loss = cross_entropy_of_labels(logits.clone(), &batch_labels, num_classes);
                 let mut objective = loss.clone();
-                if config.weight_decay > 0.0 {
+                if config.optimizer.weight_decay > 0.0 {
                     for parameter in model.penalized() {
                         objective = objective
-                            + (parameter.clone() * parameter).sum() * (config.weight_decay / 2.0);
+                            + (parameter.clone() * parameter).sum()
+                                * (config.optimizer.weight_decay / 2.0);
                     }
                 }
                 let gradients = GradientsParams::from_grads(objective.backward(), &model);
-                model = optimizer.step(config.learning_rate, model.clone(), gradients);
+                model = optimizer.step(config.optimizer.learning_rate, model.clone(), gradients);
                 let predictions = argmax_rows(&values(logits.inner())?, num_classes);
                 correct += predictions
                     .iter()

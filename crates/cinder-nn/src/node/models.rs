@@ -2,15 +2,11 @@
 //! ChebNet — each as its paper trains it on the Planetoid citation graphs, behind one
 //! [`NodeModel`] the training loop drives.
 
-use std::fmt;
-use std::str::FromStr;
-
 use burn::module::{Module, Param};
 use burn::nn::Linear;
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
 use cinder_graph::Graph;
-use serde::{Deserialize, Serialize};
 
 use crate::conv::appnp::{Appnp, AppnpConfig};
 use crate::conv::attention_edges::AttentionEdges;
@@ -22,100 +18,12 @@ use crate::conv::sg::{SgConv, SgConvConfig};
 use crate::error::{NnError, Result};
 use crate::init::derive_seed;
 use crate::init::seeded_linear;
+use crate::node::config::{NodeModelConfig, NodeModelKind};
 use crate::node::gcn::{NodeFeatures, NodeGcn, NodeGcnConfig};
 use crate::ops::dropout::dropout;
 use crate::ops::elu::elu;
 use crate::ops::operator::SparseOperator;
 use crate::ops::propagate::propagate;
-
-/// Which node-classification model to train.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum NodeModelKind {
-    /// Two-layer GCN (Kipf & Welling 2017).
-    #[default]
-    Gcn,
-    /// Two-layer GAT (Veličković et al. 2018).
-    Gat,
-    /// Two-layer GATv2 (Brody et al. 2022), GAT's settings.
-    Gatv2,
-    /// Two-layer GraphSAGE with mean aggregation (Hamilton et al. 2017).
-    Sage,
-    /// SGC: `K`-hop propagation then one linear layer (Wu et al. 2019).
-    Sgc,
-    /// APPNP: a two-layer MLP then personalized-PageRank propagation (Klicpera et al. 2019).
-    Appnp,
-    /// Two-layer Chebyshev network, `K = 3` (Defferrard et al. 2016, as Kipf & Welling's baseline).
-    Cheb,
-}
-
-impl NodeModelKind {
-    /// Every kind, in the order the CLI lists them.
-    pub const ALL: [Self; 7] = [
-        Self::Gcn,
-        Self::Gat,
-        Self::Gatv2,
-        Self::Sage,
-        Self::Sgc,
-        Self::Appnp,
-        Self::Cheb,
-    ];
-
-    /// The lower-case name (`gcn`, `gat`, …).
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Gcn => "gcn",
-            Self::Gat => "gat",
-            Self::Gatv2 => "gatv2",
-            Self::Sage => "sage",
-            Self::Sgc => "sgc",
-            Self::Appnp => "appnp",
-            Self::Cheb => "cheb",
-        }
-    }
-}
-
-impl fmt::Display for NodeModelKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for NodeModelKind {
-    type Err = NnError;
-
-    fn from_str(name: &str) -> Result<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|kind| kind.name() == name.to_ascii_lowercase())
-            .ok_or_else(|| NnError::InvalidOption {
-                option: "model",
-                reason: format!(
-                    "unknown model {name:?}; choose one of {}",
-                    Self::ALL.map(Self::name).join(", ")
-                ),
-            })
-    }
-}
-
-/// Architecture options shared by the models (each uses the ones it has).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NodeModelOptions {
-    /// Which model.
-    pub kind: NodeModelKind,
-    /// Hidden units (per head for GAT).
-    pub hidden: usize,
-    /// Attention heads of the first GAT layer.
-    pub heads: usize,
-    /// Attention heads of the output GAT layer (averaged).
-    pub output_heads: usize,
-    /// Dropout on inputs and hidden features (and on attention coefficients for GAT).
-    pub dropout: f32,
-    /// Hops `K` (SGC, APPNP) or Chebyshev filter size (ChebNet).
-    pub k: usize,
-    /// APPNP teleport probability.
-    pub alpha: f32,
-}
 
 /// The propagation structure a model needs, built once per graph.
 #[derive(Debug, Clone)]
@@ -225,7 +133,7 @@ pub enum NodeModel {
     Cheb(NodeCheb),
 }
 
-impl NodeModelOptions {
+impl NodeModelConfig {
     /// Builds the model for `in_features` inputs and `classes` outputs.
     pub fn init(
         &self,
@@ -250,7 +158,7 @@ impl NodeModelOptions {
         }
         let seed1 = derive_seed(seed, 1);
         let seed2 = derive_seed(seed, 2);
-        let (hidden, dropout) = (self.hidden, self.dropout);
+        let (hidden, dropout, k) = (self.hidden, self.dropout, self.hops());
         Ok(match self.kind {
             NodeModelKind::Gcn => NodeModel::Gcn(
                 NodeGcnConfig::new(in_features, classes)
@@ -310,7 +218,7 @@ impl NodeModelOptions {
             }),
             NodeModelKind::Sgc => NodeModel::Sgc(NodeSgc {
                 conv: SgConvConfig::new(in_features, classes)
-                    .with_k(self.k)
+                    .with_k(k)
                     .with_cached(true)
                     .with_seed(seed1)
                     .init(device),
@@ -318,17 +226,14 @@ impl NodeModelOptions {
             NodeModelKind::Appnp => NodeModel::Appnp(NodeAppnp {
                 linear1: seeded_linear(in_features, hidden, true, seed1, device),
                 linear2: seeded_linear(hidden, classes, true, seed2, device),
-                propagation: AppnpConfig::new()
-                    .with_k(self.k)
-                    .with_alpha(self.alpha)
-                    .init()?,
+                propagation: AppnpConfig::new().with_k(k).with_alpha(self.alpha).init()?,
                 dropout,
             }),
             NodeModelKind::Cheb => NodeModel::Cheb(NodeCheb {
-                conv1: ChebConvConfig::new(in_features, hidden, self.k)
+                conv1: ChebConvConfig::new(in_features, hidden, k)
                     .with_seed(seed1)
                     .init(device)?,
-                conv2: ChebConvConfig::new(hidden, classes, self.k)
+                conv2: ChebConvConfig::new(hidden, classes, k)
                     .with_seed(seed2)
                     .init(device)?,
                 dropout,

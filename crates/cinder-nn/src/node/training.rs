@@ -12,10 +12,11 @@ use crate::error::NnError;
 use crate::init::derive_seed;
 use crate::loss::{Reduction, cross_entropy};
 use crate::metrics::argmax_rows;
+use crate::node::config::NodeModelKind;
 use crate::node::config::NodeTrainingConfig;
 use crate::node::gcn::{NodeFeatures, NodeGcn};
 use crate::node::minibatch::{train_node_model_sampled, train_sampled};
-use crate::node::models::{NodeModel, NodeModelKind, NodePropagation, node_propagation};
+use crate::node::models::{NodeModel, NodePropagation, node_propagation};
 use crate::node::report::{EpochRecord, NodeTrainingReport, scalar};
 use crate::ops::operator::SparseOperator;
 
@@ -27,12 +28,12 @@ pub fn train_node_classifier(
     config: &NodeTrainingConfig,
     device: &Device,
 ) -> crate::Result<(NodeGcn, NodeTrainingReport)> {
-    if config.model != NodeModelKind::Gcn {
+    if config.model.kind != NodeModelKind::Gcn {
         return Err(NnError::InvalidOption {
             option: "model",
             reason: format!(
                 "train_node_classifier trains a GCN; use train_node_model for {}",
-                config.model
+                config.model.kind
             ),
         });
     }
@@ -43,7 +44,7 @@ pub fn train_node_classifier(
     Ok((model, report))
 }
 
-/// Trains the model `config.model` names on `graph` with `split`, on `device` (an autodiff
+/// Trains the model `config.model` describes on `graph` with `split`, on `device` (an autodiff
 /// device). Returns the kept model (lowest validation loss) and the report.
 ///
 /// ```
@@ -85,7 +86,7 @@ pub fn train_node_model_observed(
         .node_labels()
         .ok_or_else(|| NnError::Empty("node labels of the graph".into()))?;
     let features = NodeFeatures::from_graph(graph, config.row_normalize, device)?;
-    let propagation = node_propagation(config.model, graph)?;
+    let propagation = node_propagation(config.model.kind, graph)?;
     train_full_batch(
         &propagation,
         features,
@@ -118,7 +119,7 @@ pub fn train_node_model_on_csr(
     }
     config.check()?;
     split.check(neighbours.num_nodes())?;
-    let weights = match config.model {
+    let weights = match config.model.kind {
         NodeModelKind::Gcn | NodeModelKind::Sgc | NodeModelKind::Appnp => BlockWeights::Gcn,
         NodeModelKind::Sage => BlockWeights::Mean,
         other => {
@@ -168,14 +169,13 @@ fn train_full_batch(
             num_classes,
         });
     }
-    let features = match config.model {
+    let features = match config.model.kind {
         NodeModelKind::Sgc | NodeModelKind::Cheb => features.densified(device),
         _ => features,
     };
-    let mut model =
-        config
-            .model_options()
-            .init(features.width(), num_classes, config.seed, device)?;
+    let mut model = config
+        .model
+        .init(features.width(), num_classes, config.seed, device)?;
     let train = NodeTargets::new(labels, &split.train, num_classes, device);
     let validation = NodeTargets::new(labels, &split.validation, num_classes, device);
     let mut optimizer = AdamConfig::new().with_epsilon(1e-8).init();
@@ -191,14 +191,14 @@ fn train_full_batch(
         )?;
         let train_loss = train.cross_entropy(logits.clone());
         let mut objective = train_loss.clone();
-        if config.weight_decay > 0.0 {
+        if config.optimizer.weight_decay > 0.0 {
             for parameter in model.penalized() {
-                objective =
-                    objective + (parameter.clone() * parameter).sum() * (config.weight_decay / 2.0);
+                objective = objective
+                    + (parameter.clone() * parameter).sum() * (config.optimizer.weight_decay / 2.0);
             }
         }
         let gradients = GradientsParams::from_grads(objective.backward(), &model);
-        model = optimizer.step(config.learning_rate, model, gradients);
+        model = optimizer.step(config.optimizer.learning_rate, model, gradients);
         let step_ms = start.elapsed().as_secs_f64() * 1e3;
 
         let train_loss = scalar(train_loss);
