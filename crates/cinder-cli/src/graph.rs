@@ -16,7 +16,6 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 
 use crate::progress::ProgressBars;
-use crate::resources::peak_rss_mb;
 use crate::run_directory;
 
 /// Options of `cinder train graph`.
@@ -429,12 +428,7 @@ fn train(
     if arguments.parallel_folds == Some(0) {
         bail!("--parallel-folds must be at least 1 (folds trained at once)");
     }
-    if let Some(threads) = arguments.threads {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build_global()
-            .context("configuring the thread pool")?;
-    }
+    cinder_experiment::set_worker_threads(arguments.threads)?;
     if let Some(fraction) = arguments.holdout
         && !(fraction > 0.0 && fraction < 1.0)
     {
@@ -506,7 +500,7 @@ fn train(
         config,
         parallel_folds: arguments
             .parallel_folds
-            .unwrap_or_else(rayon::current_num_threads),
+            .unwrap_or_else(cinder_experiment::worker_threads),
         feature_choice: feature_choice.clone(),
     };
     let directory = run_directory::start(
@@ -598,8 +592,8 @@ fn print_report(
         epoch_ms_median: report.epoch_ms_median,
         collate_ms_median: report.collate_ms_median,
         train_seconds_total: seconds,
-        peak_rss_mb: peak_rss_mb(),
-        threads: rayon::current_num_threads(),
+        peak_rss_mb: cinder_experiment::peak_resident_megabytes(),
+        threads: cinder_experiment::worker_threads(),
         protocol: &report.protocol,
         config: &report.config,
         run_directory: run_directory.map(|d| d.display().to_string()),

@@ -15,7 +15,6 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 
 use crate::progress::ProgressBars;
-use crate::resources::peak_rss_mb;
 use crate::run_directory;
 
 /// Options of `cinder train node`.
@@ -358,12 +357,7 @@ fn train(
     resume: Option<RunDirectory>,
     device: &Device,
 ) -> anyhow::Result<()> {
-    if let Some(threads) = arguments.threads {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build_global()
-            .context("configuring the thread pool")?;
-    }
+    cinder_experiment::set_worker_threads(arguments.threads)?;
     if arguments.seeds == 0 {
         bail!("--seeds must be at least 1");
     }
@@ -547,8 +541,8 @@ fn summarize(
         epoch_ms_median: result.epoch_ms_median,
         first_epoch_ms: result.first_epoch_ms,
         train_seconds_total: result.seconds,
-        peak_rss_mb: peak_rss_mb(),
-        threads: rayon::current_num_threads(),
+        peak_rss_mb: cinder_experiment::peak_resident_megabytes(),
+        threads: cinder_experiment::worker_threads(),
         config: NodeConfigSummary {
             model: config.model.name().to_string(),
             hidden: config.hidden,

@@ -37,23 +37,24 @@
 //! # Ok::<(), cinder_experiment::ExperimentError>(())
 //! ```
 
-mod cnn_bench;
 mod error;
+mod errors_section;
 mod explain_graphs;
 mod explain_nodes;
-mod feature_maps;
-mod finetune;
 mod graph;
-mod images;
+mod image;
 mod node;
 mod observer;
 mod provenance;
 mod records;
 mod report;
+mod resources;
 mod run_directory;
 
+pub use burn::tensor::Device;
 pub use cinder_nn::{DeviceChoice, describe_device};
-pub use cnn_bench::{CnnBench, CnnBenchResult};
+pub use cinder_vision::checkpoint::{check_checkpoint_path, save_checkpoint};
+pub use cinder_vision::{Architecture, Pretrained};
 pub use error::{ExperimentError, Result};
 pub use explain_graphs::{
     GraphExplanationRequest, GraphExplanationRun, NitroStatistics, atom_names,
@@ -61,13 +62,19 @@ pub use explain_graphs::{
 pub use explain_nodes::{
     DataSource, NodeExplanationModel, NodeExplanationRequest, NodeExplanationRun, NodeTargets,
 };
-pub use feature_maps::{FeatureMapRequest, write_feature_maps};
-pub use finetune::{FineTuneRun, StrategyResult, build_finetune_report};
 pub use graph::GraphExperiment;
-pub use images::{ImageGraph, ImageGraphPipeline, embed_observed, fine_tune_observed};
+pub use image::{
+    ClassifiedImage, CnnBench, CnnBenchResult, CnnSource, EmbeddingOptions, FeatureMapRequest,
+    FineTuneOutcome, FineTuneRequest, FineTuneRun, ImageClassifyRequest, ImageEmbedRequest,
+    ImageEmbedding, ImageFolderSplit, ImageGraph, ImageGraphPipeline, ImageGraphRequest,
+    ImageGraphRun, ImageGraphSummary, ImageNodeFeatures, ImageNodeFeaturesRequest, StrategyChoice,
+    StrategyResult, TestOutcome, build_finetune_report, default_embedding_cache, embed_observed,
+    evaluate_fine_tuned, fine_tune_observed, write_feature_maps,
+};
 pub use node::{NodeExperiment, NodeExperimentResult, NodeInput, NodeRun, SampledMedians};
 pub use observer::{EpochMetrics, Event, Observer, PrintLines, Silent, Unit};
 pub use provenance::{command_line, provenance, summed_confusion};
 pub use records::{CandidateRecord, EpochRow, RunConfig, SelectionRecord, UnitRow};
 pub use report::build_report;
+pub use resources::{peak_resident_megabytes, set_worker_threads, worker_threads};
 pub use run_directory::{RunDirectory, timestamp};
