@@ -3,17 +3,26 @@
 
 use cinder_experiment::ExperimentError;
 
-/// `error`, with an [`ExperimentError::Invalid`] about a request field restated as the flag that
-/// set it ("{flag} {reason}", every `` `field` `` in the reason replaced by its flag). `flags`
-/// pairs field names with flags; other errors pass through unchanged.
+/// `error` in the terms of the command line: an [`ExperimentError::Invalid`] about a request field
+/// becomes "{flag} {reason}", and in its reason, as in an [`ExperimentError::Input`]'s, every
+/// `` `field` `` becomes its flag. `flags` pairs field names (or phrases such as `relations: 1`)
+/// with the flags that set them; other errors pass through unchanged.
 pub fn in_flag_terms(error: ExperimentError, flags: &[(&str, &str)]) -> anyhow::Error {
-    if let ExperimentError::Invalid { option, reason } = &error
-        && let Some((_, flag)) = flags.iter().find(|(field, _)| field == option)
-    {
-        let reason = flags.iter().fold(reason.clone(), |text, (field, flag)| {
+    let restate = |text: &str| {
+        flags.iter().fold(text.to_string(), |text, (field, flag)| {
             text.replace(&format!("`{field}`"), flag)
-        });
-        return anyhow::anyhow!("{flag} {reason}");
+        })
+    };
+    match &error {
+        ExperimentError::Invalid { option, reason } => {
+            if let Some((_, flag)) = flags.iter().find(|(field, _)| field == option) {
+                return anyhow::anyhow!("{flag} {}", restate(reason));
+            }
+        }
+        ExperimentError::Input { path, reason } => {
+            return anyhow::anyhow!("{}: {}", path.display(), restate(reason));
+        }
+        _ => {}
     }
     error.into()
 }

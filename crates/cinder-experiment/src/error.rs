@@ -47,6 +47,14 @@ pub enum ExperimentError {
         /// What is wrong, and where.
         reason: String,
     },
+    /// A step failed: `context` says which (what was read, and for what); `source` says why.
+    #[error("{context}")]
+    Context {
+        /// The step, in words.
+        context: String,
+        /// Why it failed.
+        source: Box<ExperimentError>,
+    },
     /// The worker threads of the CPU kernels could not be set up.
     #[error("configuring the thread pool: {0}")]
     Threads(#[from] rayon::ThreadPoolBuildError),
@@ -83,6 +91,17 @@ pub(crate) fn input(path: impl Into<PathBuf>, reason: impl Into<String>) -> Expe
     ExperimentError::Input {
         path: path.into(),
         reason: reason.into(),
+    }
+}
+
+/// Wraps an error in an [`ExperimentError::Context`] saying which step failed.
+pub(crate) fn context<E: Into<ExperimentError>>(
+    context: impl Into<String>,
+) -> impl FnOnce(E) -> ExperimentError {
+    let context = context.into();
+    move |source| ExperimentError::Context {
+        context,
+        source: Box::new(source.into()),
     }
 }
 
