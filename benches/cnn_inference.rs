@@ -7,11 +7,9 @@
 use std::hint::black_box;
 
 use burn::tensor::{Device, Tensor, TensorData};
+use cinder::experiment::peak_resident_megabytes;
 use cinder::vision::{Architecture, Cnn};
 use criterion::{Criterion, Throughput};
-
-mod common;
-use common::peak_resident_megabytes;
 
 const BATCH: usize = 16;
 

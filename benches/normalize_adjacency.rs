@@ -5,11 +5,12 @@
 
 use std::hint::black_box;
 
+use cinder::experiment::peak_resident_megabytes;
 use cinder::graph::{Direction, GcnNormalization, Graph, gcn_normalization};
 use criterion::{BatchSize, Criterion};
 
 mod common;
-use common::{peak_resident_megabytes, random_coordinates};
+use common::random_coordinates;
 
 const NODES: usize = 1_000_000;
 const EDGES: usize = 10_000_000;

@@ -6,12 +6,13 @@
 use std::hint::black_box;
 
 use burn::tensor::{Device, Tensor, TensorData};
+use cinder::experiment::peak_resident_megabytes;
 use cinder::graph::{Direction, GcnNormalization, Graph, gcn_normalization};
 use cinder::nn::{SparseOperator, propagate, propagate_generic};
 use criterion::Criterion;
 
 mod common;
-use common::{peak_resident_megabytes, random_coordinates};
+use common::random_coordinates;
 
 const WIDTH: usize = 16;
 

@@ -1,8 +1,5 @@
 //! Shared by the benches: deterministic random graphs without an RNG crate.
 
-// Each bench uses a subset of these helpers.
-#![allow(dead_code)]
-
 /// SplitMix64 stream of `edges` (source, target) pairs over `nodes` nodes.
 pub fn random_coordinates(nodes: usize, edges: usize, mut state: u64) -> (Vec<u32>, Vec<u32>) {
     let mut next = move || {
@@ -13,12 +10,4 @@ pub fn random_coordinates(nodes: usize, edges: usize, mut state: u64) -> (Vec<u3
         ((z ^ (z >> 31)) % nodes as u64) as u32
     };
     (0..edges).map(|_| (next(), next())).unzip()
-}
-
-/// Peak resident memory of this process in MB.
-pub fn peak_resident_megabytes() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
-    let kilobytes: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kilobytes / 1024.0)
 }

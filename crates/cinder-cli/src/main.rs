@@ -5,12 +5,12 @@ mod data;
 mod demo;
 mod demo_images;
 mod explain;
+mod flags;
 mod graph;
 mod image;
 mod node;
 mod progress;
 mod report;
-mod resources;
 mod run_directory;
 
 use anyhow::Context;
@@ -151,22 +151,7 @@ fn main() -> anyhow::Result<()> {
             explain::graph(&arguments, &device()?)
         }
         Command::Report(arguments) => report::run(&arguments),
-        Command::Image(command) => match command {
-            image::ImageCommand::Classify(arguments) => image::classify(&arguments, &device()?),
-            image::ImageCommand::Features(arguments) => image::features(&arguments, &device()?),
-            image::ImageCommand::FeatureMaps(arguments) => {
-                image::feature_maps_command(&arguments, &device()?)
-            }
-            image::ImageCommand::Finetune(arguments) => {
-                image::finetune(&arguments, &argv, &device()?)
-            }
-            image::ImageCommand::Convert(arguments) => image::convert(&arguments, &device()?),
-            image::ImageCommand::Bench(arguments) => image::bench(&arguments, &device()?),
-            image::ImageCommand::Graph(arguments) => image::graph(&arguments, &device()?),
-            image::ImageCommand::NodeFeatures(arguments) => {
-                image::node_features(&arguments, &device()?)
-            }
-        },
+        Command::Image(command) => image::run(&command, &argv, &device()?),
         Command::Demo(arguments) => demo::run(&arguments, &device()?),
         Command::Data(DataCommand::List) => {
             data::list();

@@ -8,6 +8,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 pub struct ProgressBars {
     bar: ProgressBar,
     quiet: bool,
+    notes: bool,
 }
 
 impl ProgressBars {
@@ -18,7 +19,18 @@ impl ProgressBars {
         } else {
             ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
         };
-        Self { bar, quiet }
+        Self {
+            bar,
+            quiet,
+            notes: true,
+        }
+    }
+
+    /// Shows the computation's notes ([`Event::Note`]) on stdout or not (they are shown unless
+    /// quiet).
+    pub fn with_notes(mut self, notes: bool) -> Self {
+        self.notes = notes;
+        self
     }
 
     /// Prints `line` on stdout above the bar (unless quiet).
@@ -73,7 +85,8 @@ impl Observer for ProgressBars {
                 self.bar.set_length(*total as u64);
                 self.bar.set_position(*done as u64);
             }
-            Event::Note(line) => self.say(line),
+            Event::Note(line) if self.notes => self.say(line),
+            Event::Note(_) => {}
             Event::Finished { .. } => {}
         }
     }

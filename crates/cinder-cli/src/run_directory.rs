@@ -2,10 +2,21 @@
 //! run was started with: starting a run that records them, and resuming one from them. Run
 //! directories themselves are cinder-experiment's `RunDirectory`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use cinder_experiment::RunDirectory;
+
+/// Where a training command writes its run directory.
+#[derive(Debug, clap::Args)]
+pub struct RunFolderArguments {
+    /// Folder under which the run directory (config, metrics, charts, report.html) is created.
+    #[arg(long, default_value = "runs")]
+    pub out: PathBuf,
+    /// Write no run directory or report.
+    #[arg(long)]
+    pub no_report: bool,
+}
 
 /// The run directory of a command: `resumed` when it continues one, none with `--no-report`,
 /// else a fresh `<out>/<timestamp>-<name>/` recording the subcommand's flags in

@@ -38,6 +38,26 @@ pub enum ExperimentError {
         /// What is wrong.
         reason: String,
     },
+    /// A file or folder given as input cannot be used: missing, empty, or not laid out as the
+    /// request expects (the reason names the line or column at fault).
+    #[error("{path}: {reason}")]
+    Input {
+        /// The file or folder.
+        path: PathBuf,
+        /// What is wrong, and where.
+        reason: String,
+    },
+    /// A step failed: `context` says which (what was read, and for what); `source` says why.
+    #[error("{context}")]
+    Context {
+        /// The step, in words.
+        context: String,
+        /// Why it failed.
+        source: Box<ExperimentError>,
+    },
+    /// The worker threads of the CPU kernels could not be set up.
+    #[error("configuring the thread pool: {0}")]
+    Threads(#[from] rayon::ThreadPoolBuildError),
     /// An option of a request cannot be used (names the option and why).
     #[error("{option}: {reason}")]
     Invalid {
@@ -65,6 +85,33 @@ pub enum ExperimentError {
 
 /// Result alias of `cinder-experiment`.
 pub type Result<T> = std::result::Result<T, ExperimentError>;
+
+/// An [`ExperimentError::Input`] about `path`.
+pub(crate) fn input(path: impl Into<PathBuf>, reason: impl Into<String>) -> ExperimentError {
+    ExperimentError::Input {
+        path: path.into(),
+        reason: reason.into(),
+    }
+}
+
+/// Wraps an error in an [`ExperimentError::Context`] saying which step failed.
+pub(crate) fn context<E: Into<ExperimentError>>(
+    context: impl Into<String>,
+) -> impl FnOnce(E) -> ExperimentError {
+    let context = context.into();
+    move |source| ExperimentError::Context {
+        context,
+        source: Box::new(source.into()),
+    }
+}
+
+/// An [`ExperimentError::Invalid`] about the request field `option`.
+pub(crate) fn invalid(option: &str, reason: impl Into<String>) -> ExperimentError {
+    ExperimentError::Invalid {
+        option: option.into(),
+        reason: reason.into(),
+    }
+}
 
 pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> ExperimentError {
     let path = path.into();

@@ -20,7 +20,7 @@ use cinder_nn::{
 use cinder_plot::{ExplanationDrawing, Report, save};
 use serde_json::json;
 
-use crate::error::{ExperimentError, Result};
+use crate::error::{ExperimentError, Result, invalid};
 use crate::run_directory::RunDirectory;
 
 /// Where the explained data comes from.
@@ -196,13 +196,6 @@ impl NodeExplanationModel {
     }
 }
 
-fn invalid(option: &str, reason: String) -> ExperimentError {
-    ExperimentError::Invalid {
-        option: option.into(),
-        reason,
-    }
-}
-
 /// Loads a graph with node labels, with the benchmark's ground truth where it has one.
 fn load_nodes(source: &DataSource) -> Result<(String, Graph, Option<MotifBenchmark>)> {
     match source {
@@ -369,7 +362,7 @@ impl NodeExplanationRequest {
         if self.top_k == 0 {
             return Err(invalid(
                 "top_k",
-                "the explanation subgraph needs at least one edge".into(),
+                "the explanation subgraph needs at least one edge",
             ));
         }
         let (dataset, graph, benchmark) = load_nodes(&self.data)?;

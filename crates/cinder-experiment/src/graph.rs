@@ -17,6 +17,15 @@ use crate::records::{CandidateRecord, EpochRow, RunConfig, SelectionRecord, Unit
 use crate::report::build_report;
 use crate::run_directory::RunDirectory;
 
+/// The readout of `config` as recorded: the configured one, or "selected per fold" with a
+/// readout grid.
+pub fn readout_name(config: &GraphTrainingConfig) -> &'static str {
+    match &config.model_selection {
+        Some(grid) if !grid.readout.is_empty() => "selected per fold",
+        _ => config.readout.name(),
+    }
+}
+
 /// A cross-validation of `config` on `set` over `folds`.
 #[derive(Debug, Clone)]
 pub struct GraphExperiment<'a> {
@@ -41,10 +50,7 @@ pub struct GraphExperiment<'a> {
 impl GraphExperiment<'_> {
     /// The readout as recorded: the configured one, or "selected per fold" with a readout grid.
     pub fn readout(&self) -> &'static str {
-        match &self.config.model_selection {
-            Some(grid) if !grid.readout.is_empty() => "selected per fold",
-            _ => self.config.readout.name(),
-        }
+        readout_name(&self.config)
     }
 
     /// Cross-validates on `device` (a plain device), reporting progress to `observer`. With a

@@ -38,23 +38,33 @@
 //! # Ok::<(), cinder_experiment::ExperimentError>(())
 //! ```
 
-mod cnn_bench;
+mod dataset_info;
 mod error;
+mod errors_section;
 mod explain_graphs;
 mod explain_nodes;
-mod feature_maps;
-mod finetune;
 mod graph;
-mod images;
+mod graph_request;
+mod image;
 mod node;
+mod node_request;
 mod observer;
 mod provenance;
 mod records;
 mod report;
+mod resources;
 mod run_directory;
 
-pub use cinder_nn::{DeviceChoice, describe_device};
-pub use cnn_bench::{CnnBench, CnnBenchResult};
+pub use burn::tensor::Device;
+pub use cinder_datasets::DataFormat;
+pub use cinder_datasets::download_dataset;
+pub use cinder_nn::{
+    BatchNormStatistics, ConfigGrid, DeviceChoice, GraphModelKind, GraphTrainingConfig,
+    InputFeatures, NodeModelKind, NodeTrainingConfig, Readout, Selection, describe_device,
+};
+pub use cinder_vision::checkpoint::{check_checkpoint_path, save_checkpoint};
+pub use cinder_vision::{Architecture, Pretrained};
+pub use dataset_info::{DatasetInfo, DatasetListing, dataset_listing};
 pub use error::{ExperimentError, Result};
 pub use explain_graphs::{
     GraphExplanationRequest, GraphExplanationRun, NitroStatistics, atom_names,
@@ -62,13 +72,27 @@ pub use explain_graphs::{
 pub use explain_nodes::{
     DataSource, NodeExplanationModel, NodeExplanationRequest, NodeExplanationRun, NodeTargets,
 };
-pub use feature_maps::{FeatureMapRequest, write_feature_maps};
-pub use finetune::{FineTuneRun, StrategyResult, build_finetune_report};
-pub use graph::GraphExperiment;
-pub use images::{ImageGraph, ImageGraphPipeline, embed_observed, fine_tune_observed};
+pub use graph::{GraphExperiment, readout_name};
+pub use graph_request::{
+    FeatureChoice, FoldProtocol, FoldSummary, GraphSetSource, GraphTrainingRequest,
+    GraphTrainingSummary, PreparedGraphs,
+};
+pub use image::{
+    ClassifiedImage, CnnBench, CnnBenchResult, CnnSource, EmbeddingOptions, FeatureMapRequest,
+    FineTuneOutcome, FineTuneRequest, FineTuneRun, ImageClassifyRequest, ImageEmbedRequest,
+    ImageEmbedding, ImageFolderSplit, ImageGraph, ImageGraphPipeline, ImageGraphRequest,
+    ImageGraphRun, ImageGraphSummary, ImageNodeFeatures, ImageNodeFeaturesRequest, StrategyChoice,
+    StrategyResult, TestOutcome, build_finetune_report, default_embedding_cache, embed_observed,
+    evaluate_fine_tuned, fine_tune_observed, write_feature_maps,
+};
 pub use node::{NodeExperiment, NodeExperimentResult, NodeInput, NodeRun, SampledMedians};
+pub use node_request::{
+    NodeDataSource, NodeGraph, NodeTrainingRequest, NodeTrainingSummary, PreparedNodes,
+    SampledSummary, sampling_config, trains_from_csr,
+};
 pub use observer::{EpochMetrics, Event, Observer, PrintLines, Silent, Unit};
 pub use provenance::{command_line, provenance, summed_confusion};
 pub use records::{CandidateRecord, EpochRow, RunConfig, SelectionRecord, UnitRow};
 pub use report::build_report;
+pub use resources::{peak_resident_megabytes, set_worker_threads, worker_threads};
 pub use run_directory::{RunDirectory, timestamp};

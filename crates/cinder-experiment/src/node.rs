@@ -6,7 +6,7 @@ use std::time::Instant;
 use burn::tensor::Device;
 use cinder_graph::{FeatureMatrix, Graph, InNeighbours, NodeSplit};
 use cinder_nn::{
-    EpochRecord, NodeModel, NodeTrainingConfig, NodeTrainingReport, mean_std, median,
+    EpochRecord, NodeModel, NodeTrainingConfig, NodeTrainingReport, mean, mean_std, median,
     train_node_model_observed, train_node_model_on_csr,
 };
 use serde::{Deserialize, Serialize};
@@ -130,6 +130,8 @@ pub struct NodeExperimentResult {
     pub std_test_accuracy: f64,
     /// Mean test macro-F1.
     pub mean_test_macro_f1: f64,
+    /// Mean validation accuracy (of each run's kept epoch).
+    pub mean_validation_accuracy: f64,
     /// Median epoch time over every run's epochs after the first 10 (as the PyG peer measures;
     /// after the first for mini-batch runs, as the DGL peer).
     pub epoch_ms_median: f64,
@@ -304,6 +306,12 @@ impl NodeExperiment<'_> {
             mean_test_accuracy,
             std_test_accuracy,
             mean_test_macro_f1: mean_std(&f1).0,
+            mean_validation_accuracy: mean(
+                &runs
+                    .iter()
+                    .map(|r| r.report.validation_accuracy)
+                    .collect::<Vec<_>>(),
+            ),
             epoch_ms_median: median(&steps),
             first_epoch_ms: runs
                 .first()

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use cinder_plot::{BarChart, ConfusionMatrix, Curves, Report, save};
 
 use crate::error::{ExperimentError, Result};
+use crate::errors_section::errors_section;
 use crate::records::{EpochRow, RunConfig};
 use crate::run_directory::RunDirectory;
 
@@ -44,27 +45,13 @@ fn curves_by_unit(run: &RunDirectory, rows: &[EpochRow]) -> Result<Vec<UnitCurve
     Ok(units)
 }
 
-/// The report's "Errors" section: `confusion` drawn into `charts/confusion.png` with `caption`.
-pub(crate) fn errors_section(
-    report: &mut Report,
-    charts: &std::path::Path,
-    confusion: ConfusionMatrix,
-    caption: &str,
-) -> Result<()> {
-    let path = charts.join("confusion.png");
-    save(&confusion, &path, (700, 560))?;
-    report.heading("Errors");
-    report.image(&path, caption)?;
-    Ok(())
-}
-
 /// Builds `report.html` (and its charts under `charts/`) of a run from its records: node
 /// seeds or graph folds (classification), or a fine-tuning run (strategies); returns the
 /// report's path.
 pub fn build_report(run: &RunDirectory) -> Result<PathBuf> {
     let config: RunConfig = run.read_config()?;
     if config.kind == "image-finetune" {
-        return crate::finetune::build_finetune_report(run);
+        return crate::image::build_finetune_report(run);
     }
     let units = curves_by_unit(run, &run.read_epochs()?)?;
     let unit_rows = run.read_units()?;

@@ -4,10 +4,12 @@
 use std::path::PathBuf;
 
 use cinder_plot::{BarChart, ConfusionMatrix, Curves, Report, save};
-use cinder_vision::transfer::FineTuneEpoch;
+use cinder_vision::transfer::{FineTuneEpoch, FineTuneReport, Strategy};
 use serde::{Deserialize, Serialize};
 
+use super::evaluate::TestOutcome;
 use crate::error::{ExperimentError, Result};
+use crate::errors_section::errors_section;
 use crate::run_directory::RunDirectory;
 
 /// One strategy's outcome.
@@ -35,6 +37,46 @@ pub struct StrategyResult {
     pub history: Vec<FineTuneEpoch>,
     /// Test confusion matrix `[true][predicted]`.
     pub confusion: Vec<Vec<usize>>,
+}
+
+impl StrategyResult {
+    /// The result of `strategy`, trained as `report` says and tested on `test_images` images.
+    pub fn new(
+        strategy: &Strategy,
+        report: FineTuneReport,
+        tested: &TestOutcome,
+        test_images: usize,
+    ) -> Self {
+        let epoch_ms: Vec<f64> = report.history.iter().map(|e| e.milliseconds).collect();
+        Self {
+            strategy: strategy.name(),
+            description: report.strategy,
+            trained_units: report.trained_units,
+            total_units: report.total_units,
+            test_accuracy: tested.accuracy,
+            correct: tested.correct,
+            test_images,
+            epoch_ms_median: cinder_nn::median(&epoch_ms),
+            cache_seconds: report.cache_seconds,
+            history: report.history,
+            confusion: tested.confusion.clone(),
+        }
+    }
+
+    /// One line for the terminal: test accuracy, trained units, final loss, median epoch.
+    pub fn summary_line(&self) -> String {
+        format!(
+            "{:<34} test accuracy {:.4} ({}/{})  trained units {}/{}  final train loss {:.4}  epoch {:.1} ms (median)",
+            self.description,
+            self.test_accuracy,
+            self.correct,
+            self.test_images,
+            self.trained_units,
+            self.total_units,
+            self.history.last().map_or(0.0, |e| e.loss),
+            self.epoch_ms_median
+        )
+    }
 }
 
 /// `config.json` of a fine-tuning run (and the `--json` summary).
@@ -216,7 +258,7 @@ pub fn build_finetune_report(run: &RunDirectory) -> Result<PathBuf> {
     if let Some(best) = config.best() {
         let counts = config.results[best].confusion.clone();
         if !config.class_names.is_empty() && counts.len() == config.class_names.len() {
-            crate::report::errors_section(
+            errors_section(
                 &mut report,
                 &charts,
                 ConfusionMatrix::new(

@@ -1,59 +1,20 @@
-//! Images as graph data: embedding images with a pretrained CNN (with progress events and the
-//! on-disk cache), and the images → graph pipeline — embed, connect each image to its k most
-//! similar (cosine), attach labels, and optionally compare a few-labels GCN on that graph with
-//! the same model without edges. `cinder image graph`, the demo and
-//! `examples/image_similarity_graph.rs` all run [`ImageGraphPipeline`]. Fine-tuning a CNN with
-//! the same progress events: [`fine_tune_observed`].
+//! The images → graph pipeline: embed images with a pretrained CNN, connect each image to its k
+//! most similar (cosine), attach labels, and optionally compare a few-labels GCN on that graph
+//! with the same model without edges. `cinder image graph` ([`super::graph_request`]), the demo
+//! and `examples/image_similarity_graph.rs` all run [`ImageGraphPipeline`].
 
 use burn::tensor::Device;
 use cinder_graph::Graph;
 use cinder_nn::{EdgeAblation, NodeTrainingConfig, edge_ablation};
 use cinder_vision::Pretrained;
-use cinder_vision::embed::{EmbeddingCache, Embeddings, ImageSource, embed_images};
+use cinder_vision::embed::{EmbeddingCache, Embeddings, ImageSource};
 use cinder_vision::image_graph::{
     ImageGraphOptions, image_similarity_graph, same_class_edge_fraction,
 };
-use cinder_vision::transfer::{
-    FineTuneConfig, FineTuneReport, FineTuned, LabelledImages, fine_tune_resumable,
-};
 
+use super::embed::embed_observed;
 use crate::error::{ExperimentError, Result};
-use crate::observer::{EpochMetrics, Event, Observer, Unit};
-
-/// Embeds `sources` with `model` (global average of the last feature map) in batches of
-/// `batch_size`, reading and filling `cache` when given, reporting [`Event::Items`] to
-/// `observer`.
-pub fn embed_observed(
-    model: &Pretrained,
-    sources: &[ImageSource],
-    cache: Option<&EmbeddingCache>,
-    batch_size: usize,
-    device: &Device,
-    observer: &mut dyn Observer,
-) -> Result<Embeddings> {
-    observer.observe(&Event::Started {
-        unit: Unit::Embedding,
-        index: 1,
-        count: 1,
-        steps: sources.len(),
-        label: "embedding",
-    });
-    let embeddings = embed_images(model, sources, cache, batch_size.max(1), device, |done| {
-        observer.observe(&Event::Items {
-            done,
-            total: sources.len(),
-        });
-    })?;
-    observer.observe(&Event::Finished {
-        unit: Unit::Embedding,
-        index: 1,
-        count: 1,
-        best_epoch: None,
-        validation_accuracy: None,
-        test_accuracy: None,
-    });
-    Ok(embeddings)
-}
+use crate::observer::{Event, Observer, Unit};
 
 /// The images → graph pipeline's settings.
 #[derive(Debug, Clone)]
@@ -188,58 +149,4 @@ impl ImageGraphPipeline {
             ablation,
         })
     }
-}
-
-/// Fine-tunes `pretrained` on `train` (see `cinder_vision::transfer::fine_tune`), reporting a
-/// [`Unit::FineTuning`] with one [`Event::Epoch`] per epoch (training loss and accuracy) to
-/// `observer`, labelled with the strategy's name. With `checkpoints`, every
-/// epoch is committed to that folder and a killed run resumes from it exactly
-/// (`cinder_vision::transfer::fine_tune_resumable`).
-pub fn fine_tune_observed(
-    pretrained: &Pretrained,
-    train: &LabelledImages,
-    classes: usize,
-    config: &FineTuneConfig,
-    device: &Device,
-    checkpoints: Option<&std::path::Path>,
-    observer: &mut dyn Observer,
-) -> Result<(FineTuned, FineTuneReport)> {
-    observer.observe(&Event::Started {
-        unit: Unit::FineTuning,
-        index: 1,
-        count: 1,
-        steps: config.epochs,
-        label: &config.strategy.name(),
-    });
-    let outcome = fine_tune_resumable(
-        pretrained,
-        train,
-        classes,
-        config,
-        device,
-        checkpoints,
-        |epoch| {
-            observer.observe(&Event::Epoch {
-                unit: Unit::FineTuning,
-                index: 1,
-                metrics: EpochMetrics {
-                    epoch: epoch.epoch,
-                    train_loss: epoch.loss,
-                    train_accuracy: epoch.accuracy,
-                    validation_loss: None,
-                    validation_accuracy: None,
-                    ms: epoch.milliseconds,
-                },
-            });
-        },
-    )?;
-    observer.observe(&Event::Finished {
-        unit: Unit::FineTuning,
-        index: 1,
-        count: 1,
-        best_epoch: None,
-        validation_accuracy: None,
-        test_accuracy: None,
-    });
-    Ok(outcome)
 }
