@@ -3,7 +3,6 @@
 mod config_file;
 mod data;
 mod demo;
-mod demo_images;
 mod explain;
 mod flags;
 mod graph;

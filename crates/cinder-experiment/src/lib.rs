@@ -39,6 +39,7 @@
 //! ```
 
 mod dataset_info;
+mod demo;
 mod error;
 mod errors_section;
 mod explain_graphs;
@@ -65,6 +66,10 @@ pub use cinder_nn::{
 pub use cinder_vision::checkpoint::{check_checkpoint_path, save_checkpoint};
 pub use cinder_vision::{Architecture, Pretrained};
 pub use dataset_info::{DatasetInfo, DatasetListing, dataset_listing};
+pub use demo::{
+    CoraSummary, DemoImageGraphSummary, DemoRequest, DemoSummary, KarateSummary, MoleculesSummary,
+    PhotoSummary, TransferSummary,
+};
 pub use error::{ExperimentError, Result};
 pub use explain_graphs::{
     GraphExplanationRequest, GraphExplanationRun, NitroStatistics, atom_names,
