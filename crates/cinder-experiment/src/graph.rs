@@ -11,7 +11,7 @@ use cinder_nn::{
 };
 
 use crate::error::{ExperimentError, Result};
-use crate::observer::{EpochMetrics, Event, Observer, Unit};
+use crate::observer::{Event, Observer, Unit};
 use crate::provenance::summed_confusion;
 use crate::records::{CandidateRecord, EpochRow, RunConfig, SelectionRecord, UnitRow};
 use crate::report::build_report;
@@ -213,15 +213,8 @@ impl GraphExperiment<'_> {
             .folds
             .iter()
             .flat_map(|fold| {
-                fold.history.iter().map(|e| EpochRow {
-                    unit: fold.fold,
-                    epoch: e.epoch,
-                    train_loss: e.train_loss,
-                    train_accuracy: e.train_accuracy,
-                    validation_loss: e.validation_loss,
-                    validation_accuracy: e.validation_accuracy,
-                    ms: e.epoch_ms,
-                })
+                let history = fold.history.iter();
+                history.map(|record| EpochRow::of_graph(fold.fold, record))
             })
             .collect();
         directory.write_epochs(Unit::Fold, &epochs)?;
@@ -268,14 +261,7 @@ fn forward(event: &TrainingEvent<'_>, folds: usize, observer: &mut dyn Observer)
         TrainingEvent::EpochFinished { fold, record } => observer.observe(&Event::Epoch {
             unit: Unit::Fold,
             index: *fold,
-            metrics: EpochMetrics {
-                epoch: record.epoch,
-                train_loss: record.train_loss,
-                train_accuracy: record.train_accuracy,
-                validation_loss: Some(record.validation_loss),
-                validation_accuracy: Some(record.validation_accuracy),
-                ms: record.epoch_ms,
-            },
+            metrics: EpochRow::of_graph(*fold, record).metrics(true),
         }),
         TrainingEvent::CandidateFinished {
             fold,

@@ -12,7 +12,7 @@ use cinder_nn::{
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ExperimentError, Result};
-use crate::observer::{EpochMetrics, Event, Observer, Unit};
+use crate::observer::{Event, Observer, Unit};
 use crate::provenance::summed_confusion;
 use crate::records::{EpochRow, RunConfig, UnitRow};
 use crate::report::build_report;
@@ -255,17 +255,7 @@ impl NodeExperiment<'_> {
                 observer.observe(&Event::Epoch {
                     unit: Unit::Seed,
                     index,
-                    metrics: EpochMetrics {
-                        epoch: record.epoch,
-                        train_loss: record.train_loss,
-                        train_accuracy: record.train_accuracy,
-                        validation_loss: (has_validation && record.validation_loss.is_finite())
-                            .then_some(record.validation_loss),
-                        validation_accuracy: (has_validation
-                            && record.validation_accuracy.is_finite())
-                        .then_some(record.validation_accuracy),
-                        ms: record.step_ms,
-                    },
+                    metrics: EpochRow::of_node(index, record).metrics(has_validation),
                 });
             })?;
             observer.observe(&Event::Finished {
@@ -368,15 +358,8 @@ impl NodeExperiment<'_> {
             .iter()
             .enumerate()
             .flat_map(|(index, run)| {
-                run.report.history.iter().map(move |e| EpochRow {
-                    unit: index + 1,
-                    epoch: e.epoch,
-                    train_loss: e.train_loss,
-                    train_accuracy: e.train_accuracy,
-                    validation_loss: e.validation_loss,
-                    validation_accuracy: e.validation_accuracy,
-                    ms: e.step_ms,
-                })
+                let history = run.report.history.iter();
+                history.map(move |record| EpochRow::of_node(index + 1, record))
             })
             .collect();
         directory.write_epochs(Unit::Seed, &epochs)?;

@@ -2,10 +2,11 @@
 //! [`EpochRow`] per epoch of every unit) and `folds.csv` (one [`UnitRow`] per fold or seed run).
 //! Reports are built from these, never from column positions.
 
+use cinder_nn::{EpochRecord, GraphEpochRecord};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
-use crate::observer::Unit;
+use crate::observer::{EpochMetrics, Unit};
 use crate::run_directory::RunDirectory;
 
 /// `config.json`: what ran, how, and the headline results (enough to rebuild the report).
@@ -103,6 +104,48 @@ pub struct EpochRow {
     /// Wall time of the epoch, ms (header `epoch_ms` or `step_ms`).
     #[serde(alias = "epoch_ms", alias = "step_ms")]
     pub ms: f64,
+}
+
+impl EpochRow {
+    /// Epoch `record` of node-training run `unit` (its step time as the epoch's time).
+    pub fn of_node(unit: usize, record: &EpochRecord) -> Self {
+        Self {
+            unit,
+            epoch: record.epoch,
+            train_loss: record.train_loss,
+            train_accuracy: record.train_accuracy,
+            validation_loss: record.validation_loss,
+            validation_accuracy: record.validation_accuracy,
+            ms: record.step_ms,
+        }
+    }
+
+    /// Epoch `record` of cross-validation fold `unit`.
+    pub fn of_graph(unit: usize, record: &GraphEpochRecord) -> Self {
+        Self {
+            unit,
+            epoch: record.epoch,
+            train_loss: record.train_loss,
+            train_accuracy: record.train_accuracy,
+            validation_loss: record.validation_loss,
+            validation_accuracy: record.validation_accuracy,
+            ms: record.epoch_ms,
+        }
+    }
+
+    /// The numbers a progress event carries: the validation ones only where there is a
+    /// validation set and they were measured (NaN marks an epoch that skipped validation).
+    pub fn metrics(&self, has_validation: bool) -> EpochMetrics {
+        let measured = |value: f64| (has_validation && value.is_finite()).then_some(value);
+        EpochMetrics {
+            epoch: self.epoch,
+            train_loss: self.train_loss,
+            train_accuracy: self.train_accuracy,
+            validation_loss: measured(self.validation_loss),
+            validation_accuracy: measured(self.validation_accuracy),
+            ms: self.ms,
+        }
+    }
 }
 
 /// One fold or run: a row of `folds.csv`.
