@@ -56,6 +56,7 @@ mod graph_request;
 mod image;
 mod node;
 mod node_request;
+mod node_summary;
 mod observer;
 mod provenance;
 mod records;
@@ -100,9 +101,9 @@ pub use image::{
 };
 pub use node::{NodeExperiment, NodeExperimentResult, NodeInput, NodeRun, SampledMedians};
 pub use node_request::{
-    NodeConfigSummary, NodeDataSource, NodeGraph, NodeTrainingRequest, NodeTrainingSummary,
-    PreparedNodes, SampledSummary, sampling_config, trains_from_csr,
+    NodeDataSource, NodeGraph, NodeTrainingRequest, PreparedNodes, sampling_config, trains_from_csr,
 };
+pub use node_summary::{NodeConfigSummary, NodeTrainingSummary, SampledSummary};
 pub use observer::{EpochMetrics, Event, Observer, PrintLines, Silent, Unit};
 pub use provenance::{command_line, provenance, summed_confusion};
 pub use records::{CandidateRecord, EpochRow, RunConfig, SelectionRecord, UnitRow};
