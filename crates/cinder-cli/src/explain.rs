@@ -6,12 +6,10 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
-use burn::tensor::Device;
 use cinder_experiment::{
-    DataSource, GraphExplanationRequest, NodeExplanationRequest, NodeTargets, atom_names,
-    command_line,
+    DataSource, Device, EntropyMean, ExplainerConfig, GraphExplanationRequest, GraphModelKind,
+    JkGcnTraining, NodeExplanationRequest, NodeTargets, atom_names, command_line,
 };
-use cinder_nn::{EntropyMean, ExplainerConfig, GraphModelKind, JkGcnTraining};
 
 /// `--entropy-mean`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -1,4 +1,14 @@
 //! `cinder`: train graph neural networks on real datasets from the command line.
+//!
+//! **This crate holds argument structs and calls; it imports only cinder-experiment.** Every
+//! subcommand maps its flags onto a cinder-experiment request, runs it (request → run → write),
+//! and prints the result; anything that computes — loading, splitting, training, counting,
+//! charts, report prose — belongs in a library crate, where a Rust user reaches it with one or
+//! two calls. The types the flags map onto (configurations, devices, data formats) come
+//! through cinder-experiment's re-exports, so neither the other cinder crates nor Burn are
+//! dependencies of the binary. What stays here: clap's argument structs, `--config` files,
+//! the flags a run directory records for `--resume`, progress bars, and library errors restated
+//! in the flags that caused them ([`flags::in_flag_terms`]).
 
 mod config_file;
 mod data;
@@ -13,7 +23,7 @@ mod report;
 mod run_directory;
 
 use anyhow::Context;
-use cinder_nn::DeviceChoice;
+use cinder_experiment::DeviceChoice;
 use clap::{Parser, Subcommand};
 
 /// mimalloc keeps freed pages for reuse: per-epoch tensors (dropout masks, activations) of tens of

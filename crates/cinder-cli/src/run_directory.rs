@@ -40,13 +40,36 @@ pub fn start(
     }
 }
 
+/// The flags of a subcommand, parsed from a run directory's `arguments.json`.
+#[derive(clap::Parser)]
+struct Saved<A: clap::Args> {
+    #[command(flatten)]
+    arguments: A,
+}
+
+/// Runs `train` on `arguments`, or — with `--resume RUN_DIR` (`resume`) — on the flags that run
+/// of `subcommand` was started with, and its directory.
+pub fn run_or_resume<A: clap::Args>(
+    arguments: &A,
+    resume: Option<&Path>,
+    argv: &[String],
+    subcommand: &[&str],
+    train: impl FnOnce(&A, Option<RunDirectory>) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let Some(run) = resume else {
+        return train(arguments, None);
+    };
+    let (saved, directory) = self::resume::<A>(argv, subcommand, run)?;
+    train(&saved, Some(directory))
+}
+
 /// `--resume RUN_DIR` of `subcommand`: refuses any other flag (it would be ignored), opens the
-/// run and parses the flags it was started with (its `arguments.json`) as `P`.
-pub fn resume<P: clap::Parser>(
+/// run and parses the flags it was started with (its `arguments.json`).
+fn resume<A: clap::Args>(
     argv: &[String],
     subcommand: &[&str],
     run: &Path,
-) -> anyhow::Result<(P, RunDirectory)> {
+) -> anyhow::Result<(A, RunDirectory)> {
     let ignored = subcommand_flags(argv, subcommand);
     if !ignored.is_empty() {
         bail!(
@@ -60,13 +83,14 @@ pub fn resume<P: clap::Parser>(
     let saved: Vec<String> = directory
         .read_json("arguments.json")
         .with_context(|| format!("is {} a `{command}` run directory?", run.display()))?;
-    let parsed = P::try_parse_from(std::iter::once(command).chain(saved)).with_context(|| {
-        format!(
-            "the flags saved in {}",
-            directory.join("arguments.json").display()
-        )
-    })?;
-    Ok((parsed, directory))
+    let parsed = <Saved<A> as clap::Parser>::try_parse_from(std::iter::once(command).chain(saved))
+        .with_context(|| {
+            format!(
+                "the flags saved in {}",
+                directory.join("arguments.json").display()
+            )
+        })?;
+    Ok((parsed.arguments, directory))
 }
 
 /// The flags after the subcommand names `path` (e.g. `["train", "graph"]`) in `argv` (the

@@ -6,6 +6,14 @@
 //! **reports** built from the records ([`build_report`]), **devices** by name ([`DeviceChoice`])
 //! and **experiments** that tie them together ([`NodeExperiment`], [`GraphExperiment`]).
 //!
+//! Every `cinder` command is a **request** here — options in, `run`, then `write` and a summary
+//! out: [`NodeTrainingRequest`], [`GraphTrainingRequest`] (with its [`FoldProtocol`]),
+//! [`DatasetInfo`], [`NodeExplanationRequest`], [`GraphExplanationRequest`], the image requests
+//! ([`ImageClassifyRequest`], [`ImageEmbedRequest`], [`ImageNodeFeaturesRequest`],
+//! [`ImageGraphRequest`], [`FineTuneRequest`], [`CnnBench`]) and [`DemoRequest`]. The types they
+//! are configured with (devices, training configurations, data formats) are re-exported, so the
+//! CLI depends on this crate alone.
+//!
 //! It sits above `cinder-nn` and `cinder-plot` and below the CLI: data flows datasets → graph →
 //! nn → experiment (records, reports).
 //!
@@ -49,6 +57,7 @@ mod graph_request;
 mod image;
 mod node;
 mod node_request;
+mod node_summary;
 mod observer;
 mod provenance;
 mod records;
@@ -60,8 +69,9 @@ pub use burn::tensor::Device;
 pub use cinder_datasets::DataFormat;
 pub use cinder_datasets::download_dataset;
 pub use cinder_nn::{
-    BatchNormStatistics, ConfigGrid, DeviceChoice, GraphModelKind, GraphTrainingConfig,
-    InputFeatures, NodeModelKind, NodeTrainingConfig, Readout, Selection, describe_device,
+    BatchNormStatistics, ConfigGrid, DeviceChoice, EntropyMean, ExplainerConfig, GraphModelKind,
+    GraphTrainingConfig, InputFeatures, JkGcnTraining, NodeModelKind, NodeTrainingConfig, Readout,
+    Selection, describe_device,
 };
 pub use cinder_vision::checkpoint::{check_checkpoint_path, save_checkpoint};
 pub use cinder_vision::{Architecture, Pretrained};
@@ -92,9 +102,9 @@ pub use image::{
 };
 pub use node::{NodeExperiment, NodeExperimentResult, NodeInput, NodeRun, SampledMedians};
 pub use node_request::{
-    NodeDataSource, NodeGraph, NodeTrainingRequest, NodeTrainingSummary, PreparedNodes,
-    SampledSummary, sampling_config, trains_from_csr,
+    NodeDataSource, NodeGraph, NodeTrainingRequest, PreparedNodes, sampling_config, trains_from_csr,
 };
+pub use node_summary::{NodeTrainingSummary, SampledSummary};
 pub use observer::{EpochMetrics, Event, Observer, PrintLines, Silent, Unit};
 pub use provenance::{command_line, provenance, summed_confusion};
 pub use records::{CandidateRecord, EpochRow, RunConfig, SelectionRecord, UnitRow};

@@ -16,13 +16,6 @@ use crate::flags::in_flag_terms;
 use crate::progress::ProgressBars;
 use crate::run_directory;
 
-/// Parses the flags a run was started with (saved in its `arguments.json`).
-#[derive(Debug, clap::Parser)]
-struct SavedArguments {
-    #[command(flatten)]
-    arguments: GraphArguments,
-}
-
 /// The request fields these flags set, with their flags (for error messages).
 const FLAGS: [(&str, &str); 4] = [
     ("parallel_folds", "--parallel-folds"),
@@ -33,13 +26,18 @@ const FLAGS: [(&str, &str); 4] = [
 
 /// Runs `cinder train graph`.
 pub fn run(arguments: &GraphArguments, argv: &[String], device: &Device) -> anyhow::Result<()> {
-    let Some(run) = &arguments.resume else {
-        return train(arguments, argv, None, device);
-    };
-    let (parsed, directory) =
-        run_directory::resume::<SavedArguments>(argv, &["train", "graph"], run)?;
-    eprintln!("resuming {}", run.display());
-    train(&parsed.arguments, argv, Some(directory), device)
+    run_directory::run_or_resume(
+        arguments,
+        arguments.resume.as_deref(),
+        argv,
+        &["train", "graph"],
+        |arguments, resumed| {
+            if let Some(directory) = &resumed {
+                eprintln!("resuming {}", directory.display());
+            }
+            train(arguments, argv, resumed, device)
+        },
+    )
 }
 
 fn train(

@@ -76,21 +76,15 @@ const FLAGS: [(&str, &str); 5] = [
     MODEL_FLAGS[1],
 ];
 
-/// Parses the flags a fine-tuning run was started with (saved in its `arguments.json`).
-#[derive(Debug, clap::Parser)]
-struct SavedFinetune {
-    #[command(flatten)]
-    arguments: FinetuneArguments,
-}
-
 /// Runs `cinder image finetune` (or resumes it with `--resume RUN_DIR`).
 pub fn run(arguments: &FinetuneArguments, argv: &[String], device: &Device) -> anyhow::Result<()> {
-    let Some(run) = &arguments.resume else {
-        return train(arguments, argv, None, device);
-    };
-    let (parsed, directory) =
-        run_directory::resume::<SavedFinetune>(argv, &["image", "finetune"], run)?;
-    train(&parsed.arguments, argv, Some(directory), device)
+    run_directory::run_or_resume(
+        arguments,
+        arguments.resume.as_deref(),
+        argv,
+        &["image", "finetune"],
+        |arguments, resumed| train(arguments, argv, resumed, device),
+    )
 }
 
 fn train(

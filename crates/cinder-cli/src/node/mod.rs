@@ -16,21 +16,15 @@ use crate::flags::in_flag_terms;
 use crate::progress::ProgressBars;
 use crate::run_directory;
 
-/// Parses the flags a run was started with (saved in its `arguments.json`).
-#[derive(Debug, clap::Parser)]
-struct SavedArguments {
-    #[command(flatten)]
-    arguments: NodeArguments,
-}
-
 /// Runs `cinder train node` (or resumes it with `--resume RUN_DIR`).
 pub fn run(arguments: &NodeArguments, argv: &[String], device: &Device) -> anyhow::Result<()> {
-    let Some(run) = &arguments.resume else {
-        return train(arguments, argv, None, device);
-    };
-    let (parsed, directory) =
-        run_directory::resume::<SavedArguments>(argv, &["train", "node"], run)?;
-    train(&parsed.arguments, argv, Some(directory), device)
+    run_directory::run_or_resume(
+        arguments,
+        arguments.resume.as_deref(),
+        argv,
+        &["train", "node"],
+        |arguments, resumed| train(arguments, argv, resumed, device),
+    )
 }
 
 fn train(
