@@ -102,7 +102,7 @@ pub use image::{
 };
 pub use node::{NodeExperiment, NodeExperimentResult, NodeInput, NodeRun, SampledMedians};
 pub use node_request::{
-    NodeDataSource, NodeGraph, NodeTrainingRequest, PreparedNodes, sampling_config, trains_from_csr,
+    NodeDataSource, NodeGraph, NodeTrainingRequest, PreparedNodes, sampling_config,
 };
 pub use node_summary::{NodeTrainingSummary, SampledSummary};
 pub use observer::{EpochMetrics, Event, Observer, PrintLines, Silent, Unit};

@@ -10,7 +10,7 @@ use cinder_datasets::{
     load_planetoid, load_registered_nodes, open_dataset,
 };
 use cinder_graph::{Fanout, Graph, NodeSplit, compact_labels};
-use cinder_nn::{NodeModelKind, NodeTrainingConfig, NodeTrainingReport, SamplingConfig};
+use cinder_nn::{NodeTrainingConfig, NodeTrainingReport, SamplingConfig};
 
 use crate::error::{Result, context, input, invalid};
 use crate::node::{NodeExperiment, NodeExperimentResult, NodeInput};
@@ -40,16 +40,6 @@ pub enum NodeDataSource {
     },
 }
 
-/// Whether a model trains from a graph held as its in-neighbour CSR alone (full batch on the
-/// whole-graph operator, or sampled mini-batches): the operator-based models GCN, SGC, APPNP
-/// and SAGE; GAT, GATv2 and ChebNet need the edge list.
-pub fn trains_from_csr(model: NodeModelKind) -> bool {
-    matches!(
-        model,
-        NodeModelKind::Gcn | NodeModelKind::Sgc | NodeModelKind::Appnp | NodeModelKind::Sage
-    )
-}
-
 /// The sampled mini-batch settings of fan-outs written `K1,K2` (neighbours kept per node and
 /// hop, `-1` for all) and `batch_size` seed nodes per batch.
 pub fn sampling_config(fanouts: &str, batch_size: usize) -> Result<SamplingConfig> {
@@ -74,12 +64,12 @@ impl NodeDataSource {
     }
 
     /// The folder to read lean (its CSR, no edge list) for `config`: a graph directory of `.npy`
-    /// files, trained sampled or by a model that [`trains_from_csr`].
+    /// files, trained sampled or by a model that [`cinder_nn::NodeModelKind::trains_from_csr`].
     fn lean_folder(&self, config: &NodeTrainingConfig) -> Option<&Path> {
         let Self::Path { path, .. } = self else {
             return None;
         };
-        ((config.sampling.is_some() || trains_from_csr(config.model.kind))
+        ((config.sampling.is_some() || config.model.kind.trains_from_csr())
             && self.is_graph_directory()
             && path.join("edge_index.npy").exists()
             && path.join("x.npy").exists())

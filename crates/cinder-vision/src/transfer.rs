@@ -202,12 +202,9 @@ impl FineTuned {
     ) -> f64 {
         let inputs: Vec<RgbImage> = images.iter().map(|(i, _)| i.clone()).collect();
         let predictions = self.predict(pretrained, &inputs, device);
-        let correct = predictions
-            .iter()
-            .zip(images)
-            .filter(|(p, (_, y))| *p == y)
-            .count();
-        correct as f64 / images.len().max(1) as f64
+        let labels: Vec<usize> = images.iter().map(|(_, label)| *label).collect();
+        let all: Vec<usize> = (0..labels.len()).collect();
+        cinder_nn::accuracy(&predictions, &labels, &all)
     }
 }
 

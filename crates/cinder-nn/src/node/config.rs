@@ -7,7 +7,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use burn::config::Config;
-use cinder_graph::Fanout;
+use cinder_graph::{BlockWeights, Fanout};
 use serde::{Deserialize, Serialize};
 
 use crate::error::NnError;
@@ -229,6 +229,23 @@ pub enum NodeModelKind {
 }
 
 impl NodeModelKind {
+    /// The weights of the whole-graph block a model trains on when the graph is held as its
+    /// in-neighbour CSR alone (GCN, SGC and APPNP the GCN operator, SAGE the mean); `None` for
+    /// GAT, GATv2 and ChebNet, which need the edge list.
+    pub fn csr_block_weights(self) -> Option<BlockWeights> {
+        match self {
+            Self::Gcn | Self::Sgc | Self::Appnp => Some(BlockWeights::Gcn),
+            Self::Sage => Some(BlockWeights::Mean),
+            Self::Gat | Self::Gatv2 | Self::Cheb => None,
+        }
+    }
+
+    /// Whether the model trains from a graph held as its in-neighbour CSR alone (full batch on
+    /// the whole-graph operator, or sampled mini-batches).
+    pub fn trains_from_csr(self) -> bool {
+        self.csr_block_weights().is_some()
+    }
+
     /// Every kind, in the order the CLI lists them.
     pub const ALL: [Self; 7] = [
         Self::Gcn,

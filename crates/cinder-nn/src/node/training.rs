@@ -6,7 +6,7 @@ use std::time::Instant;
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Int, Tensor, TensorData};
-use cinder_graph::{Block, BlockWeights, FeatureMatrix, Graph, InNeighbours, NodeSplit};
+use cinder_graph::{Block, FeatureMatrix, Graph, InNeighbours, NodeSplit};
 
 use crate::error::NnError;
 use crate::init::derive_seed;
@@ -119,17 +119,14 @@ pub fn train_node_model_on_csr(
     }
     config.check()?;
     split.check(neighbours.num_nodes())?;
-    let weights = match config.model.kind {
-        NodeModelKind::Gcn | NodeModelKind::Sgc | NodeModelKind::Appnp => BlockWeights::Gcn,
-        NodeModelKind::Sage => BlockWeights::Mean,
-        other => {
-            return Err(NnError::InvalidOption {
-                option: "model",
-                reason: format!(
-                    "{other} needs the graph's edge list; a graph held as its CSR trains gcn, sgc, appnp and sage"
-                ),
-            });
-        }
+    let Some(weights) = config.model.kind.csr_block_weights() else {
+        return Err(NnError::InvalidOption {
+            option: "model",
+            reason: format!(
+                "{} needs the graph's edge list; a graph held as its CSR trains gcn, sgc, appnp and sage",
+                config.model.kind
+            ),
+        });
     };
     if labels.len() != neighbours.num_nodes() {
         return Err(NnError::ShapeMismatch {
