@@ -315,6 +315,34 @@ fn explain_node_loads_the_model_of_a_training_run() {
         assert!(spread > 0.3, "{model}: masks {masks:?}");
         let report = std::path::PathBuf::from(summary["report"].as_str().unwrap());
         assert!(report.exists());
+        if model == "sgc" {
+            // A run written before the configuration was nested (flat hyperparameters, `k`
+            // left to the model) loads to the same model.
+            let path = run.join("config.json");
+            let mut config: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            let nested = config["hyperparameters"].clone();
+            let mut flat = nested["model"].clone();
+            flat["model"] = nested["model"]["kind"].clone();
+            for key in ["epochs", "patience", "row_normalize", "seed", "sampling"] {
+                flat[key] = nested[key].clone();
+            }
+            for key in ["learning_rate", "weight_decay"] {
+                flat[key] = nested["optimizer"][key].clone();
+            }
+            flat.as_object_mut().unwrap().remove("kind");
+            config["hyperparameters"] = flat;
+            std::fs::write(&path, config.to_string()).unwrap();
+            let stdout = succeeds(
+                Command::new(env!("CARGO_BIN_EXE_cinder"))
+                    .args(["explain", "node", "--dataset", "karate", "--node", "0"])
+                    .args(["--json", "--no-report", "--checkpoint"])
+                    .arg(&run),
+            );
+            let legacy: serde_json::Value = serde_json::from_slice(&stdout).unwrap();
+            assert_eq!(legacy["model_accuracy"], summary["model_accuracy"]);
+            assert_eq!(legacy["model"]["hyperparameters"], nested);
+        }
     }
     let _ = std::fs::remove_dir_all(&out);
 }

@@ -14,8 +14,9 @@ use cinder_datasets::{MotifBenchmark, load_registered_nodes, motif_benchmark, op
 use cinder_graph::Graph;
 use cinder_nn::{
     EdgeSelection, ExplainedNode, ExplainerConfig, JkGcn, JkGcnTraining, NodeExplanations,
-    NodeFeatures, NodeModel, NodePropagation, NodeTrainingConfig, SparseOperator, TrainedJkGcn,
-    argmax_rows, evaluate_jk_gcn, explain_nodes_of, node_propagation, train_jk_gcn,
+    NodeFeatures, NodeModel, NodeModelConfig, NodeModelKind, NodePropagation, NodeTrainingConfig,
+    OptimizerConfig, SamplingConfig, SparseOperator, TrainedJkGcn, argmax_rows, evaluate_jk_gcn,
+    explain_nodes_of, node_propagation, train_jk_gcn,
 };
 use cinder_plot::{ExplanationDrawing, Report, save};
 use serde_json::json;
@@ -267,9 +268,8 @@ fn checkpoint_files(directory: &Path) -> Result<NodeCheckpoint> {
             path: run.join("config.json"),
             reason: format!("{what}: {e}"),
         };
-        let hyperparameters: NodeTrainingConfig =
-            serde_json::from_value(config["hyperparameters"].clone())
-                .map_err(|e| json_error("hyperparameters", e.to_string()))?;
+        let hyperparameters = read_node_training_config(&config["hyperparameters"])
+            .map_err(|e| json_error("hyperparameters", e.to_string()))?;
         let seed = config["seeds"][0]
             .as_u64()
             .ok_or_else(|| json_error("seeds", "no seed recorded".into()))?;
@@ -643,4 +643,58 @@ pub(crate) fn finish_run(
     let path = directory.join("report.html");
     report.write(&path)?;
     Ok(path)
+}
+
+/// A training run's `hyperparameters`: the nested [`NodeTrainingConfig`], or the flat form
+/// `cinder train node` wrote before the configuration was nested (2026-12), read into it.
+fn read_node_training_config(
+    value: &serde_json::Value,
+) -> std::result::Result<NodeTrainingConfig, serde_json::Error> {
+    let nested = match serde_json::from_value::<NodeTrainingConfig>(value.clone()) {
+        Ok(config) => return Ok(config),
+        Err(error) => error,
+    };
+    let Ok(flat) = serde_json::from_value::<FlatNodeTrainingConfig>(value.clone()) else {
+        return Err(nested);
+    };
+    Ok(NodeTrainingConfig::new()
+        .with_model(
+            NodeModelConfig::new()
+                .with_kind(flat.model)
+                .with_hidden(flat.hidden)
+                .with_dropout(flat.dropout)
+                .with_heads(flat.heads)
+                .with_output_heads(flat.output_heads)
+                .with_k(flat.k)
+                .with_alpha(flat.alpha),
+        )
+        .with_optimizer(
+            OptimizerConfig::new()
+                .with_learning_rate(flat.learning_rate)
+                .with_weight_decay(flat.weight_decay),
+        )
+        .with_epochs(flat.epochs)
+        .with_patience(flat.patience)
+        .with_row_normalize(flat.row_normalize)
+        .with_seed(flat.seed)
+        .with_sampling(flat.sampling))
+}
+
+/// The flat `hyperparameters` of runs written before the configuration was nested.
+#[derive(serde::Deserialize)]
+struct FlatNodeTrainingConfig {
+    model: NodeModelKind,
+    learning_rate: f64,
+    weight_decay: f64,
+    epochs: usize,
+    patience: usize,
+    hidden: usize,
+    dropout: f32,
+    heads: usize,
+    output_heads: usize,
+    k: Option<usize>,
+    alpha: f32,
+    row_normalize: bool,
+    seed: u64,
+    sampling: Option<SamplingConfig>,
 }
