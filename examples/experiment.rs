@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use cinder::datasets::load_registered_nodes;
 use cinder::experiment::{
     DeviceChoice, Event, NodeExperiment, NodeInput, Observer, RunDirectory, command_line,
-    provenance,
+    provenance_fields,
 };
 use cinder::nn::{NodeModelConfig, NodeTrainingConfig};
 
@@ -65,15 +65,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let device = device.device()?;
     let run = RunDirectory::create(&out, "karate-gcn")?;
     let result = experiment.run(&device, &mut Dots, Some(&run))?;
-    let mut extra = serde_json::Map::new();
-    extra.insert(
-        "provenance".into(),
-        serde_json::to_value(provenance(
-            result.seconds,
-            &device,
-            &[("karate club", "Zachary (1977), via NetworkX, BSD-3")],
-        ))?,
-    );
+    let sources = [("karate club", "Zachary (1977), via NetworkX, BSD-3")];
+    let extra = provenance_fields(result.seconds, &device, &sources);
     let report = experiment.write_run(&run, &result, Some(command_line()), extra)?;
     println!(
         "karate GCN: {:.1}% ± {:.1} test accuracy over {} seeds",

@@ -106,7 +106,7 @@ pub use node_request::{
 };
 pub use node_summary::{NodeTrainingSummary, SampledSummary};
 pub use observer::{EpochMetrics, Event, Observer, PrintLines, Silent, Unit};
-pub use provenance::{command_line, provenance, summed_confusion};
+pub use provenance::{command_line, provenance, provenance_fields, summed_confusion};
 pub use records::{CandidateRecord, EpochRow, RunConfig, SelectionRecord, UnitRow};
 pub use report::build_report;
 pub use resources::{peak_resident_megabytes, set_worker_threads, worker_threads};

@@ -53,6 +53,20 @@ pub fn provenance(
     rows
 }
 
+/// The `config.json` fields that record what produced a run: `{"provenance": [[row, value], …]}`,
+/// the [`provenance`] rows as `write_run`'s `extra` takes them.
+pub fn provenance_fields(
+    seconds: f64,
+    device: &Device,
+    sources: &[(&str, &str)],
+) -> serde_json::Map<String, serde_json::Value> {
+    let rows = provenance(seconds, device, sources)
+        .into_iter()
+        .map(|(row, value)| serde_json::Value::from(vec![row, value]))
+        .collect();
+    serde_json::Map::from_iter([("provenance".to_string(), serde_json::Value::Array(rows))])
+}
+
 /// Sums confusion matrices (`[true][predicted]`, one per fold or run) into one
 /// `classes × classes` matrix; cells beyond `classes` are ignored.
 pub fn summed_confusion<'a>(
@@ -91,5 +105,15 @@ mod tests {
         assert_eq!(get("device").unwrap(), "Flex (Burn's CPU backend)");
         assert_eq!(get("data: karate").unwrap(), "Zachary 1977");
         assert_eq!(get("total time").unwrap(), "1.5 s");
+    }
+
+    #[test]
+    fn provenance_fields_are_the_rows_as_config_json_holds_them() {
+        let sources = [("karate", "Zachary 1977")];
+        let fields = provenance_fields(1.5, &Device::flex(), &sources);
+        let rows = provenance(1.5, &Device::flex(), &sources);
+        assert_eq!(fields.len(), 1);
+        assert_eq!(fields["provenance"], serde_json::to_value(&rows).unwrap());
+        assert_eq!(fields["provenance"][2][0], "threads");
     }
 }

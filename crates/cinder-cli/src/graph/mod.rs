@@ -7,7 +7,7 @@ mod arguments;
 
 use anyhow::Context;
 use cinder_experiment::{
-    Device, GraphTrainingRequest, RunDirectory, command_line, provenance, set_worker_threads,
+    Device, GraphTrainingRequest, RunDirectory, command_line, provenance_fields, set_worker_threads,
 };
 
 pub use arguments::GraphArguments;
@@ -69,11 +69,7 @@ fn train(
     drop(bars);
     let seconds = start.elapsed().as_secs_f64();
     if let Some(directory) = &directory {
-        let mut extra = serde_json::Map::new();
-        extra.insert(
-            "provenance".into(),
-            serde_json::to_value(provenance(seconds, device, &[]))?,
-        );
+        let extra = provenance_fields(seconds, device, &[]);
         experiment.write_run(directory, &report, Some(command_line()), extra)?;
     }
     let summary = prepared.summary(&report, seconds, directory.as_ref().map(RunDirectory::path));

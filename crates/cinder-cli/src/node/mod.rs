@@ -7,7 +7,7 @@ mod arguments;
 
 use anyhow::Context;
 use cinder_experiment::{
-    Device, NodeTrainingRequest, RunDirectory, command_line, provenance, set_worker_threads,
+    Device, NodeTrainingRequest, RunDirectory, command_line, provenance_fields, set_worker_threads,
 };
 
 pub use arguments::NodeArguments;
@@ -73,11 +73,7 @@ fn train(
         }
     }
     if let Some(directory) = &directory {
-        let mut extra = serde_json::Map::new();
-        extra.insert(
-            "provenance".into(),
-            serde_json::to_value(provenance(result.seconds, device, &[]))?,
-        );
+        let extra = provenance_fields(result.seconds, device, &[]);
         experiment.write_run(directory, &result, Some(command_line()), extra)?;
     }
     let summary = prepared.summary(
