@@ -27,6 +27,7 @@ mod interop;
 mod karate;
 mod kernels;
 mod knn;
+mod links;
 mod normalize;
 mod pca;
 mod sampling;
@@ -45,6 +46,11 @@ pub use karate::{KARATE_CLUB_NODES, karate_club};
 pub use kernels::prefetch::{PREFETCH_AHEAD, prefetch};
 pub use kernels::zeroed::par_zeroed_chunks;
 pub use knn::{cosine_knn_graph, few_labels_split};
+pub use links::edge_lookup::EdgeLookup;
+pub use links::link_split::{
+    EdgeCount, LabeledPairs, LinkSplit, LinkSplitConfig, distinct_pairs, random_link_split,
+};
+pub use links::negative_sampling::{distinct_negatives, per_source_negatives, uniform_negatives};
 pub use normalize::{
     GcnNormalization, add_missing_self_loops, chebyshev_laplacian, gcn_normalization,
     gcn_normalize_matrix, random_walk_normalization, random_walk_normalize_matrix,
