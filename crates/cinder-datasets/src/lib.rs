@@ -59,11 +59,13 @@ pub use arrays::npz::{NpzArrays, load_npz, load_npz_graph};
 pub use cinder_graph::{Fold, NodeSplit};
 pub use error::{DatasetError, Result};
 pub use formats::csv_graph::{load_csv_graph, write_csv_graph};
+pub use formats::edge_list::{EdgeList, load_edge_list};
 pub use formats::gin_text::{load_folds, load_gin_text};
 pub use formats::graph_directory::{
     GraphDirectory, GraphDirectoryCsr, load_graph_directory, load_graph_directory_csr,
 };
 pub use formats::musae::load_musae;
+pub use formats::ogb_link::{LinkDataset, load_ogbl};
 pub use formats::planetoid::{PLANETOID_NAMES, Planetoid, load_planetoid, planetoid_directory};
 pub use formats::sdf::{Molecules, load_sdf, parse_sdf};
 pub use formats::tu::{GraphDataset, load_tu};
@@ -84,7 +86,7 @@ pub use sources::location::{
 };
 pub use sources::open::{DataFormat, Dataset, detect_format, open_dataset};
 pub use sources::registry::{
-    DatasetTask, DiscoveredDataset, GraphSetDataset, MUTAG_ATOMS, NodeDataset, REGISTRY,
-    RegisteredDataset, discovered, find_discovered, load_gin_text_set, load_registered_graphs,
-    load_registered_nodes, registered,
+    DatasetTask, DiscoveredDataset, GraphSetDataset, LINK_DATASETS, MUTAG_ATOMS, NodeDataset,
+    REGISTRY, RegisteredDataset, discovered, find_discovered, load_gin_text_set,
+    load_registered_graphs, load_registered_links, load_registered_nodes, registered,
 };

@@ -68,14 +68,21 @@ impl Value {
 
 /// Decodes one pickle. Errors carry the byte offset of the offending opcode.
 pub(crate) fn parse(bytes: &[u8]) -> Result<Value, String> {
-    Machine {
+    parse_prefix(bytes).map(|(value, _)| value)
+}
+
+/// Decodes the pickle at the start of `bytes`; returns it and the bytes it took (files such as
+/// PyTorch's legacy format hold several pickles back to back).
+pub(crate) fn parse_prefix(bytes: &[u8]) -> Result<(Value, usize), String> {
+    let mut machine = Machine {
         input: bytes,
         position: 0,
         stack: Vec::new(),
         marks: Vec::new(),
         memo: HashMap::new(),
-    }
-    .run()
+    };
+    let value = machine.run()?;
+    Ok((value, machine.position))
 }
 
 struct Machine<'a> {
@@ -147,7 +154,7 @@ impl Machine<'_> {
         Ok(Value::Bytes(Rc::from(self.take(n)?)))
     }
 
-    fn run(mut self) -> Result<Value, String> {
+    fn run(&mut self) -> Result<Value, String> {
         loop {
             let at = self.position;
             let opcode = self.u8()?;
@@ -188,7 +195,11 @@ impl Machine<'_> {
                 let n = self.u8()? as usize;
                 let b = self.take(n)?;
                 if n > 8 {
-                    return Err(format!("integer of {n} bytes is too large"));
+                    // Too wide for i64 (PyTorch's legacy magic number): kept as its
+                    // little-endian bytes, for callers that compare it.
+                    let wide = Value::Bytes(Rc::from(b));
+                    self.stack.push(wide);
+                    return Ok(());
                 }
                 let mut buffer = if b.last().is_some_and(|&last| last & 0x80 != 0) {
                     [0xff; 8]
@@ -386,7 +397,8 @@ pub(crate) fn numpy_array(value: &Value) -> Result<NumpyArray, String> {
         return Err("Fortran-ordered arrays are not supported".into());
     }
     let (kind, size, big_endian) = numpy_dtype(dtype)?;
-    let raw = raw.as_bytes().ok_or("array data is not a byte string")?;
+    let raw = byte_string(raw).ok_or("array data is not a byte string")?;
+    let raw = raw.as_ref();
     let needed = (size > 0)
         .then(|| shape.iter().try_fold(size, |acc, &d| acc.checked_mul(d)))
         .flatten()
@@ -404,6 +416,31 @@ pub(crate) fn numpy_array(value: &Value) -> Result<NumpyArray, String> {
         .map(|chunk| decode_element(kind, chunk, big_endian))
         .collect::<Result<_, _>>()?;
     Ok(NumpyArray { shape, values })
+}
+
+/// A byte string: raw bytes (Python 2, protocol 3+), or Python 3's protocol-2 spelling of
+/// `bytes`, `_codecs.encode(text, 'latin1')`, decoded back to its bytes.
+fn byte_string(value: &Value) -> Option<std::borrow::Cow<'_, [u8]>> {
+    match value {
+        Value::Bytes(bytes) => Some(std::borrow::Cow::Borrowed(bytes)),
+        Value::Object(object) => {
+            let object = object.borrow();
+            let [text, encoding] = object.args.as_slice() else {
+                return None;
+            };
+            if object.class != ("_codecs".into(), "encode".into())
+                || encoding.as_bytes() != Some(b"latin1".as_slice())
+            {
+                return None;
+            }
+            let text = std::str::from_utf8(text.as_bytes()?).ok()?;
+            text.chars()
+                .map(|c| u8::try_from(u32::from(c)).ok())
+                .collect::<Option<Vec<u8>>>()
+                .map(std::borrow::Cow::Owned)
+        }
+        _ => None,
+    }
 }
 
 fn numpy_dtype(dtype: &Value) -> Result<(char, usize, bool), String> {

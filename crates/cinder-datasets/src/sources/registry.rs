@@ -100,6 +100,38 @@ pub const REGISTRY: &[RegisteredDataset] = &[
     },
 ];
 
+/// Link-prediction datasets that come with their own split, by name: (name, folder under
+/// `$CINDER_DATA`, description).
+pub const LINK_DATASETS: &[(&str, &str, &str)] = &[(
+    "ogbl-ddi",
+    "ogbl_ddi",
+    "OGB ogbl-ddi: 4,267 drugs, 1,067,911 training interactions, OGB's split; metric Hits@20",
+)];
+
+/// Loads a link-prediction dataset of [`LINK_DATASETS`] by name (case-insensitive; `_` and `-`
+/// alike); `None` when `name` is not one (node datasets are split by the caller instead).
+pub fn load_registered_links(name: &str) -> Option<Result<crate::formats::ogb_link::LinkDataset>> {
+    let wanted = name.to_ascii_lowercase().replace('_', "-");
+    let &(name, folder, _) = LINK_DATASETS.iter().find(|(n, _, _)| *n == wanted)?;
+    let marker = format!("{folder}/raw/edge.csv.gz");
+    Some(
+        data_path(&marker)
+            .ok_or_else(|| DatasetError::NotFound {
+                what: format!("{marker} (dataset {name})"),
+                looked_in: std::env::var("CINDER_DATA").unwrap_or_else(|_| {
+                    "$CINDER_DATA (unset: point it at the shared datasets folder)".into()
+                }),
+            })
+            .and_then(|path| {
+                let directory = path
+                    .parent()
+                    .and_then(Path::parent)
+                    .unwrap_or(Path::new("."));
+                crate::formats::ogb_link::load_ogbl(directory, name)
+            }),
+    )
+}
+
 /// The element of each node tag of the registered `MUTAG` file (GIN text format): tags 0–6 are
 /// Br, I, C, Cl, F, N, O. (The tag totals over the 188 graphs — 2, 23, 2395, 12, 1, 345, 593 —
 /// are exactly the TU collection's element totals of MUTAG, whose own label order is C, N, O, F,
