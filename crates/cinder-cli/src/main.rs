@@ -17,6 +17,7 @@ mod explain;
 mod flags;
 mod graph;
 mod image;
+mod link;
 mod node;
 mod progress;
 mod report;
@@ -98,6 +99,9 @@ enum TrainCommand {
     Node(Box<node::NodeArguments>),
     /// Graph classification with k-fold cross-validation (GCN, GIN or relational GCN).
     Graph(Box<graph::GraphArguments>),
+    /// Link prediction: GAE / VGAE or any node model as the encoder, inner-product or MLP
+    /// decoder, on a dataset's edges (cora, ogbl-ddi) or an edge list.
+    Link(Box<link::LinkArguments>),
 }
 
 /// Restores the default SIGPIPE action (Rust ignores it), so that `cinder … | head -1` ends quietly
@@ -153,6 +157,7 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Train(TrainCommand::Node(arguments)) => node::run(&arguments, &argv, &device()?),
         Command::Train(TrainCommand::Graph(arguments)) => graph::run(&arguments, &argv, &device()?),
+        Command::Train(TrainCommand::Link(arguments)) => link::run(&arguments, &argv, &device()?),
         Command::Data(DataCommand::Info(arguments)) => data::run(&arguments),
         Command::Data(DataCommand::Download(arguments)) => data::download(&arguments),
         Command::Explain(ExplainCommand::Node(arguments)) => explain::node(&arguments, &device()?),

@@ -55,6 +55,9 @@ mod explain_nodes;
 mod graph;
 mod graph_request;
 mod image;
+mod link;
+mod link_report;
+mod link_request;
 mod node;
 mod node_request;
 mod node_summary;
@@ -68,10 +71,12 @@ mod run_directory;
 pub use burn::tensor::Device;
 pub use cinder_datasets::DataFormat;
 pub use cinder_datasets::download_dataset;
+pub use cinder_graph::{EdgeCount, LinkSplitConfig};
 pub use cinder_nn::{
     BatchNormStatistics, ConfigGrid, DeviceChoice, EntropyMean, ExplainerConfig, GraphModelKind,
-    GraphTrainingConfig, InputFeatures, JkGcnTraining, NodeModelKind, NodeTrainingConfig, Readout,
-    Selection, describe_device,
+    GraphTrainingConfig, InputFeatures, JkGcnTraining, LinkDecoder, LinkEncoder, LinkMetric,
+    LinkModelConfig, LinkTrainingConfig, NegativeSampler, NodeModelKind, NodeTrainingConfig,
+    OptimizerConfig, Readout, Selection, describe_device,
 };
 pub use cinder_vision::checkpoint::{check_checkpoint_path, save_checkpoint};
 pub use cinder_vision::{Architecture, Pretrained};
@@ -99,6 +104,11 @@ pub use image::{
     ImageGraphRun, ImageGraphSummary, ImageNodeFeatures, ImageNodeFeaturesRequest, StrategyChoice,
     StrategyResult, TestOutcome, build_finetune_report, default_embedding_cache, embed_observed,
     evaluate_fine_tuned, fine_tune_observed, write_feature_maps,
+};
+pub use link::{LinkEpochRow, LinkExperimentResult, LinkRun};
+pub use link_report::{LinkCurves, build_link_report};
+pub use link_request::{
+    LinkDataSource, LinkRunRow, LinkTrainingRequest, LinkTrainingSummary, PreparedLinks,
 };
 pub use node::{NodeExperiment, NodeExperimentResult, NodeInput, NodeRun, SampledMedians};
 pub use node_request::{

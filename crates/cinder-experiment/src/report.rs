@@ -53,6 +53,9 @@ pub fn build_report(run: &RunDirectory) -> Result<PathBuf> {
     if config.kind == "image-finetune" {
         return crate::image::build_finetune_report(run);
     }
+    if config.kind == "link-prediction" {
+        return crate::link_report::build_link_report(run);
+    }
     let units = curves_by_unit(run, &run.read_epochs()?)?;
     let unit_rows = run.read_units()?;
     let test_accuracy: Vec<f64> = unit_rows.iter().map(|r| r.test_accuracy).collect();

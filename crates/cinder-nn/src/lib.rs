@@ -16,6 +16,10 @@
 //! - `graph_level/`: graph classification — cached mini-batches ([`GraphSet`]), [`readout`]s,
 //!   GCN / GIN / relational GCN models ([`GraphClassifier`]), k-fold cross-validation
 //!   ([`cross_validate`]) and model selection inside each fold ([`ConfigGrid`]);
+//! - `link/`: link prediction — GAE / VGAE or any node model as the encoder, a learnable
+//!   embedding table, inner-product or MLP decoders ([`LinkModel`], [`train_link_model`]) and the
+//!   metrics as scikit-learn and OGB compute them ([`link_auc`], [`average_precision`],
+//!   [`hits_at_k`], [`mean_reciprocal_rank`]);
 //! - `explain/`: GNNExplainer ([`explain`]) on operators with tracked edge multipliers
 //!   ([`SparseOperator::with_multipliers`]), fidelity and ROC AUC against ground truth, and the
 //!   [`JkGcn`] of its synthetic benchmarks;
@@ -55,6 +59,7 @@ mod error;
 mod explain;
 mod graph_level;
 mod init;
+mod link;
 mod loss;
 mod metrics;
 mod node;
@@ -82,7 +87,7 @@ pub use explain::explainer::{
 };
 pub use explain::graphs::{ExplainedGraph, explain_graph};
 pub use explain::jk_gcn::{JkGcn, JkGcnTraining, TrainedJkGcn, evaluate_jk_gcn, train_jk_gcn};
-pub use explain::metrics::{EdgeSelection, fidelity, mask_mass_share, prediction_changes, roc_auc};
+pub use explain::metrics::{EdgeSelection, fidelity, mask_mass_share, prediction_changes};
 pub use explain::nodes::{ExplainedNode, NodeExplanations, explain_nodes, explain_nodes_of};
 pub use graph_level::batches::{
     GraphMiniBatch, GraphSet, InputFeatures, Propagation, resolve_auto_features,
@@ -100,8 +105,19 @@ pub use graph_level::models::{
 };
 pub use graph_level::readout::{Readout, readout};
 pub use graph_level::training::{FoldReport, GraphEpochRecord, TrainingEvent};
+pub use link::config::{
+    LinkDecoder, LinkEncoder, LinkModelConfig, LinkTrainingConfig, MAX_DENSE_RECONSTRUCTION_NODES,
+    NegativeSampler,
+};
+pub use link::metrics::{
+    LinkMetric, LinkScores, average_precision, hits_at_k, link_auc, link_average_precision,
+    mean_reciprocal_rank,
+};
+pub use link::model::{Encoded, LinkModel};
+pub use link::report::{DegreeBucket, LinkEpochRecord, LinkTrainingReport};
+pub use link::training::{train_link_model, train_link_model_observed};
 pub use loss::{Reduction, cross_entropy, cross_entropy_of_labels, one_hot};
-pub use metrics::{accuracy, argmax_rows, confusion_matrix, macro_f1};
+pub use metrics::{accuracy, argmax_rows, confusion_matrix, macro_f1, roc_auc};
 pub use node::config::{
     NodeModelConfig, NodeModelKind, NodeTrainingConfig, OptimizerConfig, SamplingConfig,
 };

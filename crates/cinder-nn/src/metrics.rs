@@ -1,4 +1,5 @@
-//! Classification metrics over a subset of nodes (or graphs): accuracy, macro-F1, confusion matrix;
+//! Classification metrics over a subset of nodes (or graphs): accuracy, macro-F1, confusion matrix,
+//! ROC AUC (explanations and link prediction share it);
 //! the summary statistics of repeated runs are in [`crate::statistics`].
 
 /// `confusion[true][predicted]` counts over `indices`.
@@ -70,6 +71,32 @@ pub fn argmax_rows(values: &[f32], columns: usize) -> Vec<usize> {
                 .0
         })
         .collect()
+}
+
+/// Area under the ROC curve of `scores` for the positives in `truth` (the Mann–Whitney
+/// statistic, ties counted half); `None` unless both classes occur.
+pub fn roc_auc(scores: &[f32], truth: &[bool]) -> Option<f64> {
+    let positives = truth.iter().filter(|&&t| t).count();
+    let negatives = truth.len() - positives;
+    if positives == 0 || negatives == 0 || scores.len() != truth.len() {
+        return None;
+    }
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]));
+    // Average ranks (1-based) over ties.
+    let mut rank_sum = 0.0f64;
+    let mut start = 0;
+    while start < order.len() {
+        let mut end = start + 1;
+        while end < order.len() && scores[order[end]] == scores[order[start]] {
+            end += 1;
+        }
+        let average = (start + 1 + end) as f64 / 2.0;
+        rank_sum += average * order[start..end].iter().filter(|&&k| truth[k]).count() as f64;
+        start = end;
+    }
+    let p = positives as f64;
+    Some((rank_sum - p * (p + 1.0) / 2.0) / (p * negatives as f64))
 }
 
 #[cfg(test)]

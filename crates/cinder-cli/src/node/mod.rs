@@ -10,7 +10,7 @@ use cinder_experiment::{
     Device, NodeTrainingRequest, RunDirectory, command_line, provenance_fields, set_worker_threads,
 };
 
-pub use arguments::NodeArguments;
+pub use arguments::{NodeArguments, RowNormalize};
 
 use crate::flags::in_flag_terms;
 use crate::progress::ProgressBars;

@@ -130,32 +130,6 @@ pub fn fidelity(changes: &[(bool, bool)]) -> (f64, f64) {
     (plus, minus)
 }
 
-/// Area under the ROC curve of `scores` for the positives in `truth` (the Mann–Whitney
-/// statistic, ties counted half); `None` unless both classes occur.
-pub fn roc_auc(scores: &[f32], truth: &[bool]) -> Option<f64> {
-    let positives = truth.iter().filter(|&&t| t).count();
-    let negatives = truth.len() - positives;
-    if positives == 0 || negatives == 0 || scores.len() != truth.len() {
-        return None;
-    }
-    let mut order: Vec<usize> = (0..scores.len()).collect();
-    order.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]));
-    // Average ranks (1-based) over ties.
-    let mut rank_sum = 0.0f64;
-    let mut start = 0;
-    while start < order.len() {
-        let mut end = start + 1;
-        while end < order.len() && scores[order[end]] == scores[order[start]] {
-            end += 1;
-        }
-        let average = (start + 1 + end) as f64 / 2.0;
-        rank_sum += average * order[start..end].iter().filter(|&&k| truth[k]).count() as f64;
-        start = end;
-    }
-    let p = positives as f64;
-    Some((rank_sum - p * (p + 1.0) / 2.0) / (p * negatives as f64))
-}
-
 /// For edges selected by `kind(source, target)` (e.g. N–O bonds): their share of the explanation's
 /// total mask mass, and their share of the explained edges by count — the mask concentrates on
 /// that kind when the first exceeds the second. `None` for an explanation without edges or mass.

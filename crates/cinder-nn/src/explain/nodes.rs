@@ -17,8 +17,9 @@ use serde::Serialize;
 use crate::error::Result;
 use crate::explain::explainer::{ExplainerConfig, Explanation, ExplanationTarget, explain};
 use crate::explain::jk_gcn::TrainedJkGcn;
-use crate::explain::metrics::{EdgeSelection, fidelity, prediction_changes, roc_auc};
+use crate::explain::metrics::{EdgeSelection, fidelity, prediction_changes};
 use crate::init::derive_seed;
+use crate::metrics::roc_auc;
 use crate::ops::operator::SparseOperator;
 
 /// One explained node.
