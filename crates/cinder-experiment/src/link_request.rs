@@ -57,8 +57,10 @@ impl LinkTrainingRequest {
         if self.seeds.is_empty() {
             return Err(invalid("seeds", "must be at least 1"));
         }
-        self.config.check()?;
-        Ok(())
+        self.config.check().map_err(|error| match error {
+            cinder_nn::NnError::InvalidOption { option, reason } => invalid(option, reason),
+            other => other.into(),
+        })
     }
 
     /// Reads the graph (and its split, where the dataset has one).
