@@ -39,6 +39,8 @@ mod guides {
     struct Explanations;
     #[doc = include_str!("../docs/graph-classification.md")]
     struct GraphClassification;
+    #[doc = include_str!("../docs/link-prediction.md")]
+    struct LinkPrediction;
     #[doc = include_str!("../docs/node-classification.md")]
     struct NodeClassification;
     #[doc = include_str!("../docs/reports.md")]

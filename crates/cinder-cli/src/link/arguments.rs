@@ -25,9 +25,9 @@ pub struct LinkArguments {
     #[arg(long)]
     data: Option<PathBuf>,
     /// Encoder: gae or vgae (Kipf & Welling 2016), or any node model: gcn, sage, gat, gatv2,
-    /// appnp, sgc, cheb.
-    #[arg(long, default_value = "gae")]
-    pub model: LinkEncoder,
+    /// appnp, sgc, cheb [gae; ogbl-ddi: sage].
+    #[arg(long)]
+    pub model: Option<LinkEncoder>,
     /// Decoder: dot (inner product) or mlp (OGB's LinkPredictor on the Hadamard product)
     /// [dot; ogbl-ddi: mlp].
     #[arg(long)]
@@ -167,7 +167,7 @@ impl LinkArguments {
         };
         config.seed = self.first_seed;
         let model = &mut config.model;
-        model.encoder = self.model;
+        model.encoder = self.model.unwrap_or(model.encoder);
         model.decoder = self.decoder.unwrap_or(model.decoder);
         model.embedding = self.embedding.or(model.embedding);
         model.hidden = self.hidden.unwrap_or(model.hidden);

@@ -68,7 +68,7 @@ fn train(
         resume,
         arguments.run_folder.no_report,
         &arguments.run_folder.out,
-        &format!("{dataset}-{}-link", arguments.model),
+        &format!("{dataset}-{}-link", request.config.model.encoder),
         argv,
         &["train", "link"],
     )?;
