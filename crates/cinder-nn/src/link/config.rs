@@ -147,8 +147,8 @@ pub enum NegativeSampler {
     All,
 }
 
-/// The largest graph [`NegativeSampler::All`] takes (an `N × N` logit matrix and two constant
-/// ones: 3.6 GB at this size).
+/// The largest graph [`NegativeSampler::All`] takes: every step scores all `N²` pairs (fused on
+/// Flex, never stored; Burn's dense ops on other backends).
 pub const MAX_DENSE_RECONSTRUCTION_NODES: usize = 20_000;
 
 /// A link model's architecture.

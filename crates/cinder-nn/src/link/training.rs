@@ -2,6 +2,7 @@
 //! redrawn every step from the step's seed (plus the `1/N`-scaled KL term of a VGAE), Adam, model
 //! selection on a validation figure evaluated every few epochs, and the kept model's test report.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use burn::grad_clipping::GradientClippingConfig;
@@ -9,7 +10,7 @@ use burn::module::Module;
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::activation::log_sigmoid;
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Tensor};
 use cinder_graph::{
     EdgeLookup, Graph, LinkSplit, per_source_negatives, seeded_shuffle, uniform_negatives,
 };
@@ -24,6 +25,7 @@ use crate::node::config::NodeModelKind;
 use crate::node::gcn::NodeFeatures;
 use crate::node::models::{NodePropagation, node_propagation};
 use crate::node::report::scalar;
+use crate::ops::reconstruction::{ReconstructionTarget, dense_reconstruction_loss};
 
 /// Pairs scored per decoder call in evaluation.
 const EVALUATION_CHUNK: usize = 1 << 16;
@@ -99,7 +101,7 @@ pub fn train_link_model_observed(
     };
 
     let reconstruction = (config.negatives == NegativeSampler::All)
-        .then(|| DenseReconstruction::new(&lookup, device))
+        .then(|| dense_target(&lookup))
         .transpose()?;
     let mut positives = split.train.clone();
     let batch = config.batch_size.unwrap_or(positives.len()).max(1);
@@ -117,7 +119,7 @@ pub fn train_link_model_observed(
             let step_seed = derive_seed(epoch_seed, step as u64);
             let encoded = model.encode(&propagation, &features, Some(step_seed))?;
             let mut loss = match &reconstruction {
-                Some(dense) => dense.loss(&encoded.z),
+                Some(target) => dense_reconstruction_loss(encoded.z.clone(), target),
                 None => {
                     let negatives = draw_negatives(&lookup, chunk, config, step_seed)?;
                     sampled_loss(&model, &encoded.z, chunk, &negatives, step_seed, device)?
@@ -223,51 +225,21 @@ fn sampled_loss(
     Ok(-log_sigmoid(positive).mean() - log_sigmoid(-negative).mean())
 }
 
-/// Kipf & Welling's weighted reconstruction of the whole training adjacency (with self-loops):
-/// the constant tensors of TensorFlow's `weighted_cross_entropy_with_logits`,
-/// `(1 − y) x + (1 + (w − 1) y) · softplus(−x)`, scaled by their `norm`.
-struct DenseReconstruction {
-    one_minus_label: Tensor<2>,
-    log_weight: Tensor<2>,
-    norm: f64,
-}
-
-impl DenseReconstruction {
-    fn new(lookup: &EdgeLookup, device: &Device) -> Result<Self> {
-        let n = lookup.num_nodes();
-        if n > MAX_DENSE_RECONSTRUCTION_NODES {
-            return Err(NnError::InvalidOption {
-                option: "negatives",
-                reason: format!(
-                    "all pairs (the dense reconstruction) needs {n} × {n} scores; it takes graphs of at most {MAX_DENSE_RECONSTRUCTION_NODES} nodes: sample negatives instead"
-                ),
-            });
-        }
-        let pairs = (n * n) as f64;
-        let edges = lookup.num_entries() as f64;
-        let weight = ((pairs - edges) / edges.max(1.0)) as f32;
-        let mut label = vec![0.0f32; n * n];
-        for u in 0..n {
-            label[u * n + u] = 1.0;
-            for &v in lookup.neighbours(u) {
-                label[u * n + v as usize] = 1.0;
-            }
-        }
-        let one_minus: Vec<f32> = label.iter().map(|&y| 1.0 - y).collect();
-        let log_weight: Vec<f32> = label.iter().map(|&y| 1.0 + (weight - 1.0) * y).collect();
-        Ok(Self {
-            one_minus_label: Tensor::from_data(TensorData::new(one_minus, [n, n]), device),
-            log_weight: Tensor::from_data(TensorData::new(log_weight, [n, n]), device),
-            norm: pairs / ((pairs - edges).max(1.0) * 2.0),
-        })
+/// Kipf & Welling's weighted reconstruction of the whole training adjacency (with self-loops),
+/// refused beyond [`MAX_DENSE_RECONSTRUCTION_NODES`].
+fn dense_target(lookup: &EdgeLookup) -> Result<Arc<ReconstructionTarget>> {
+    let n = lookup.num_nodes();
+    if n > MAX_DENSE_RECONSTRUCTION_NODES {
+        return Err(NnError::InvalidOption {
+            option: "negatives",
+            reason: format!(
+                "all pairs (the dense reconstruction) scores {n} × {n} pairs every step; it takes graphs of at most {MAX_DENSE_RECONSTRUCTION_NODES} nodes: sample negatives instead"
+            ),
+        });
     }
-
-    fn loss(&self, z: &Tensor<2>) -> Tensor<1> {
-        let logits = z.clone().matmul(z.clone().transpose());
-        let terms = self.one_minus_label.clone() * logits.clone()
-            - self.log_weight.clone() * log_sigmoid(logits);
-        terms.mean() * self.norm
-    }
+    Ok(Arc::new(ReconstructionTarget::new(n, |node| {
+        lookup.neighbours(node)
+    })))
 }
 
 /// The training negatives of one step.

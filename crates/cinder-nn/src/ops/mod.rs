@@ -29,3 +29,4 @@ pub(crate) mod linear_relu_dropout;
 pub(crate) mod operator;
 pub(crate) mod propagate;
 pub(crate) mod propagate_scaled;
+pub(crate) mod reconstruction;

@@ -3,3 +3,4 @@
 pub(crate) mod attention;
 pub(crate) mod csr;
 pub(crate) mod dropout_mask;
+pub(crate) mod reconstruction;
