@@ -67,7 +67,9 @@ impl ReconstructionTarget {
 #[inline(always)]
 fn exp_negative(x: f32) -> f32 {
     let x = x.max(-87.0);
-    let n = (x * std::f32::consts::LOG2_E).round();
+    // Round to nearest by adding and subtracting 1.5 · 2²³ (no libm call, so it vectorizes).
+    const SHIFTER: f32 = 12_582_912.0;
+    let n = (x * std::f32::consts::LOG2_E + SHIFTER) - SHIFTER;
     let r = x - n * std::f32::consts::LN_2;
     let p = 1.0
         + r * (1.0
@@ -121,6 +123,19 @@ fn transposed(z: &[f32], n: usize, width: usize) -> Vec<f32> {
     t
 }
 
+/// The sum of `values` in eight independent lanes (a serial sum of floats cannot vectorize).
+fn lane_sum(values: &[f32]) -> f64 {
+    let mut lanes = [0.0f32; 8];
+    let chunks = values.chunks_exact(8);
+    let tail: f32 = chunks.remainder().iter().sum();
+    for chunk in chunks {
+        for (lane, &v) in lanes.iter_mut().zip(chunk) {
+            *lane += v;
+        }
+    }
+    lanes.iter().map(|&l| f64::from(l)).sum::<f64>() + f64::from(tail)
+}
+
 /// `x_i[j] = z_i · z_j` for every `j`, into `row`.
 #[inline]
 fn logits_row(z: &[f32], zt: &[f32], width: usize, i: usize, row: &mut [f32]) {
@@ -145,7 +160,6 @@ pub(crate) fn reconstruction_loss(z: &[f32], width: usize, target: &Reconstructi
             || vec![0.0f32; n],
             |row, i| {
                 logits_row(z, &zt, width, i, row);
-                let dense: f32 = row.iter().map(|&x| softplus_fast(x)).sum();
                 let correction: f64 = target
                     .row(i)
                     .iter()
@@ -154,6 +168,10 @@ pub(crate) fn reconstruction_loss(z: &[f32], width: usize, target: &Reconstructi
                         w * softplus(-x) - softplus(x)
                     })
                     .sum();
+                for x in row.iter_mut() {
+                    *x = softplus_fast(*x);
+                }
+                let dense = lane_sum(row);
                 f64::from(dense) + correction
             },
         )
@@ -189,10 +207,15 @@ pub(crate) fn reconstruction_gradient(
                 for (&j, &x) in positives.iter().zip(&logits) {
                     row[j as usize] = (-w * sigmoid(-x)) as f32;
                 }
-                for (k, value) in out.iter_mut().enumerate() {
-                    let column = &zt[k * n..(k + 1) * n];
-                    let dot: f32 = row.iter().zip(column).map(|(a, b)| a * b).sum();
-                    *value = factor * dot;
+                // out = Σ_j g_j z_j: a row of Z at a time, so the update is a vector FMA over the
+                // embedding's width (a dot product over j would be a serial chain of adds).
+                for (&g, z_j) in row.iter().zip(z.chunks_exact(width)) {
+                    for (value, &zj) in out.iter_mut().zip(z_j) {
+                        *value += g * zj;
+                    }
+                }
+                for value in out.iter_mut() {
+                    *value *= factor;
                 }
             },
         );
