@@ -2,10 +2,10 @@
 # Side-by-side graph auto-encoder (link prediction) timing and accuracy: cinder vs PyTorch
 # Geometric's examples/autoencoder.py (../shared/bench/peer/pyg_link_bench.py) on the same graphs,
 # one after the other, 2 threads each, on a quiet machine. Same model (GCN(F,32) -> ReLU ->
-# GCN(32,16), inner product), same training (Adam 0.01, 400 epochs, one uniform negative per
-# positive, row-normalized features, RandomLinkSplit(0.05, 0.1)); each side draws its own split
-# from the seed. Prints median epoch times, their ratio, peak memory and test AUC / AP, as a
-# Markdown table.
+# GCN(32,16), inner product), same training as PyG's example rather than cinder's defaults (Adam
+# 0.01, 400 epochs, one uniform negative per positive, row-normalized features, the last epoch's
+# weights, RandomLinkSplit(0.05, 0.1)); each side draws its own split from the seed. Prints median
+# epoch times, their ratio, peak memory and test AUC / AP, as a Markdown table.
 #
 # usage: PEER=/path/to/peer benches/compare_pyg_link.sh [REPS] [GRAPH...]
 #   PEER     folder with the PyG venv (../shared/bench/peer/README.md); data goes to $PEER/data
@@ -41,7 +41,7 @@ for name in "${GRAPHS[@]}"; do
     cinder_source=(--dataset cora)
   else
     peer_source=(--dataset "$name" --data-root "$PEER/data")
-    cinder_source=(--data "$PEER/data/${name}_s0" --row-normalize yes)
+    cinder_source=(--data "$PEER/data/${name}_s0")
   fi
   for seed in $(seq 0 $((REPS - 1))); do
     python3 "$BENCH/wait_quiet.py" 0.10 5 600 >/dev/null || echo "warning: machine not quiet" >&2
@@ -49,6 +49,7 @@ for name in "${GRAPHS[@]}"; do
       --epochs "$EPOCHS" --seed "$seed" --threads 2 --json-out "$OUT/pyg_$name.jsonl" >/dev/null
     python3 "$BENCH/wait_quiet.py" 0.10 5 600 >/dev/null || echo "warning: machine not quiet" >&2
     ./target/release/cinder train link "${cinder_source[@]}" --model "$MODEL" --epochs "$EPOCHS" \
+      --negatives uniform --row-normalize yes --eval-every "$EPOCHS" \
       --first-seed "$seed" --threads 2 --json --no-report >>"$OUT/cinder_$name.jsonl"
   done
 done

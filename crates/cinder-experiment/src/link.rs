@@ -224,7 +224,7 @@ impl PreparedLinks {
             train_seconds_total: result.seconds,
             peak_rss_mb: peak_resident_megabytes(),
             threads: worker_threads(),
-            config: request.config.clone(),
+            config: request.config.resolved(self.graph.num_nodes()),
             split: request.split,
             run_directory: run_directory.map(|d| d.display().to_string()),
         }

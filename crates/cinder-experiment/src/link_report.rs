@@ -44,7 +44,7 @@ impl LinkCurves {
     pub fn of(runs: &[LinkRun]) -> Self {
         let reports: Vec<&LinkTrainingReport> = runs.iter().map(|r| &r.report).collect();
         let histogram = |pick: fn(&LinkTrainingReport) -> &Vec<f32>| {
-            let mut counts = vec![0.0f64; BINS];
+            let mut counts = [0.0f64; BINS];
             let mut total = 0.0;
             for report in &reports {
                 for &p in pick(report) {

@@ -51,6 +51,9 @@ pub struct LinkArguments {
     /// Hops of sgc/appnp, filter size of cheb.
     #[arg(long)]
     k: Option<usize>,
+    /// No biases in a GCN encoder's layers (gae, vgae, gcn), as Kipf & Welling's GAE code.
+    #[arg(long)]
+    no_bias: bool,
     /// Hidden width of the mlp decoder [256].
     #[arg(long)]
     decoder_hidden: Option<usize>,
@@ -60,7 +63,7 @@ pub struct LinkArguments {
     /// Dropout between the mlp decoder's layers [0.5].
     #[arg(long, allow_negative_numbers = true)]
     decoder_dropout: Option<f32>,
-    /// Epochs [400; ogbl-ddi: 200].
+    /// Epochs [200].
     #[arg(long)]
     epochs: Option<usize>,
     /// Adam learning rate [0.01; ogbl-ddi: 0.005].
@@ -74,8 +77,9 @@ pub struct LinkArguments {
     #[arg(long)]
     batch_size: Option<usize>,
     /// Training negatives: uniform (both ends uniform), per-source (each positive's source with
-    /// a non-neighbour) or all (Kipf & Welling's weighted reconstruction of the whole adjacency;
-    /// small graphs, dot decoder) [uniform].
+    /// a non-neighbour), all (Kipf & Welling's weighted reconstruction of the whole adjacency;
+    /// graphs of at most 20,000 nodes, dot decoder, full batch) or auto (all for gae/vgae where
+    /// it applies, uniform otherwise) [auto].
     #[arg(long)]
     negatives: Option<NegativeChoice>,
     /// Negatives drawn per training positive [1].
@@ -84,7 +88,7 @@ pub struct LinkArguments {
     /// Evaluate on the validation pairs every this many epochs [10; ogbl-ddi: 5].
     #[arg(long)]
     eval_every: Option<usize>,
-    /// The validation figure that chooses the kept weights: auc, ap or hits [auc; ogbl-ddi:
+    /// The validation figure that chooses the kept weights: auc, ap or hits [ap; ogbl-ddi:
     /// hits].
     #[arg(long)]
     select: Option<LinkMetric>,
@@ -107,7 +111,8 @@ pub struct LinkArguments {
     /// Split directed edges instead of undirected pairs.
     #[arg(long)]
     directed: bool,
-    /// Row-normalize input features. `auto`: yes except for graph directories.
+    /// Row-normalize input features. `auto`: no for gae/vgae (Kipf & Welling feed the raw
+    /// bag-of-words), yes for the other encoders except on graph directories.
     #[arg(long, value_enum, default_value_t = RowNormalize::Auto)]
     row_normalize: RowNormalize,
     /// Number of seeds (seeds first-seed, first-seed+1, …); each draws its own edge split.
@@ -133,6 +138,8 @@ pub struct LinkArguments {
 /// `--negatives`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum NegativeChoice {
+    /// `all` for gae/vgae on small graphs, `uniform` otherwise.
+    Auto,
     /// Both endpoints uniform.
     Uniform,
     /// The positive's source with a uniform non-neighbour.
@@ -163,7 +170,13 @@ impl LinkArguments {
         config.row_normalize = match self.row_normalize {
             RowNormalize::Yes => true,
             RowNormalize::No => false,
-            RowNormalize::Auto => !graph_directory,
+            RowNormalize::Auto => {
+                !graph_directory
+                    && !matches!(
+                        self.model.unwrap_or(config.model.encoder),
+                        LinkEncoder::Gae | LinkEncoder::Vgae
+                    )
+            }
         };
         config.seed = self.first_seed;
         let model = &mut config.model;
@@ -175,6 +188,7 @@ impl LinkArguments {
         model.dropout = self.dropout.unwrap_or(model.dropout);
         model.heads = self.heads.unwrap_or(model.heads);
         model.k = self.k.or(model.k);
+        model.encoder_bias = model.encoder_bias && !self.no_bias;
         model.decoder_hidden = self.decoder_hidden.unwrap_or(model.decoder_hidden);
         model.decoder_layers = self.decoder_layers.unwrap_or(model.decoder_layers);
         model.decoder_dropout = self.decoder_dropout.unwrap_or(model.decoder_dropout);
@@ -184,6 +198,7 @@ impl LinkArguments {
         config.batch_size = self.batch_size.or(config.batch_size);
         if let Some(choice) = self.negatives {
             config.negatives = match choice {
+                NegativeChoice::Auto => NegativeSampler::Auto,
                 NegativeChoice::Uniform => NegativeSampler::Uniform,
                 NegativeChoice::PerSource => NegativeSampler::PerSource,
                 NegativeChoice::All => NegativeSampler::All,

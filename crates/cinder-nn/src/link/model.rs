@@ -64,9 +64,13 @@ impl LinkModelConfig {
         } else {
             self.latent
         };
-        let encoder = self
+        let mut encoder = self
             .node_model()
             .init(input_width, out, derive_seed(seed, 1), device)?;
+        if let (false, NodeModel::Gcn(gcn)) = (self.encoder_bias, &mut encoder) {
+            gcn.conv1.bias = None;
+            gcn.conv2.bias = None;
+        }
         let embedding = self.embedding.map(|width| {
             Param::from_tensor(glorot(num_nodes, width, derive_seed(seed, 2), device))
         });

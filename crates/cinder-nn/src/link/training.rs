@@ -66,6 +66,7 @@ pub fn train_link_model_observed(
 ) -> Result<(LinkModel, LinkTrainingReport)> {
     config.check()?;
     split.check()?;
+    let config = &config.resolved(split.num_nodes);
     let training = split.training_graph(graph)?;
     let kind = config.model.encoder.node_kind();
     let features = if config.model.embedding.is_some() {
@@ -251,7 +252,7 @@ fn draw_negatives(
 ) -> Result<Vec<(u32, u32)>> {
     let count = positives.len() * config.negatives_per_positive;
     let negatives = match config.negatives {
-        NegativeSampler::Uniform => uniform_negatives(lookup, count, seed),
+        NegativeSampler::Uniform | NegativeSampler::Auto => uniform_negatives(lookup, count, seed),
         NegativeSampler::All => Ok(Vec::new()),
         NegativeSampler::PerSource => {
             let repeated: Vec<(u32, u32)> = positives.iter().copied().cycle().take(count).collect();

@@ -172,7 +172,7 @@ pub(crate) fn reconstruction_loss(z: &[f32], width: usize, target: &Reconstructi
                     *x = softplus_fast(*x);
                 }
                 let dense = lane_sum(row);
-                f64::from(dense) + correction
+                dense + correction
             },
         )
         .sum();
