@@ -56,6 +56,7 @@ mod graph;
 mod graph_request;
 mod image;
 mod link;
+mod link_records;
 mod link_report;
 mod link_request;
 mod node;
@@ -105,7 +106,8 @@ pub use image::{
     StrategyResult, TestOutcome, build_finetune_report, default_embedding_cache, embed_observed,
     evaluate_fine_tuned, fine_tune_observed, write_feature_maps,
 };
-pub use link::{LinkEpochRow, LinkExperimentResult, LinkRun};
+pub use link::LinkExperimentResult;
+pub use link_records::{LinkEpochRow, LinkRun};
 pub use link_report::{LinkCurves, build_link_report};
 pub use link_request::{
     LinkDataSource, LinkRunRow, LinkTrainingRequest, LinkTrainingSummary, PreparedLinks,

@@ -5,27 +5,16 @@
 use std::time::Instant;
 
 use burn::tensor::Device;
-use cinder_nn::{
-    LinkEpochRecord, LinkModel, LinkTrainingReport, mean_std, median, train_link_model_observed,
-};
-use serde::{Deserialize, Serialize};
+use cinder_nn::{LinkModel, LinkTrainingReport, mean_std, median, train_link_model_observed};
 
 use crate::error::{ExperimentError, Result};
+use crate::link_records::{LinkEpochRow, LinkRun};
 use crate::link_report::{LinkCurves, build_link_report};
 use crate::link_request::{LinkRunRow, LinkTrainingRequest, LinkTrainingSummary, PreparedLinks};
 use crate::observer::{EpochMetrics, Event, Observer, Unit};
 use crate::records::RunConfig;
 use crate::resources::{peak_resident_megabytes, worker_threads};
 use crate::run_directory::RunDirectory;
-
-/// One finished run (saved in `progress/run-K.json` for resume).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct LinkRun {
-    /// Its seed (and its split's).
-    pub seed: u64,
-    /// Its training report.
-    pub report: LinkTrainingReport,
-}
 
 /// The outcome of [`PreparedLinks::run`].
 #[derive(Debug, Clone)]
@@ -38,39 +27,6 @@ pub struct LinkExperimentResult {
     pub epoch_ms_median: f64,
     /// Wall time of this call, seconds.
     pub seconds: f64,
-}
-
-/// One row of `metrics.csv` of a link run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LinkEpochRow {
-    /// The run, from 1.
-    pub run: usize,
-    /// Epoch, from 1.
-    pub epoch: usize,
-    /// Training loss.
-    pub loss: f64,
-    /// Validation ROC AUC (empty on epochs that did not evaluate).
-    pub validation_auc: Option<f64>,
-    /// Validation average precision.
-    pub validation_ap: Option<f64>,
-    /// Validation Hits@K.
-    pub validation_hits: Option<f64>,
-    /// Wall time of the epoch's training steps, ms.
-    pub step_ms: f64,
-}
-
-impl LinkEpochRow {
-    fn of(run: usize, record: &LinkEpochRecord) -> Self {
-        Self {
-            run,
-            epoch: record.epoch,
-            loss: record.loss,
-            validation_auc: record.validation.map(|v| v.auc),
-            validation_ap: record.validation.map(|v| v.ap),
-            validation_hits: record.validation.map(|v| v.hits),
-            step_ms: record.step_ms,
-        }
-    }
 }
 
 impl LinkExperimentResult {

@@ -11,7 +11,7 @@ use cinder_plot::{BarChart, Curves, LineChart, Report, save};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ExperimentError, Result};
-use crate::link::{LinkEpochRow, LinkRun};
+use crate::link_records::{LinkEpochRow, LinkRun};
 use crate::records::RunConfig;
 use crate::run_directory::RunDirectory;
 
