@@ -103,6 +103,44 @@ fn an_edge_list_trains_with_a_report_per_seed() {
 }
 
 #[test]
+fn an_interrupted_link_run_resumes_to_the_uninterrupted_result() {
+    let directory = scratch("resume");
+    let edges = edge_list(&directory, 40);
+    let out = directory.join("runs");
+    let reference = cinder(&[
+        "train",
+        "link",
+        "--data",
+        text(&edges),
+        "--seeds",
+        "3",
+        "--epochs",
+        "20",
+        "--json",
+        "--out",
+        text(&out),
+    ]);
+    assert!(reference.status.success(), "{}", stderr(&reference));
+    let reference: serde_json::Value = serde_json::from_slice(&reference.stdout).unwrap();
+    let run = PathBuf::from(reference["run_directory"].as_str().unwrap());
+    std::fs::remove_file(run.join("progress/run-3.json")).unwrap();
+    std::fs::remove_file(run.join("checkpoints/seed-2.bpk")).unwrap();
+    std::fs::remove_file(run.join("report.html")).unwrap();
+    let resumed = cinder(&["train", "link", "--resume", text(&run)]);
+    assert!(resumed.status.success(), "{}", stderr(&resumed));
+    let resumed: serde_json::Value = serde_json::from_slice(&resumed.stdout).unwrap();
+    assert_eq!(resumed["runs"], reference["runs"]);
+    assert!(run.join("checkpoints/seed-2.bpk").exists() && run.join("report.html").exists());
+    // A finished run whose checkpoint is gone is refused, naming the file.
+    std::fs::remove_file(run.join("checkpoints/seed-0.bpk")).unwrap();
+    fails_naming(
+        &cinder(&["train", "link", "--resume", text(&run)]),
+        &["seed-0.bpk"],
+    );
+    let _ = std::fs::remove_dir_all(&directory);
+}
+
+#[test]
 fn bad_link_input_fails_before_a_run_directory_exists() {
     let directory = scratch("bad");
     let out = directory.join("runs");

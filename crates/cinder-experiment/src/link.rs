@@ -69,6 +69,15 @@ impl PreparedLinks {
                         ),
                     });
                 }
+                let checkpoint = directory.checkpoint_path("seed", seed);
+                if !checkpoint.exists() {
+                    return Err(ExperimentError::Run {
+                        path: checkpoint,
+                        reason: format!(
+                            "run {index} is recorded as finished but its checkpoint is missing; remove progress/run-{index}.json to train it again"
+                        ),
+                    });
+                }
                 observer.observe(&Event::Note(&format!(
                     "run {index}/{count} (seed {seed}): finished earlier, test AUC {:.4}",
                     done.report.test.auc
