@@ -86,7 +86,7 @@ fn gae_on_cora_predicts_held_out_citations() {
 
 /// Kipf & Welling 2016, Table 1 (Cora): GAE 91.0 / 92.0, VGAE 91.4 / 92.6 (AUC / AP), 10 seeds,
 /// with the defaults (their objective and settings). Measured 2026-12-08: GAE 0.9125 / 0.9190,
-/// VGAE 0.9164 / 0.9233 — AUC above the paper's, AP within a point of it.
+/// VGAE 0.9183 / 0.9239 — AUC above the paper's, AP within a point of it.
 #[test]
 #[ignore = "reproduction: 2 x 10 trainings of 200 epochs on Cora (dense objective; release build)"]
 fn graph_auto_encoders_reproduce_the_paper_on_cora() {

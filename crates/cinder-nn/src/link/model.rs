@@ -67,9 +67,20 @@ impl LinkModelConfig {
         let mut encoder = self
             .node_model()
             .init(input_width, out, derive_seed(seed, 1), device)?;
-        if let (false, NodeModel::Gcn(gcn)) = (self.encoder_bias, &mut encoder) {
-            gcn.conv1.bias = None;
-            gcn.conv2.bias = None;
+        if let NodeModel::Gcn(gcn) = &mut encoder {
+            if !self.encoder_bias {
+                gcn.conv1.bias = None;
+                gcn.conv2.bias = None;
+            }
+            if variational {
+                // μ and log σ share one `hidden × 2L` layer; scale it to the Glorot range of two
+                // `hidden × L` layers (PyG's `conv_mu` and `conv_logstd`).
+                let factor = ((self.hidden + 2 * self.latent) as f64
+                    / (self.hidden + self.latent) as f64)
+                    .sqrt();
+                let weight = (gcn.conv2.weight.val() * factor).detach();
+                gcn.conv2.weight = Param::from_tensor(weight);
+            }
         }
         let embedding = self.embedding.map(|width| {
             Param::from_tensor(glorot(num_nodes, width, derive_seed(seed, 2), device))
