@@ -27,9 +27,32 @@ pub fn in_flag_terms(error: ExperimentError, flags: &[(&str, &str)]) -> anyhow::
     error.into()
 }
 
+/// The seeds `--first-seed S --seeds N` name: `S, S + 1, …, S + N − 1`, refused (not wrapped or
+/// cut short) when they run past the largest seed.
+pub fn seed_range(first: u64, count: u64) -> anyhow::Result<Vec<u64>> {
+    match first.checked_add(count) {
+        Some(end) => Ok((first..end).collect()),
+        None => anyhow::bail!(
+            "--first-seed {first} with --seeds {count} runs past the largest seed ({}); lower one of them",
+            u64::MAX
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn seed_ranges_never_wrap() {
+        assert_eq!(seed_range(3, 2).unwrap(), vec![3, 4]);
+        assert!(seed_range(u64::MAX, 0).unwrap().is_empty());
+        let error = seed_range(u64::MAX, 2).unwrap_err().to_string();
+        assert!(
+            error.contains("--first-seed") && error.contains("--seeds"),
+            "{error}"
+        );
+    }
 
     #[test]
     fn invalid_fields_read_as_flags_and_other_errors_pass() {

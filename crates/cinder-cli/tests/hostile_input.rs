@@ -550,3 +550,26 @@ fn sizes_declared_in_files_are_checked_before_allocating() {
     ]);
     fails_naming(&output, &["test.index", "99999999999999"]);
 }
+
+#[test]
+fn seed_ranges_past_the_largest_seed_are_refused_not_wrapped() {
+    // Issue 36: `--first-seed 18446744073709551615 --seeds 2` used to wrap to an empty range and
+    // report "at least one seed is needed".
+    fails_naming(
+        &cinder(&[
+            "train",
+            "node",
+            "--dataset",
+            "karate",
+            "--first-seed",
+            "18446744073709551615",
+            "--seeds",
+            "2",
+            "--no-report",
+        ]),
+        &[
+            "--first-seed 18446744073709551615 with --seeds 2",
+            "largest seed",
+        ],
+    );
+}

@@ -181,6 +181,17 @@ fn bad_link_input_fails_before_a_run_directory_exists() {
     );
     fails_naming(&run(&["--data", text(&edges), "--lr", "nan"]), &["--lr"]);
     fails_naming(
+        &run(&[
+            "--data",
+            text(&edges),
+            "--first-seed",
+            "18446744073709551615",
+            "--seeds",
+            "2",
+        ]),
+        &["--first-seed", "--seeds", "largest seed"],
+    );
+    fails_naming(
         &run(&["--data", text(&edges), "--model", "gin"]),
         &["unknown link encoder", "gae"],
     );

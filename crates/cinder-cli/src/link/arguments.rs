@@ -9,6 +9,7 @@ use cinder_experiment::{
 };
 use clap::{Args, ValueEnum};
 
+use crate::flags::seed_range;
 use crate::node::RowNormalize;
 use crate::run_directory::RunFolderArguments;
 
@@ -220,7 +221,7 @@ impl LinkArguments {
                 undirected: !self.directed,
             },
             config,
-            seeds: (self.first_seed..self.first_seed.saturating_add(self.seeds)).collect(),
+            seeds: seed_range(self.first_seed, self.seeds)?,
         })
     }
 }

@@ -8,6 +8,7 @@ use cinder_experiment::{
 };
 use clap::{Args, ValueEnum};
 
+use crate::flags::seed_range;
 use crate::run_directory::RunFolderArguments;
 
 /// Options of `cinder train node`.
@@ -134,7 +135,7 @@ impl NodeArguments {
             data,
             split_seed: self.split_seed,
             config: self.training_config(row_normalize)?,
-            seeds: (self.first_seed..self.first_seed + self.seeds).collect(),
+            seeds: seed_range(self.first_seed, self.seeds)?,
         })
     }
 
