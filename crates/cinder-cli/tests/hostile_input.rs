@@ -573,3 +573,42 @@ fn seed_ranges_past_the_largest_seed_are_refused_not_wrapped() {
         ],
     );
 }
+
+#[test]
+fn attention_heads_are_checked_before_a_run_directory_exists() {
+    // Issue 36: `--output-heads 0` ran as 1 and recorded 0; `--heads 0` left a run directory
+    // holding only `arguments.json`.
+    let root = scratch("heads");
+    let out = root.join("runs");
+    for (flag, model) in [
+        ("--output-heads", "gat"),
+        ("--heads", "gatv2"),
+        ("--hidden", "gcn"),
+    ] {
+        let output = cinder(&[
+            "train",
+            "node",
+            "--dataset",
+            "karate",
+            "--model",
+            model,
+            flag,
+            "0",
+            "--out",
+            text(&out),
+        ]);
+        fails_naming(&output, &[&format!("{flag} must be at least 1")]);
+    }
+    let output = cinder(&[
+        "train",
+        "node",
+        "--dataset",
+        "karate",
+        "--dropout",
+        "2",
+        "--out",
+        text(&out),
+    ]);
+    fails_naming(&output, &["--dropout 2 is not in [0, 1)"]);
+    assert!(!out.exists(), "a run directory was created");
+}

@@ -146,12 +146,16 @@ pub struct PreparedNodes {
 }
 
 impl NodeTrainingRequest {
-    /// Refuses a request without seeds.
+    /// Refuses a request without seeds or with an option outside its domain.
     pub fn check(&self) -> Result<()> {
         if self.seeds.is_empty() {
             return Err(invalid("seeds", "must be at least 1"));
         }
-        Ok(())
+        // Every option's domain, before any data is read or any run directory exists.
+        self.config.check().map_err(|error| match error {
+            cinder_nn::NnError::InvalidOption { option, reason } => invalid(option, reason),
+            other => other.into(),
+        })
     }
 
     /// Reads the graph (lean where it can be), splits it (refused without test nodes) and

@@ -35,9 +35,21 @@ fn train(
 ) -> anyhow::Result<()> {
     set_worker_threads(arguments.threads)?;
     let request: NodeTrainingRequest = arguments.request()?;
-    request
-        .check()
-        .map_err(|error| in_flag_terms(error, &[("seeds", "--seeds")]))?;
+    request.check().map_err(|error| {
+        in_flag_terms(
+            error,
+            &[
+                ("seeds", "--seeds"),
+                ("hidden", "--hidden"),
+                ("heads", "--heads"),
+                ("output heads", "--output-heads"),
+                ("dropout", "--dropout"),
+                ("learning rate", "--lr"),
+                ("weight decay", "--weight-decay"),
+                ("epochs", "--epochs"),
+            ],
+        )
+    })?;
     let prepared = request.prepare()?;
     let experiment = prepared.experiment(&request);
     let dataset = &prepared.dataset;

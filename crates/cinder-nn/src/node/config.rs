@@ -70,6 +70,30 @@ pub struct NodeModelConfig {
 }
 
 impl NodeModelConfig {
+    /// Checks every option's domain: at least one hidden unit and attention head (first and
+    /// output layer), dropout in `[0, 1)`.
+    pub fn check(&self) -> crate::Result<()> {
+        for (option, value) in [
+            ("hidden", self.hidden),
+            ("heads", self.heads),
+            ("output heads", self.output_heads),
+        ] {
+            if value == 0 {
+                return Err(NnError::InvalidOption {
+                    option,
+                    reason: "must be at least 1".into(),
+                });
+            }
+        }
+        if !(0.0..1.0).contains(&self.dropout) {
+            return Err(NnError::InvalidOption {
+                option: "dropout",
+                reason: format!("{} is not in [0, 1)", self.dropout),
+            });
+        }
+        Ok(())
+    }
+
     /// The model's hops or filter size (`k`, or the model's default).
     pub fn hops(&self) -> usize {
         self.k.unwrap_or(match self.kind {
@@ -166,7 +190,7 @@ impl NodeTrainingConfig {
         if self.epochs == 0 {
             return invalid("epochs", "must be at least 1".into());
         }
-        Ok(())
+        self.model.check()
     }
 }
 

@@ -142,20 +142,7 @@ impl NodeModelConfig {
         seed: u64,
         device: &Device,
     ) -> Result<NodeModel> {
-        for (option, value) in [("hidden", self.hidden), ("heads", self.heads)] {
-            if value == 0 {
-                return Err(NnError::InvalidOption {
-                    option,
-                    reason: "must be at least 1".into(),
-                });
-            }
-        }
-        if !(0.0..1.0).contains(&self.dropout) {
-            return Err(NnError::InvalidOption {
-                option: "dropout",
-                reason: format!("{} is not in [0, 1)", self.dropout),
-            });
-        }
+        self.check()?;
         let seed1 = derive_seed(seed, 1);
         let seed2 = derive_seed(seed, 2);
         let (hidden, dropout, k) = (self.hidden, self.dropout, self.hops());
@@ -177,7 +164,7 @@ impl NodeModelConfig {
                 ),
                 conv2: Some(
                     GatConvConfig::new(hidden * self.heads, classes)
-                        .with_heads(self.output_heads.max(1))
+                        .with_heads(self.output_heads)
                         .with_concat(false)
                         .with_dropout(dropout)
                         .with_seed(seed2)
@@ -199,7 +186,7 @@ impl NodeModelConfig {
                 ),
                 conv2_v2: Some(
                     Gatv2ConvConfig::new(hidden * self.heads, classes)
-                        .with_heads(self.output_heads.max(1))
+                        .with_heads(self.output_heads)
                         .with_concat(false)
                         .with_dropout(dropout)
                         .with_seed(seed2)
