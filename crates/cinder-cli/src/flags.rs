@@ -27,6 +27,12 @@ pub fn in_flag_terms(error: ExperimentError, flags: &[(&str, &str)]) -> anyhow::
     error.into()
 }
 
+/// A count flag's parser refusing 0 (clap's message names the flag: "invalid value '0' for
+/// '--top <TOP>': 0 is not in 1..").
+pub fn at_least_one() -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::new().range(1..)
+}
+
 /// The seeds `--first-seed S --seeds N` name: `S, S + 1, …, S + N − 1`, refused (not wrapped or
 /// cut short) when they run past the largest seed.
 pub fn seed_range(first: u64, count: u64) -> anyhow::Result<Vec<u64>> {

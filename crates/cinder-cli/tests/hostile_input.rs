@@ -612,3 +612,24 @@ fn attention_heads_are_checked_before_a_run_directory_exists() {
     fails_naming(&output, &["--dropout 2 is not in [0, 1)"]);
     assert!(!out.exists(), "a run directory was created");
 }
+
+#[test]
+fn zero_counts_are_refused_by_the_flag_that_takes_them() {
+    // Issue 36: `image classify --top 0` printed one class, `image finetune --batch-size 0` ran
+    // as 1 and `--epochs 0` printed a NaN epoch time for a head never trained.
+    let output = cinder(&["image", "classify", "--top", "0", "absent.jpg"]);
+    fails_naming(&output, &["'--top <TOP>'", "0 is not in 1.."]);
+    for flag in ["--epochs", "--batch-size"] {
+        let output = cinder(&[
+            "image",
+            "finetune",
+            "--weights",
+            "absent.safetensors",
+            "--images",
+            "absent",
+            flag,
+            "0",
+        ]);
+        fails_naming(&output, &[flag, "0 is not in 1.."]);
+    }
+}

@@ -19,8 +19,8 @@ pub struct ClassifyArguments {
     /// `$CINDER_DATA/images/imagenet-samples/imagenet_labels.txt` for 1000/1001-class heads.
     #[arg(long)]
     labels: Option<PathBuf>,
-    /// How many classes to print per image.
-    #[arg(long, default_value_t = 5)]
+    /// How many classes to print per image (at least 1).
+    #[arg(long, default_value_t = 5, value_parser = crate::flags::at_least_one())]
     top: usize,
     /// Print a JSON array: one `{"image", "top": [{"index", "label", "probability"}]}` per image.
     #[arg(long)]

@@ -35,11 +35,11 @@ pub struct FinetuneArguments {
     /// The images resemble ImageNet photos (only used by `auto`).
     #[arg(long)]
     similar: bool,
-    /// Training epochs per strategy.
-    #[arg(long, default_value_t = 15)]
+    /// Training epochs per strategy (at least 1).
+    #[arg(long, default_value_t = 15, value_parser = crate::flags::at_least_one())]
     epochs: usize,
-    /// Mini-batch size.
-    #[arg(long, default_value_t = 16)]
+    /// Mini-batch size (at least 1).
+    #[arg(long, default_value_t = 16, value_parser = crate::flags::at_least_one())]
     batch_size: usize,
     /// Learning rate of the new head (Adam).
     #[arg(long, default_value_t = 1e-3, allow_negative_numbers = true)]
