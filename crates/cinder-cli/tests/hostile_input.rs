@@ -633,3 +633,20 @@ fn zero_counts_are_refused_by_the_flag_that_takes_them() {
         fails_naming(&output, &[flag, "0 is not in 1.."]);
     }
 }
+
+#[test]
+fn grid_flags_without_the_errica_protocol_are_refused_not_ignored() {
+    // Issue 36: `--grid-*` without `--protocol errica` was silently ignored.
+    for flag in ["--grid-hidden", "--grid-lr"] {
+        let output = cinder(&[
+            "train",
+            "graph",
+            "--dataset",
+            "MUTAG",
+            flag,
+            "16",
+            "--no-report",
+        ]);
+        fails_naming(&output, &[flag, "--protocol errica only"]);
+    }
+}

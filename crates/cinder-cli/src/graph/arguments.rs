@@ -233,6 +233,20 @@ pub enum FeatureArgument {
 
 /// The request the flags describe.
 pub fn request(arguments: &GraphArguments) -> anyhow::Result<GraphTrainingRequest> {
+    if arguments.protocol != ProtocolArgument::Errica {
+        let given = [
+            ("--grid-hidden", arguments.grid_hidden.is_empty()),
+            ("--grid-layers", arguments.grid_layers.is_empty()),
+            ("--grid-readout", arguments.grid_readout.is_empty()),
+            ("--grid-dropout", arguments.grid_dropout.is_empty()),
+            ("--grid-lr", arguments.grid_lr.is_empty()),
+        ];
+        if let Some((flag, _)) = given.iter().find(|(_, empty)| !empty) {
+            anyhow::bail!(
+                "{flag} is a model-selection grid: it takes effect with --protocol errica only (add it, or drop {flag})"
+            );
+        }
+    }
     let data = match (&arguments.data, &arguments.dataset) {
         (Some(path), _) => GraphSetSource::Path {
             path: path.clone(),
