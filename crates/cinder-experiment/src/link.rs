@@ -60,24 +60,7 @@ impl PreparedLinks {
         for (position, &seed) in request.seeds.iter().enumerate() {
             let index = position + 1;
             if let (Some(directory), Some(done)) = (directory, finished.get(position)) {
-                if done.seed != seed {
-                    return Err(ExperimentError::Run {
-                        path: directory.join(format!("progress/run-{index}.json")),
-                        reason: format!(
-                            "records seed {} but run {index} of this experiment has seed {seed}",
-                            done.seed
-                        ),
-                    });
-                }
-                let checkpoint = directory.checkpoint_path("seed", seed);
-                if !checkpoint.exists() {
-                    return Err(ExperimentError::Run {
-                        path: checkpoint,
-                        reason: format!(
-                            "run {index} is recorded as finished but its checkpoint is missing; remove progress/run-{index}.json to train it again"
-                        ),
-                    });
-                }
+                directory.check_finished(index, done.seed, seed)?;
                 observer.observe(&Event::Note(&format!(
                     "run {index}/{count} (seed {seed}): finished earlier, test AUC {:.4}",
                     done.report.test.auc
@@ -160,7 +143,7 @@ impl PreparedLinks {
         LinkTrainingSummary {
             dataset: self.dataset.clone(),
             model: request.config.model.encoder.name().into(),
-            decoder: format!("{:?}", request.config.model.decoder).to_lowercase(),
+            decoder: request.config.model.decoder.name().into(),
             nodes: self.graph.num_nodes(),
             edges: self.graph.num_edges(),
             seeds: request.seeds.clone(),

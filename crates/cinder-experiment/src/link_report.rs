@@ -388,17 +388,7 @@ pub fn build_link_report(run: &RunDirectory) -> Result<PathBuf> {
             })
             .collect::<Vec<_>>(),
     );
-    if let Some(rows) = config.extra.get("provenance").and_then(|p| p.as_array()) {
-        let rows: Vec<(String, String)> = rows
-            .iter()
-            .filter_map(|row| {
-                let pair = row.as_array()?;
-                Some((
-                    pair.first()?.as_str()?.into(),
-                    pair.get(1)?.as_str()?.into(),
-                ))
-            })
-            .collect();
+    if let Some(rows) = config.provenance_rows() {
         report.provenance(&rows);
     }
     let path = run.join("report.html");

@@ -11,7 +11,7 @@ use cinder_datasets::{
     open_dataset,
 };
 use cinder_graph::{Direction, Graph, LinkSplit, LinkSplitConfig, random_link_split};
-use cinder_nn::LinkTrainingConfig;
+use cinder_nn::{LinkEncoder, LinkTrainingConfig};
 use serde::Serialize;
 
 use crate::error::{Result, context, invalid};
@@ -25,6 +25,28 @@ pub enum LinkDataSource {
     /// A folder `cinder data info` reads (a graph directory, Planetoid files, a CSV graph…), or
     /// an edge-list file (`src dst` per line, CSV, TSV or whitespace).
     Path(PathBuf),
+}
+
+impl LinkDataSource {
+    /// The training settings this data starts from: OGB's GraphSAGE example for `ogbl-ddi`
+    /// ([`LinkTrainingConfig::ogb_ddi`]), Kipf & Welling's GAE settings otherwise.
+    pub fn preset(&self) -> LinkTrainingConfig {
+        match self {
+            Self::Registered(name) if name.to_ascii_lowercase().replace('_', "-") == "ogbl-ddi" => {
+                LinkTrainingConfig::ogb_ddi()
+            }
+            _ => LinkTrainingConfig::new(),
+        }
+    }
+
+    /// Whether `encoder`'s input features are row-normalized unless asked otherwise: not for
+    /// GAE / VGAE (Kipf & Welling feed the raw bag-of-words), not for graph directories (as the
+    /// PyG peer reads them), yes for the other encoders.
+    pub fn row_normalize_by_default(&self, encoder: LinkEncoder) -> bool {
+        let graph_directory = matches!(self, Self::Path(path) if path.is_dir()
+            && (path.join("edge_index.npy").exists() || path.join("edges.csv").exists()));
+        !graph_directory && !matches!(encoder, LinkEncoder::Gae | LinkEncoder::Vgae)
+    }
 }
 
 /// Everything `cinder train link` does, as options.

@@ -216,24 +216,7 @@ impl NodeExperiment<'_> {
         for (position, &seed) in self.seeds.iter().enumerate() {
             let index = position + 1;
             if let (Some(directory), Some(done)) = (directory, finished.get(position)) {
-                if done.seed != seed {
-                    return Err(ExperimentError::Run {
-                        path: directory.join(format!("progress/run-{index}.json")),
-                        reason: format!(
-                            "records seed {} but run {index} of this experiment has seed {seed}",
-                            done.seed
-                        ),
-                    });
-                }
-                let checkpoint = directory.checkpoint_path("seed", seed);
-                if !checkpoint.exists() {
-                    return Err(ExperimentError::Run {
-                        path: checkpoint,
-                        reason: format!(
-                            "run {index} is recorded as finished but its checkpoint is missing; remove progress/run-{index}.json to train it again"
-                        ),
-                    });
-                }
+                directory.check_finished(index, done.seed, seed)?;
                 observer.observe(&Event::Note(&format!(
                     "run {index}/{count} (seed {seed}): finished earlier, test accuracy {:.4}",
                     done.report.test_accuracy

@@ -54,6 +54,25 @@ pub struct RunConfig {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
+impl RunConfig {
+    /// The `provenance` rows recorded in `config.json` (see [`crate::provenance_fields`]), as
+    /// (label, value) pairs for the report; `None` when the run recorded none.
+    pub fn provenance_rows(&self) -> Option<Vec<(String, String)>> {
+        let rows = self.extra.get("provenance")?.as_array()?;
+        Some(
+            rows.iter()
+                .filter_map(|row| {
+                    let pair = row.as_array()?;
+                    Some((
+                        pair.first()?.as_str()?.into(),
+                        pair.get(1)?.as_str()?.into(),
+                    ))
+                })
+                .collect(),
+        )
+    }
+}
+
 fn classification() -> String {
     "classification".into()
 }

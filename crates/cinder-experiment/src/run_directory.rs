@@ -206,6 +206,30 @@ impl RunDirectory {
         Ok(path)
     }
 
+    /// Checks that finished unit `index` (from 1), recorded with seed `recorded`, belongs to
+    /// this experiment's seed `seed` and still has its checkpoint (`checkpoints/seed-S.bpk`):
+    /// what resuming keeps.
+    pub fn check_finished(&self, index: usize, recorded: u64, seed: u64) -> Result<()> {
+        if recorded != seed {
+            return Err(ExperimentError::Run {
+                path: self.join(format!("progress/run-{index}.json")),
+                reason: format!(
+                    "records seed {recorded} but run {index} of this experiment has seed {seed}"
+                ),
+            });
+        }
+        let checkpoint = self.checkpoint_path("seed", seed);
+        if !checkpoint.exists() {
+            return Err(ExperimentError::Run {
+                path: checkpoint,
+                reason: format!(
+                    "run {index} is recorded as finished but its checkpoint is missing; remove progress/run-{index}.json to train it again"
+                ),
+            });
+        }
+        Ok(())
+    }
+
     /// Records a finished unit (`progress/<unit>-<index>.json`) so a resumed run skips it.
     pub fn save_progress<T: Serialize>(&self, unit: &str, index: usize, value: &T) -> Result<()> {
         self.subfolder("progress")?;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::bail;
 use cinder_experiment::{
     EdgeCount, LinkDataSource, LinkDecoder, LinkEncoder, LinkMetric, LinkSplitConfig,
-    LinkTrainingConfig, LinkTrainingRequest, NegativeSampler,
+    LinkTrainingRequest, NegativeSampler,
 };
 use clap::{Args, ValueEnum};
 
@@ -159,24 +159,12 @@ impl LinkArguments {
                 "name a dataset with --dataset (cora, ogbl-ddi, …) or a graph with --data (an edge list or a folder)"
             ),
         };
-        let graph_directory = matches!(&data, LinkDataSource::Path(path) if path.is_dir()
-            && (path.join("edge_index.npy").exists() || path.join("edges.csv").exists()));
-        let ogb = matches!(&data, LinkDataSource::Registered(name)
-            if name.to_ascii_lowercase().replace('_', "-") == "ogbl-ddi");
-        let mut config = if ogb {
-            LinkTrainingConfig::ogb_ddi()
-        } else {
-            LinkTrainingConfig::new()
-        };
+        let mut config = data.preset();
         config.row_normalize = match self.row_normalize {
             RowNormalize::Yes => true,
             RowNormalize::No => false,
             RowNormalize::Auto => {
-                !graph_directory
-                    && !matches!(
-                        self.model.unwrap_or(config.model.encoder),
-                        LinkEncoder::Gae | LinkEncoder::Vgae
-                    )
+                data.row_normalize_by_default(self.model.unwrap_or(config.model.encoder))
             }
         };
         config.seed = self.first_seed;

@@ -115,6 +115,16 @@ pub enum LinkDecoder {
     Mlp,
 }
 
+impl LinkDecoder {
+    /// The lower-case name (`dot`, `mlp`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Dot => "dot",
+            Self::Mlp => "mlp",
+        }
+    }
+}
+
 impl FromStr for LinkDecoder {
     type Err = NnError;
 
@@ -322,19 +332,7 @@ impl LinkTrainingConfig {
     /// Checks every option's domain.
     pub fn check(&self) -> crate::Result<()> {
         let invalid = |option, reason: String| Err(NnError::InvalidOption { option, reason });
-        let optimizer = &self.optimizer;
-        if !(optimizer.learning_rate.is_finite() && optimizer.learning_rate > 0.0) {
-            return invalid(
-                "learning rate",
-                format!("{} must be positive and finite", optimizer.learning_rate),
-            );
-        }
-        if !(optimizer.weight_decay.is_finite() && optimizer.weight_decay >= 0.0) {
-            return invalid(
-                "weight decay",
-                format!("{} must be non-negative and finite", optimizer.weight_decay),
-            );
-        }
+        self.optimizer.check()?;
         let model = &self.model;
         for (option, value) in [
             ("epochs", self.epochs),

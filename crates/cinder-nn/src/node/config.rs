@@ -117,6 +117,26 @@ pub struct OptimizerConfig {
     pub weight_decay: f64,
 }
 
+impl OptimizerConfig {
+    /// Checks a finite positive learning rate and a finite non-negative weight decay.
+    pub fn check(&self) -> crate::Result<()> {
+        let invalid = |option, reason: String| Err(NnError::InvalidOption { option, reason });
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+            return invalid(
+                "learning rate",
+                format!("{} must be positive and finite", self.learning_rate),
+            );
+        }
+        if !(self.weight_decay.is_finite() && self.weight_decay >= 0.0) {
+            return invalid(
+                "weight decay",
+                format!("{} must be non-negative and finite", self.weight_decay),
+            );
+        }
+        Ok(())
+    }
+}
+
 impl NodeTrainingConfig {
     /// A GCN for graphs whose node features are dense embeddings (a CNN's pooled activations, an
     /// image or text encoder's outputs) rather than sparse bag-of-words counts: hidden 64, no row
@@ -173,22 +193,12 @@ impl NodeTrainingConfig {
 
     /// Checks every option's domain (a finite positive learning rate, …).
     pub fn check(&self) -> crate::Result<()> {
-        let invalid = |option, reason: String| Err(NnError::InvalidOption { option, reason });
-        let optimizer = &self.optimizer;
-        if !(optimizer.learning_rate.is_finite() && optimizer.learning_rate > 0.0) {
-            return invalid(
-                "learning rate",
-                format!("{} must be positive and finite", optimizer.learning_rate),
-            );
-        }
-        if !(optimizer.weight_decay.is_finite() && optimizer.weight_decay >= 0.0) {
-            return invalid(
-                "weight decay",
-                format!("{} must be non-negative and finite", optimizer.weight_decay),
-            );
-        }
+        self.optimizer.check()?;
         if self.epochs == 0 {
-            return invalid("epochs", "must be at least 1".into());
+            return Err(NnError::InvalidOption {
+                option: "epochs",
+                reason: "must be at least 1".into(),
+            });
         }
         self.model.check()
     }
